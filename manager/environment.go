@@ -1,0 +1,308 @@
+package manager
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// tokenSet is what the engine holds for one environment.
+type tokenSet struct {
+	access    Secret
+	refresh   Secret
+	tokenType string
+	issuedAt  time.Time
+	expiresAt time.Time
+	granted   []string // from the token response's "scope", when sent
+	// expiryGuessed is set when the provider sent no expires_in.
+	expiryGuessed bool
+}
+
+func (t *tokenSet) validFor(now time.Time, d time.Duration) bool {
+	return t != nil && t.access != "" && now.Add(d).Before(t.expiresAt)
+}
+
+func (t *tokenSet) token() Token {
+	return Token{AccessToken: t.access, TokenType: t.tokenType, ExpiresAt: t.expiresAt}
+}
+
+func (t *tokenSet) stored() StoredTokens {
+	return StoredTokens{
+		RefreshToken: t.refresh.Reveal(),
+		AccessToken:  t.access.Reveal(),
+		TokenType:    t.tokenType,
+		ExpiresAt:    t.expiresAt,
+		Scopes:       t.granted,
+	}
+}
+
+// environment is the state machine of one configured environment. Its
+// scheduler goroutine (run) owns the background work; callers share
+// refreshes through the manager's single-flight group.
+type environment struct {
+	m    *Manager
+	cfg  Environment
+	kick chan struct{} // wakes the scheduler early
+
+	ctx    context.Context // ends when the environment is stopped
+	cancel context.CancelFunc
+	done   chan struct{} // closed when run returns
+
+	loadOnce sync.Once
+
+	mu          sync.Mutex
+	secret      Secret
+	tok         *tokenSet
+	gen         uint64 // bumped whenever tok changes
+	refreshing  bool
+	needsLogin  bool   // the provider rejected the refresh token
+	fatal       string // a final provider error (invalid_client, ...), shown as state error
+	loadErr     error  // reading the store failed; retried, nothing deleted
+	lastErr     string // the last temporary failure, shown while retrying
+	failures    int    // consecutive temporary failures
+	failingFrom time.Time
+	retryAt     time.Time
+	unreachable bool // EventUnreachable sent for this run of failures
+	refreshAt   time.Time
+	unsaved     bool // the tokens in memory are not in the store yet
+	saveErr     string
+	saveTries   int
+	saveAt      time.Time
+	conf        *oauth2.Config            // kept for x/oauth2's auth style detection
+	cc          *clientcredentials.Config // the same, for client credentials
+	session     *loginSession             // a running authorization
+	lastLogin   *loginSession             // the one that ended last, for WaitLogin
+}
+
+func newEnvironment(m *Manager, cfg Environment) *environment {
+	if cfg.Flow == "" {
+		cfg.Flow = FlowAuthorizationCode
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &environment{
+		m:      m,
+		cfg:    cfg,
+		kick:   make(chan struct{}, 1),
+		ctx:    ctx,
+		cancel: cancel,
+		done:   make(chan struct{}),
+	}
+}
+
+func (e *environment) start() {
+	e.m.wg.Add(1)
+	go func() {
+		defer e.m.wg.Done()
+		e.run()
+	}()
+}
+
+// stop ends the scheduler and any running authorization, and waits for them.
+func (e *environment) stop() {
+	e.cancel()
+	e.cancelLogin(ErrLoginCanceled)
+}
+
+// wake asks the scheduler to look again now.
+func (e *environment) wake() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// ensureLoaded reads the client secret and tokens from the store once.
+func (e *environment) ensureLoaded() {
+	e.loadOnce.Do(func() { e.load() })
+}
+
+// load reads the store. A failed read is logged and shown, and treated as
+// "no tokens": it never deletes anything, and is tried again later.
+func (e *environment) load() {
+	name := e.cfg.Name
+	secret, secretErr := e.m.store.LoadSecret(name)
+	stored, tokErr := e.m.store.LoadTokens(name)
+	now := e.m.clock.Now()
+
+	e.mu.Lock()
+	if secretErr == nil && secret != "" && e.secret == "" {
+		e.secret = secret
+	}
+	e.loadErr = nil
+	if secretErr != nil {
+		e.loadErr = fmt.Errorf("read client secret: %w", secretErr)
+	}
+	if tokErr != nil {
+		e.loadErr = fmt.Errorf("read saved tokens: %w", tokErr)
+	}
+	if tokErr == nil && stored != nil && e.tok == nil {
+		e.tok = &tokenSet{
+			access:    Secret(stored.AccessToken),
+			refresh:   Secret(stored.RefreshToken),
+			tokenType: stored.TokenType,
+			expiresAt: stored.ExpiresAt,
+			granted:   stored.Scopes,
+		}
+		e.gen++
+		e.planRefresh(now)
+	}
+	loadErr := e.loadErr
+	e.mu.Unlock()
+
+	if loadErr != nil {
+		e.m.log.Warn("keychain read failed; treating as signed out, nothing deleted", "env", name, "err", loadErr)
+	}
+	e.changed(EventState, "")
+}
+
+// changed publishes the environment's new status.
+func (e *environment) changed(kind EventKind, msg string) {
+	st := e.status(e.m.clock.Now())
+	e.m.emit(Event{Kind: kind, Env: e.cfg.Name, Status: &st, Message: msg})
+}
+
+// unconfigured reports what is missing, or "". e.mu must be held.
+func (e *environment) unconfigured() string {
+	switch {
+	case e.cfg.ClientID == "":
+		return "no client_id in the config"
+	case e.cfg.Flow == FlowClientCredentials && e.secret == "":
+		return "no client secret"
+	}
+	return ""
+}
+
+// state derives the State. e.mu must be held.
+func (e *environment) state(now time.Time) State {
+	switch {
+	case e.unconfigured() != "":
+		return StateUnconfigured
+	case e.session != nil:
+		return StateAuthorizing
+	case e.refreshing:
+		return StateRefreshing
+	case e.fatal != "":
+		return StateError
+	case e.needsLogin && e.cfg.Flow != FlowClientCredentials:
+		// The refresh token is dead: the user must act even while the
+		// access token lasts (Token still hands it out until then).
+		return StateNeedsLogin
+	case e.tok.validFor(now, 0):
+		return StateValid
+	case e.cfg.Flow == FlowClientCredentials:
+		return StateExpired // fetched again on demand or by the scheduler
+	case e.needsLogin || e.tok == nil || e.tok.refresh == "":
+		return StateNeedsLogin
+	default:
+		return StateExpired
+	}
+}
+
+// status builds the snapshot views read; it never copies a secret.
+func (e *environment) status(now time.Time) Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := Status{
+		Name:       e.cfg.Name,
+		Preset:     e.cfg.Preset,
+		Flow:       e.cfg.Flow,
+		State:      e.state(now),
+		Scopes:     slices.Clone(e.cfg.Scopes),
+		Persistent: e.m.store.Persistent(),
+	}
+	if st.Scopes == nil {
+		st.Scopes = []string{}
+	}
+	if t := e.tok; t != nil {
+		st.HasRefresh = t.refresh != ""
+		if t.access != "" && !t.expiresAt.IsZero() {
+			exp := t.expiresAt
+			st.ExpiresAt = &exp
+			if left := exp.Sub(now); left > 0 {
+				st.ExpiresIn = int64(left / time.Second)
+			}
+			if !t.issuedAt.IsZero() {
+				iss := t.issuedAt
+				st.IssuedAt = &iss
+			}
+			st.Claims = parseClaims(t.access.Reveal())
+		}
+		if len(t.granted) > 0 {
+			st.GrantedScopes = slices.Clone(t.granted)
+			for _, s := range e.cfg.Scopes {
+				if !slices.Contains(t.granted, s) {
+					st.MissingScopes = append(st.MissingScopes, s)
+				}
+			}
+		}
+	}
+	if e.session != nil {
+		info := e.session.info
+		st.Login = &info
+	}
+	st.Error, st.NextStep = e.explain(st.State)
+	st.Warning = e.warning()
+	return st
+}
+
+// explain says what went wrong and what the user can do. e.mu must be held.
+func (e *environment) explain(s State) (problem, next string) {
+	name := e.cfg.Name
+	switch s {
+	case StateUnconfigured:
+		what := e.unconfigured()
+		if e.cfg.ClientID == "" {
+			return what, "add client_id for " + name + " to the config file"
+		}
+		return what, fmt.Sprintf("run `tokentray secret set %s` and paste the client secret", name)
+	case StateNeedsLogin:
+		if e.needsLogin {
+			problem = "the provider rejected the refresh token (revoked or expired)"
+		}
+		return problem, fmt.Sprintf("run `tokentray login %s`", name)
+	case StateError:
+		return e.fatal, fmt.Sprintf("check the client id and secret (`tokentray secret set %s`), then `tokentray login %s`", name, name)
+	case StateExpired:
+		if e.lastErr != "" {
+			return e.lastErr, fmt.Sprintf("retrying at %s; check the network or run `tokentray refresh %s`", e.retryAt.Format(time.Kitchen), name)
+		}
+		return "", fmt.Sprintf("a new token is fetched on first use, or run `tokentray refresh %s`", name)
+	case StateValid:
+		if e.lastErr != "" {
+			return e.lastErr, fmt.Sprintf("refresh failed; retrying at %s while the token is still valid", e.retryAt.Format(time.Kitchen))
+		}
+	case StateAuthorizing:
+		return "", "finish the authorization in the browser"
+	}
+	return "", ""
+}
+
+// warning collects what the user should know even when things work. e.mu must be held.
+func (e *environment) warning() string {
+	var parts []string
+	if e.m.opts.StoreProblem != "" {
+		parts = append(parts, e.m.opts.StoreProblem)
+	}
+	if e.loadErr != nil {
+		parts = append(parts, fmt.Sprintf("could not read the keychain (%v); treated as signed out, nothing was deleted", e.loadErr))
+	}
+	if e.unsaved && e.saveErr != "" {
+		parts = append(parts, fmt.Sprintf("could not save tokens to the keychain (%s); they are kept in memory and the save is retried", e.saveErr))
+	}
+	if e.tok != nil && e.tok.expiryGuessed {
+		parts = append(parts, "the provider did not say when the token expires; assuming "+defaultLifetime.String())
+	}
+	out := ""
+	for i, p := range parts {
+		if i > 0 {
+			out += "; "
+		}
+		out += p
+	}
+	return out
+}

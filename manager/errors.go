@@ -1,0 +1,46 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors callers branch on. The socket maps them to its error codes.
+var (
+	ErrUnknownEnvironment = errors.New("unknown environment")
+	ErrNeedsLogin         = errors.New("needs login")
+	ErrUnconfigured       = errors.New("environment is not configured")
+	ErrLoginInProgress    = errors.New("authorization already in progress")
+	ErrLoginCanceled      = errors.New("authorization canceled")
+)
+
+// ProviderError is a failed call to the provider: a transport error, a
+// 5xx, or an OAuth error response such as invalid_grant.
+type ProviderError struct {
+	Env        string
+	Code       string // OAuth error code ("invalid_grant"), "" for transport errors
+	StatusCode int    // HTTP status, 0 when no response arrived
+	Err        error
+}
+
+func (e *ProviderError) Error() string {
+	switch {
+	case e.Code != "":
+		return fmt.Sprintf("%s: provider answered %s (HTTP %d)", e.Env, e.Code, e.StatusCode)
+	case e.StatusCode != 0:
+		return fmt.Sprintf("%s: provider answered HTTP %d", e.Env, e.StatusCode)
+	default:
+		return fmt.Sprintf("%s: provider unreachable: %v", e.Env, e.Err)
+	}
+}
+
+func (e *ProviderError) Unwrap() error { return e.Err }
+
+// Temporary reports whether retrying may help: transport errors, timeouts,
+// 5xx and 429. OAuth errors such as invalid_grant are final.
+func (e *ProviderError) Temporary() bool {
+	if e.Code != "" && e.StatusCode < 500 {
+		return false
+	}
+	return e.StatusCode == 0 || e.StatusCode >= 500 || e.StatusCode == 429
+}

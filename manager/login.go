@@ -1,0 +1,150 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// loginSession is one running authorization.
+type loginSession struct {
+	info   LoginInfo
+	cancel context.CancelFunc
+	done   chan struct{} // closed by finish
+	once   sync.Once
+	err    error // set before done closes
+}
+
+// login starts the environment's authorization.
+func (e *environment) login(ctx context.Context) (LoginInfo, error) {
+	e.ensureLoaded()
+	e.mu.Lock()
+	if what := e.unconfigured(); what != "" {
+		_, next := e.explain(StateUnconfigured)
+		e.mu.Unlock()
+		return LoginInfo{}, fmt.Errorf("%s: %w (%s): %s", e.cfg.Name, ErrUnconfigured, what, next)
+	}
+	if s := e.session; s != nil {
+		// A second click on Authorize shows the same authorization again.
+		e.mu.Unlock()
+		return s.info, nil
+	}
+	e.fatal = ""
+	e.mu.Unlock()
+
+	switch e.cfg.Flow {
+	case FlowClientCredentials:
+		_, err := e.refreshShared(ctx)
+		return LoginInfo{}, err
+	case FlowDeviceCode:
+		return e.startDeviceLogin(ctx)
+	default:
+		return e.startCodeLogin(ctx)
+	}
+}
+
+// begin registers a running session; it fails if another one won the race.
+func (e *environment) begin(s *loginSession) error {
+	e.mu.Lock()
+	if e.session != nil {
+		e.mu.Unlock()
+		return fmt.Errorf("%s: %w", e.cfg.Name, ErrLoginInProgress)
+	}
+	e.session = s
+	e.mu.Unlock()
+	e.changed(EventState, "")
+	return nil
+}
+
+// finish ends a session once: with tokens (err nil) or with the reason it failed.
+func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
+	s.once.Do(func() {
+		if err == nil {
+			e.acceptLogin(ot)
+		}
+		e.mu.Lock()
+		if e.session == s {
+			e.session = nil
+		}
+		e.lastLogin = s
+		s.err = err
+		e.mu.Unlock()
+		s.cancel()
+		close(s.done)
+		if err != nil {
+			e.m.log.Info("authorization ended without tokens", "env", e.cfg.Name, "err", err)
+			e.changed(EventLoginFailed, fmt.Sprintf("%s: authorization failed: %v", e.cfg.Name, err))
+			return
+		}
+		e.m.log.Info("authorization complete", "env", e.cfg.Name)
+		e.changed(EventLoginDone, fmt.Sprintf("%s: authorized", e.cfg.Name))
+	})
+}
+
+// acceptLogin stores the tokens of a finished authorization. The previous
+// refresh token, if any, is replaced and never used again.
+func (e *environment) acceptLogin(ot *oauth2.Token) {
+	e.accept(ot, "")
+}
+
+func (e *environment) cancelLogin(reason error) {
+	e.mu.Lock()
+	s := e.session
+	e.mu.Unlock()
+	if s != nil {
+		e.finish(s, nil, reason)
+	}
+}
+
+func (e *environment) waitLogin(ctx context.Context) error {
+	e.mu.Lock()
+	s := e.session
+	if s == nil {
+		s = e.lastLogin
+	}
+	hasTokens := e.tok != nil && e.tok.access != ""
+	e.mu.Unlock()
+	if s == nil {
+		if hasTokens {
+			return nil
+		}
+		return fmt.Errorf("%s: no authorization is running", e.cfg.Name)
+	}
+	select {
+	case <-s.done:
+		return s.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// newSession makes a session that ends by itself after the login timeout.
+func (e *environment) newSession() (*loginSession, context.Context) {
+	ctx, cancel := context.WithTimeout(e.ctx, e.m.opts.LoginTimeout)
+	return &loginSession{cancel: cancel, done: make(chan struct{})}, ctx
+}
+
+// watchTimeout ends the session when its context ends first.
+func (e *environment) watchTimeout(s *loginSession, ctx context.Context) {
+	e.m.wg.Add(1)
+	go func() {
+		defer e.m.wg.Done()
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			err := ErrLoginCanceled
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("authorization timed out after %s", e.m.opts.LoginTimeout)
+			}
+			e.finish(s, nil, err)
+		}
+	}()
+}
+
+func (e *environment) expiry(ttl time.Duration) time.Time {
+	return e.m.clock.Now().Add(ttl)
+}

@@ -1,0 +1,354 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Options are what the engine is given from outside. Zero values work.
+type Options struct {
+	Store        Store        // default: a MemoryStore
+	StoreProblem string       // why Store is memory-only (shown in status), "" when it is not
+	Clock        Clock        // default: SystemClock
+	Logger       *slog.Logger // default: slog.Default()
+	HTTPClient   *http.Client // for provider calls; default: 30s timeout
+	// OpenBrowser opens the authorization URL for Authorize; Login never opens it.
+	OpenBrowser func(url string) error
+	// Jitter returns a number in [0,1); default math/rand/v2.
+	Jitter func() float64
+	// LoginTimeout ends an authorization the user never finishes. Default 5m.
+	LoginTimeout time.Duration
+}
+
+// Manager is the token engine: one state machine per environment, a
+// single-flight refresh, a background scheduler and an event stream.
+type Manager struct {
+	opts    Options
+	store   Store
+	clock   Clock
+	log     *slog.Logger
+	http    *http.Client
+	jitter  func() float64
+	flights singleflight.Group // key: environment name
+	events  broadcaster
+	meta    metadataCache
+
+	mu      sync.Mutex
+	cfg     Config
+	envs    map[string]*environment
+	started bool
+	closed  bool
+	wg      sync.WaitGroup // scheduler goroutines and login listeners
+}
+
+// New builds an engine for cfg. Nothing runs until Start.
+func New(cfg *Config, opts Options) (*Manager, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	if opts.Store == nil {
+		opts.Store = NewMemoryStore()
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opts.Jitter == nil {
+		opts.Jitter = rand.Float64
+	}
+	if opts.LoginTimeout == 0 {
+		opts.LoginTimeout = 5 * time.Minute
+	}
+	m := &Manager{
+		opts:   opts,
+		store:  opts.Store,
+		clock:  opts.Clock,
+		log:    opts.Logger,
+		http:   opts.HTTPClient,
+		jitter: opts.Jitter,
+		envs:   map[string]*environment{},
+	}
+	m.cfg = normalizedConfig(*cfg)
+	if err := checkNames(m.cfg); err != nil {
+		return nil, err
+	}
+	for _, ec := range m.cfg.Environments {
+		m.envs[ec.Name] = newEnvironment(m, ec)
+	}
+	return m, nil
+}
+
+func normalizedConfig(cfg Config) Config {
+	if cfg.Settings.RefreshMargin <= 0 {
+		cfg.Settings.RefreshMargin = DefaultRefreshMargin
+	}
+	if cfg.Settings.ClipboardClear <= 0 {
+		cfg.Settings.ClipboardClear = DefaultClipboardClear
+	}
+	cfg.Environments = slices.Clone(cfg.Environments)
+	return cfg
+}
+
+func checkNames(cfg Config) error {
+	seen := map[string]bool{}
+	for _, e := range cfg.Environments {
+		if e.Name == "" {
+			return errors.New("an environment has no name")
+		}
+		if seen[e.Name] {
+			return fmt.Errorf("environment %q appears twice", e.Name)
+		}
+		seen[e.Name] = true
+	}
+	return nil
+}
+
+// Start loads stored secrets and tokens and starts the background refresh.
+func (m *Manager) Start() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.started || m.closed {
+		return
+	}
+	m.started = true
+	for _, ec := range m.cfg.Environments {
+		m.envs[ec.Name].start()
+	}
+}
+
+// Close stops every goroutine the engine owns and cancels open logins.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	m.closed = true
+	envs := m.envList()
+	m.mu.Unlock()
+	for _, e := range envs {
+		e.stop()
+	}
+	m.wg.Wait()
+	m.events.closeAll()
+}
+
+// envList returns the environments in config order; m.mu must be held.
+func (m *Manager) envList() []*environment {
+	list := make([]*environment, 0, len(m.cfg.Environments))
+	for _, ec := range m.cfg.Environments {
+		list = append(list, m.envs[ec.Name])
+	}
+	return list
+}
+
+// Config returns the config the engine runs with.
+func (m *Manager) Config() Config {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cfg := m.cfg
+	cfg.Environments = slices.Clone(cfg.Environments)
+	return cfg
+}
+
+func (m *Manager) settings() Settings {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cfg.Settings
+}
+
+// SetConfig replaces the environments (after the window's edit form). Unchanged
+// environments keep their tokens; removed ones are forgotten in memory only.
+func (m *Manager) SetConfig(cfg *Config) error {
+	next := normalizedConfig(*cfg)
+	if err := checkNames(next); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return errors.New("engine is closed")
+	}
+	var stopped, started []*environment
+	envs := map[string]*environment{}
+	for _, ec := range next.Environments {
+		if old, ok := m.envs[ec.Name]; ok && equalEnvironment(old.cfg, ec) {
+			envs[ec.Name] = old
+			continue
+		}
+		e := newEnvironment(m, ec)
+		envs[ec.Name] = e
+		started = append(started, e)
+	}
+	for name, old := range m.envs {
+		if envs[name] != old {
+			stopped = append(stopped, old)
+		}
+	}
+	m.envs = envs
+	m.cfg = next
+	running := m.started
+	if running {
+		for _, e := range started {
+			e.start()
+		}
+	}
+	m.mu.Unlock()
+	for _, e := range stopped {
+		e.stop()
+	}
+	m.emit(Event{Kind: EventConfig})
+	return nil
+}
+
+func equalEnvironment(a, b Environment) bool {
+	return a.Name == b.Name && a.Preset == b.Preset && a.Flow == b.Flow && a.Issuer == b.Issuer &&
+		a.AuthURL == b.AuthURL && a.TokenURL == b.TokenURL && a.RevokeURL == b.RevokeURL &&
+		a.DeviceURL == b.DeviceURL && a.ClientID == b.ClientID && slices.Equal(a.Scopes, b.Scopes) &&
+		a.RedirectURI == b.RedirectURI && a.AuthStyle == b.AuthStyle
+}
+
+// env finds an environment by name.
+func (m *Manager) env(name string) (*environment, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.envs[name]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownEnvironment, name)
+	}
+	return e, nil
+}
+
+// Environments returns a snapshot of every environment, in config order.
+func (m *Manager) Environments() []Status {
+	m.mu.Lock()
+	envs := m.envList()
+	m.mu.Unlock()
+	now := m.clock.Now()
+	list := make([]Status, 0, len(envs))
+	for _, e := range envs {
+		list = append(list, e.status(now))
+	}
+	return list
+}
+
+// Status returns one environment's snapshot, or ErrUnknownEnvironment.
+func (m *Manager) Status(name string) (Status, error) {
+	e, err := m.env(name)
+	if err != nil {
+		return Status{}, err
+	}
+	return e.status(m.clock.Now()), nil
+}
+
+// Token returns an access token valid for at least minValid, refreshing
+// first (single flight) when needed.
+func (m *Manager) Token(ctx context.Context, name string, minValid time.Duration) (Token, error) {
+	e, err := m.env(name)
+	if err != nil {
+		return Token{}, err
+	}
+	return e.token(ctx, minValid)
+}
+
+// Refresh forces a refresh (single flight) and returns the new token.
+func (m *Manager) Refresh(ctx context.Context, name string) (Token, error) {
+	e, err := m.env(name)
+	if err != nil {
+		return Token{}, err
+	}
+	return e.refreshShared(ctx)
+}
+
+// Login starts authorization and returns where the user goes. It finishes
+// in the background; watch for EventLoginDone / EventLoginFailed or call
+// WaitLogin. For client credentials it fetches a token before returning.
+// Login never opens a browser; Authorize does.
+func (m *Manager) Login(ctx context.Context, name string) (LoginInfo, error) {
+	e, err := m.env(name)
+	if err != nil {
+		return LoginInfo{}, err
+	}
+	return e.login(ctx)
+}
+
+// Authorize is Login followed by opening the authorization URL in the
+// browser (Options.OpenBrowser): what the window's and tray's button do.
+func (m *Manager) Authorize(ctx context.Context, name string) (LoginInfo, error) {
+	info, err := m.Login(ctx, name)
+	if err != nil || info.AuthorizationURL == "" || m.opts.OpenBrowser == nil {
+		return info, err
+	}
+	target := info.AuthorizationURL
+	if info.VerificationURIComplete != "" {
+		target = info.VerificationURIComplete
+	}
+	if err := m.opts.OpenBrowser(target); err != nil {
+		m.log.Warn("could not open the browser", "env", name, "err", err)
+	}
+	return info, nil
+}
+
+// WaitLogin blocks until the running authorization of name ends; nil once
+// tokens are stored, and nil at once when no authorization is running but
+// the environment holds tokens.
+func (m *Manager) WaitLogin(ctx context.Context, name string) error {
+	e, err := m.env(name)
+	if err != nil {
+		return err
+	}
+	return e.waitLogin(ctx)
+}
+
+// CancelLogin ends a running authorization.
+func (m *Manager) CancelLogin(name string) {
+	if e, err := m.env(name); err == nil {
+		e.cancelLogin(ErrLoginCanceled)
+	}
+}
+
+// Logout revokes the refresh token where the provider supports it and
+// forgets the tokens (memory and store).
+func (m *Manager) Logout(ctx context.Context, name string) error {
+	e, err := m.env(name)
+	if err != nil {
+		return err
+	}
+	return e.logout(ctx)
+}
+
+// SetSecret stores the client secret and uses it from now on.
+func (m *Manager) SetSecret(name string, secret Secret) error {
+	e, err := m.env(name)
+	if err != nil {
+		return err
+	}
+	return e.setSecret(secret)
+}
+
+// Subscribe returns a stream of events and a function that ends it.
+// A subscriber that falls behind misses events, never blocks the engine.
+func (m *Manager) Subscribe() (<-chan Event, func()) {
+	return m.events.subscribe()
+}
+
+func (m *Manager) emit(ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = m.clock.Now()
+	}
+	m.events.publish(ev)
+}

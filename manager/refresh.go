@@ -1,0 +1,369 @@
+package manager
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// defaultLifetime is assumed when a token response has no expires_in.
+const defaultLifetime = time.Hour
+
+// providerTimeout bounds one refresh, whoever waits for it.
+const providerTimeout = 60 * time.Second
+
+// token returns a token valid for minValid, refreshing (single flight) when needed.
+func (e *environment) token(ctx context.Context, minValid time.Duration) (Token, error) {
+	e.ensureLoaded()
+	now := e.m.clock.Now()
+	e.mu.Lock()
+	if what := e.unconfigured(); what != "" {
+		_, next := e.explain(StateUnconfigured)
+		e.mu.Unlock()
+		return Token{}, fmt.Errorf("%s: %w (%s): %s", e.cfg.Name, ErrUnconfigured, what, next)
+	}
+	if e.tok.validFor(now, minValid) {
+		t := e.tok.token()
+		e.mu.Unlock()
+		return t, nil
+	}
+	canRefresh := e.cfg.Flow == FlowClientCredentials || (e.tok != nil && e.tok.refresh != "")
+	seen := e.gen
+	e.mu.Unlock()
+	if !canRefresh {
+		return Token{}, e.needsLoginError()
+	}
+	return e.refreshAfter(ctx, seen)
+}
+
+func (e *environment) needsLoginError() error {
+	return fmt.Errorf("%s %w: run `tokentray login %s`", e.cfg.Name, ErrNeedsLogin, e.cfg.Name)
+}
+
+// refreshShared forces a refresh, joining one already running.
+func (e *environment) refreshShared(ctx context.Context) (Token, error) {
+	e.ensureLoaded()
+	e.mu.Lock()
+	if what := e.unconfigured(); what != "" {
+		e.mu.Unlock()
+		return Token{}, fmt.Errorf("%s: %w (%s)", e.cfg.Name, ErrUnconfigured, what)
+	}
+	seen := e.gen
+	e.mu.Unlock()
+	return e.refreshAfter(ctx, seen)
+}
+
+// refreshAfter runs one refresh per environment at a time. seen is the
+// token generation the caller found wanting: a flight that starts after
+// another caller already replaced that token hands out the new one
+// instead of asking the provider again.
+func (e *environment) refreshAfter(ctx context.Context, seen uint64) (Token, error) {
+	key := e.cfg.Name
+	ch := e.m.flights.DoChan(key, func() (any, error) {
+		e.mu.Lock()
+		if e.gen != seen && e.tok.validFor(e.m.clock.Now(), 0) {
+			t := e.tok.token()
+			e.mu.Unlock()
+			return t, nil
+		}
+		e.mu.Unlock()
+		return e.refreshNow()
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return Token{}, res.Err
+		}
+		return res.Val.(Token), nil
+	case <-ctx.Done():
+		return Token{}, fmt.Errorf("refresh %s: %w", e.cfg.Name, ctx.Err())
+	}
+}
+
+// refreshNow asks the provider for a new token. Only the single flight calls it.
+func (e *environment) refreshNow() (Token, error) {
+	e.mu.Lock()
+	var refresh Secret
+	if e.tok != nil {
+		refresh = e.tok.refresh
+	}
+	if e.cfg.Flow != FlowClientCredentials && refresh == "" {
+		e.mu.Unlock()
+		return Token{}, e.needsLoginError()
+	}
+	e.refreshing = true
+	e.mu.Unlock()
+	e.changed(EventState, "")
+
+	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
+	defer cancel()
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.m.http)
+	ot, err := e.fetch(ctx, refresh)
+	if err != nil {
+		return Token{}, e.failed(err)
+	}
+	t := e.accept(ot, refresh)
+	return t, nil
+}
+
+// fetch performs the grant: client credentials, or the refresh token grant.
+func (e *environment) fetch(ctx context.Context, refresh Secret) (*oauth2.Token, error) {
+	conf, err := e.oauthConfig(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if e.cfg.Flow == FlowClientCredentials {
+		return e.clientCredentials(conf).Token(ctx)
+	}
+	// An expired token makes x/oauth2 use the refresh token grant. When the
+	// response has no refresh token, x/oauth2 keeps the one it sent.
+	return conf.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh.Reveal()}).Token()
+}
+
+// clientCredentials returns the environment's client credentials config,
+// kept across calls so x/oauth2 remembers the auth style it detected.
+func (e *environment) clientCredentials(conf *oauth2.Config) *clientcredentials.Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cc == nil || e.cc.ClientSecret != conf.ClientSecret || e.cc.TokenURL != conf.Endpoint.TokenURL {
+		e.cc = &clientcredentials.Config{
+			ClientID:     conf.ClientID,
+			ClientSecret: conf.ClientSecret,
+			TokenURL:     conf.Endpoint.TokenURL,
+			Scopes:       conf.Scopes,
+			AuthStyle:    conf.Endpoint.AuthStyle,
+		}
+	}
+	return e.cc
+}
+
+// accept stores a new token: saved first, then handed out. The refresh
+// token it replaces is dropped from memory and never sent again.
+func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret) Token {
+	now := e.m.clock.Now()
+	ts := &tokenSet{
+		access:    Secret(ot.AccessToken),
+		refresh:   Secret(ot.RefreshToken),
+		tokenType: ot.TokenType,
+		issuedAt:  now,
+		granted:   grantedScopes(ot),
+	}
+	if ts.refresh == "" {
+		ts.refresh = oldRefresh
+	}
+	if ts.tokenType == "" {
+		ts.tokenType = "Bearer"
+	}
+	if ot.ExpiresIn > 0 {
+		ts.expiresAt = now.Add(time.Duration(ot.ExpiresIn) * time.Second)
+	} else {
+		ts.expiresAt = now.Add(defaultLifetime)
+		ts.expiryGuessed = true
+	}
+	saveErr := e.m.store.SaveTokens(e.cfg.Name, ts.stored())
+
+	e.mu.Lock()
+	e.tok = ts
+	e.gen++
+	e.refreshing = false
+	e.needsLogin = false
+	e.fatal = ""
+	e.lastErr = ""
+	e.failures = 0
+	e.unreachable = false
+	e.planRefresh(now)
+	e.noteSave(saveErr, now)
+	t := ts.token()
+	e.mu.Unlock()
+
+	e.afterSave(saveErr)
+	e.changed(EventState, "")
+	e.wake()
+	return t
+}
+
+// planRefresh sets when the scheduler refreshes: margin before expiry,
+// capped at half the lifetime, and up to a fifth of the margin earlier
+// (jitter) so many environments do not refresh in step. e.mu must be held.
+func (e *environment) planRefresh(now time.Time) {
+	if e.tok == nil || e.tok.expiresAt.IsZero() {
+		e.refreshAt = time.Time{}
+		return
+	}
+	margin := e.m.settings().RefreshMargin
+	if !e.tok.issuedAt.IsZero() {
+		if half := e.tok.expiresAt.Sub(e.tok.issuedAt) / 2; margin > half {
+			margin = half
+		}
+	}
+	jitter := time.Duration(e.m.jitter() * float64(margin) / 5)
+	e.refreshAt = e.tok.expiresAt.Add(-margin - jitter)
+}
+
+// failed records a failed refresh and decides what comes next:
+// invalid_grant needs a login (once, no loop), other OAuth errors are final,
+// and transport errors, timeouts and 5xx retry with backoff.
+func (e *environment) failed(err error) error {
+	pe := asProviderError(e.cfg.Name, err)
+	now := e.m.clock.Now()
+	name := e.cfg.Name
+	e.mu.Lock()
+	e.refreshing = false
+	kind, msg := EventRefreshFailed, pe.Error()
+	switch {
+	case pe.Code == "invalid_grant" && e.cfg.Flow != FlowClientCredentials:
+		e.needsLogin = true
+		if e.tok != nil {
+			e.tok.refresh = "" // dead: never send it again
+		}
+		e.failures, e.lastErr = 0, ""
+		kind = EventNeedsLogin
+		msg = fmt.Sprintf("%s: the provider rejected the refresh token; run `tokentray login %s`", name, name)
+	case !pe.Temporary():
+		e.fatal = pe.Error()
+		e.failures, e.lastErr = 0, ""
+	default:
+		if e.cfg.Issuer != "" {
+			e.m.meta.forget(e.cfg.Issuer) // endpoints may have moved: discover again
+		}
+		if e.failures == 0 {
+			e.failingFrom = now
+		}
+		e.failures++
+		e.lastErr = pe.Error()
+		e.retryAt = now.Add(backoff(e.failures, e.m.jitter()))
+		if !e.unreachable && now.Sub(e.failingFrom) >= unreachableAfter {
+			e.unreachable = true
+			kind = EventUnreachable
+			msg = fmt.Sprintf("%s: the provider has been unreachable since %s", name, e.failingFrom.Format(time.Kitchen))
+		}
+	}
+	e.mu.Unlock()
+	e.m.log.Warn("refresh failed", "env", name, "err", pe)
+	e.changed(kind, msg)
+	e.wake()
+	if kind == EventNeedsLogin {
+		return fmt.Errorf("%w: %w", e.needsLoginError(), pe)
+	}
+	return pe
+}
+
+// unreachableAfter is how long refreshes fail before the user is told.
+const unreachableAfter = 5 * time.Minute
+
+// backoff is exponential from 1s, capped at 2m, with the upper half jittered.
+func backoff(failures int, jitter float64) time.Duration {
+	d := time.Second << min(failures-1, 7)
+	d = min(d, 2*time.Minute)
+	return d/2 + time.Duration(jitter*float64(d/2))
+}
+
+// asProviderError turns what x/oauth2 or the transport returned into a ProviderError.
+func asProviderError(env string, err error) *ProviderError {
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	out := &ProviderError{Env: env, Err: err}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		out.Code = re.ErrorCode
+		if re.Response != nil {
+			out.StatusCode = re.Response.StatusCode
+		}
+		// Drop the response body: it may echo what was sent.
+		out.Err = fmt.Errorf("token endpoint answered HTTP %d %s", out.StatusCode, re.ErrorCode)
+	}
+	return out
+}
+
+func grantedScopes(ot *oauth2.Token) []string {
+	s, _ := ot.Extra("scope").(string)
+	return strings.Fields(s)
+}
+
+// oauthConfig returns the x/oauth2 config, resolving endpoints by
+// discovery when the environment names an issuer. The config is kept
+// while secret and endpoints stay the same, so x/oauth2 remembers the
+// client auth style it detected instead of probing on every refresh.
+func (e *environment) oauthConfig(ctx context.Context, redirect string) (*oauth2.Config, error) {
+	ep, err := e.endpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.conf
+	if c == nil || c.ClientSecret != e.secret.Reveal() || c.Endpoint.TokenURL != ep.TokenURL ||
+		c.Endpoint.AuthURL != ep.AuthURL || c.Endpoint.DeviceAuthURL != ep.DeviceURL || c.RedirectURL != redirect {
+		c = &oauth2.Config{
+			ClientID:     e.cfg.ClientID,
+			ClientSecret: e.secret.Reveal(),
+			Endpoint: oauth2.Endpoint{
+				AuthURL:       ep.AuthURL,
+				TokenURL:      ep.TokenURL,
+				DeviceAuthURL: ep.DeviceURL,
+				AuthStyle:     authStyle(cmp.Or(e.cfg.AuthStyle, ep.AuthStyle)),
+			},
+			RedirectURL: redirect,
+			Scopes:      e.cfg.Scopes,
+		}
+	}
+	if redirect == "" {
+		e.conf = c // the login's config, with its one-off redirect, is not kept
+	}
+	return c, nil
+}
+
+// authStyle maps the config's auth_style. The default is HTTP Basic, which
+// RFC 6749 §2.3.1 requires every server to accept; x/oauth2's auto-detect
+// would send each failed request twice (once per style), doubling the load
+// on a provider that is already failing.
+func authStyle(s string) oauth2.AuthStyle {
+	if s == "form" {
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleInHeader
+}
+
+// endpoints are an environment's provider URLs after discovery.
+type endpoints struct {
+	AuthURL, TokenURL, RevokeURL, DeviceURL string
+	AuthStyle                               string // from metadata: "form" when the server takes only client_secret_post
+}
+
+func (e *environment) endpoints(ctx context.Context) (endpoints, error) {
+	ep := endpoints{AuthURL: e.cfg.AuthURL, TokenURL: e.cfg.TokenURL, RevokeURL: e.cfg.RevokeURL, DeviceURL: e.cfg.DeviceURL}
+	if e.cfg.Issuer == "" {
+		return ep, nil
+	}
+	md, err := e.m.meta.lookup(ctx, e.m.http, e.cfg.Issuer)
+	if err != nil {
+		return ep, &ProviderError{Env: e.cfg.Name, Err: err}
+	}
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&ep.AuthURL, md.AuthorizationEndpoint)
+	fill(&ep.TokenURL, md.TokenEndpoint)
+	fill(&ep.RevokeURL, md.RevocationEndpoint)
+	fill(&ep.DeviceURL, md.DeviceAuthorizationEndpoint)
+	if methods := md.TokenEndpointAuthMethodsSupported; len(methods) > 0 && !slices.Contains(methods, "client_secret_basic") && slices.Contains(methods, "client_secret_post") {
+		ep.AuthStyle = "form"
+	}
+	if ep.TokenURL == "" {
+		return ep, &ProviderError{Env: e.cfg.Name, Code: "invalid_metadata", StatusCode: http.StatusOK,
+			Err: fmt.Errorf("issuer %s publishes no token_endpoint", e.cfg.Issuer)}
+	}
+	return ep, nil
+}
