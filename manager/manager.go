@@ -27,6 +27,25 @@ type Options struct {
 	Jitter func() float64
 	// LoginTimeout ends an authorization the user never finishes. Default 5m.
 	LoginTimeout time.Duration
+	// Checkpoint, when set, is called at each step of a refresh
+	// (StepBeforeRequest, StepAfterResponse, StepAfterSave) so crash tests
+	// can stop the process exactly there. Nil in normal use.
+	Checkpoint func(env string, step RefreshStep)
+}
+
+// RefreshStep names a point in a refresh for Options.Checkpoint.
+type RefreshStep string
+
+const (
+	StepBeforeRequest RefreshStep = "before_request"
+	StepAfterResponse RefreshStep = "after_response" // provider answered, nothing saved yet
+	StepAfterSave     RefreshStep = "after_save"
+)
+
+func (m *Manager) checkpoint(env string, step RefreshStep) {
+	if m.opts.Checkpoint != nil {
+		m.opts.Checkpoint(env, step)
+	}
 }
 
 // Manager is the token engine: one state machine per environment, a

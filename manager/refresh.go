@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -106,12 +107,34 @@ func (e *environment) refreshNow() (Token, error) {
 	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
 	defer cancel()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.m.http)
+	if refresh != "" {
+		e.markRefreshStarted()
+	}
+	e.m.checkpoint(e.cfg.Name, StepBeforeRequest)
 	ot, err := e.fetch(ctx, refresh)
 	if err != nil {
 		return Token{}, e.failed(err)
 	}
-	t := e.accept(ot, refresh)
-	return t, nil
+	e.m.checkpoint(e.cfg.Name, StepAfterResponse)
+	return e.accept(ot, refresh), nil
+}
+
+// markRefreshStarted writes the tokens with StoredTokens.RefreshStarted
+// before the refresh token goes to the provider, so a crash between the
+// provider's answer and the save is noticed at the next start. A failed
+// write is logged and the refresh goes on.
+func (e *environment) markRefreshStarted() {
+	e.mu.Lock()
+	if e.tok == nil {
+		e.mu.Unlock()
+		return
+	}
+	st := e.tok.stored()
+	e.mu.Unlock()
+	st.RefreshStarted = e.m.clock.Now()
+	if err := e.m.store.SaveTokens(e.cfg.Name, st); err != nil {
+		e.m.log.Warn("could not note the refresh in the keychain; refreshing anyway", "env", e.cfg.Name, "err", err)
+	}
 }
 
 // fetch performs the grant: client credentials, or the refresh token grant.
@@ -169,12 +192,16 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret) Token {
 		ts.expiryGuessed = true
 	}
 	saveErr := e.m.store.SaveTokens(e.cfg.Name, ts.stored())
+	if saveErr == nil {
+		e.m.checkpoint(e.cfg.Name, StepAfterSave)
+	}
 
 	e.mu.Lock()
 	e.tok = ts
 	e.gen++
 	e.refreshing = false
 	e.needsLogin = false
+	e.interrupted = false
 	e.fatal = ""
 	e.lastErr = ""
 	e.failures = 0
@@ -227,6 +254,9 @@ func (e *environment) failed(err error) error {
 		e.failures, e.lastErr = 0, ""
 		kind = EventNeedsLogin
 		msg = fmt.Sprintf("%s: the provider rejected the refresh token; run `tokentray login %s`", name, name)
+		if e.interrupted {
+			msg = fmt.Sprintf("%s: %s; run `tokentray login %s`", name, interruptedRefresh, name)
+		}
 	case !pe.Temporary():
 		e.fatal = pe.Error()
 		e.failures, e.lastErr = 0, ""
@@ -239,7 +269,11 @@ func (e *environment) failed(err error) error {
 		}
 		e.failures++
 		e.lastErr = pe.Error()
-		e.retryAt = now.Add(backoff(e.failures, e.m.jitter()))
+		wait := backoff(e.failures, e.m.jitter())
+		if neverSent(err) {
+			wait = min(wait, offlineRetryCap)
+		}
+		e.retryAt = now.Add(wait)
 		if !e.unreachable && now.Sub(e.failingFrom) >= unreachableAfter {
 			e.unreachable = true
 			kind = EventUnreachable
@@ -258,6 +292,21 @@ func (e *environment) failed(err error) error {
 
 // unreachableAfter is how long refreshes fail before the user is told.
 const unreachableAfter = 5 * time.Minute
+
+// offlineRetryCap bounds the backoff while the provider cannot even be
+// connected to (network down, DNS failing). Such an attempt never reaches
+// the provider, so trying every few seconds costs it nothing, and the
+// refresh resumes within seconds of the network coming back instead of at
+// the next step of the 2-minute backoff.
+const offlineRetryCap = 5 * time.Second
+
+// neverSent reports whether err means the request never left the machine:
+// the connection to the provider could not be opened.
+func neverSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &dns)
+}
 
 // backoff is exponential from 1s, capped at 2m, with the upper half jittered.
 func backoff(failures int, jitter float64) time.Duration {

@@ -1,0 +1,387 @@
+package platform
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/tokentray/tokentray/manager"
+)
+
+// These tests use the real Secret Service. scripts/testenv.sh (and so
+// `make test`) gives them a private session bus with an unlocked
+// gnome-keyring, so they never see the user's own keyring.
+func requireKeyring(t *testing.T) *Keychain {
+	t.Helper()
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		t.Skip("DBUS_SESSION_BUS_ADDRESS is unset: run under scripts/testenv.sh (make test) to test against a private gnome-keyring")
+	}
+	return NewKeychain()
+}
+
+var nonEnvChars = regexp.MustCompile(`[^a-z0-9]+`)
+
+// testEnv is an environment name no other test uses; its items are removed
+// when the test ends.
+func testEnv(t *testing.T, k *Keychain) string {
+	t.Helper()
+	env := fmt.Sprintf("t-%s-%d", nonEnvChars.ReplaceAllString(strings.ToLower(t.Name()), "-"), time.Now().UnixNano())
+	t.Cleanup(func() {
+		_ = keyring.Delete(k.service, tokensUser(env))
+		_ = keyring.Delete(k.service, secretUser(env))
+	})
+	return env
+}
+
+func sampleTokens() manager.StoredTokens {
+	return manager.StoredTokens{
+		RefreshToken: "refresh-abc",
+		AccessToken:  "access-xyz",
+		TokenType:    "Bearer",
+		ExpiresAt:    time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC),
+		Scopes:       []string{"bank_accounts", "payments"},
+	}
+}
+
+func TestTokensSurviveSaveAndLoad(t *testing.T) {
+	k := requireKeyring(t)
+	env := testEnv(t, k)
+	want := sampleTokens()
+
+	if err := k.SaveTokens(env, want); err != nil {
+		t.Fatal(err)
+	}
+	// A second store stands in for the next start of the app.
+	got, err := NewKeychain().LoadTokens(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !reflect.DeepEqual(*got, want) {
+		t.Fatalf("loaded %+v, want %+v", got, want)
+	}
+
+	// A new refresh token (rotation) replaces the item instead of adding one.
+	want.RefreshToken = "refresh-rotated"
+	if err := k.SaveTokens(env, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := k.LoadTokens(env); got == nil || got.RefreshToken != "refresh-rotated" {
+		t.Fatalf("after rotation loaded %+v", got)
+	}
+}
+
+func TestNeverAuthorizedLoadsAsNoTokens(t *testing.T) {
+	k := requireKeyring(t)
+	got, err := k.LoadTokens(testEnv(t, k))
+	if got != nil || err != nil {
+		t.Fatalf("LoadTokens = %+v, %v; want nil, nil", got, err)
+	}
+}
+
+func TestDeleteTokensForgetsThem(t *testing.T) {
+	k := requireKeyring(t)
+	env := testEnv(t, k)
+	if err := k.SaveTokens(env, sampleTokens()); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.DeleteTokens(env); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.LoadTokens(env); got != nil || err != nil {
+		t.Fatalf("after delete LoadTokens = %+v, %v", got, err)
+	}
+	if err := k.DeleteTokens(env); err != nil {
+		t.Fatalf("deleting twice: %v", err)
+	}
+}
+
+func TestClientSecretIsItsOwnItem(t *testing.T) {
+	k := requireKeyring(t)
+	env := testEnv(t, k)
+	if s, err := k.LoadSecret(env); s != "" || err != nil {
+		t.Fatalf("no secret yet: LoadSecret = %q, %v", s.Reveal(), err)
+	}
+	if err := k.SaveTokens(env, sampleTokens()); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.SaveSecret(env, "s3cret-value"); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := k.LoadSecret(env); s.Reveal() != "s3cret-value" || err != nil {
+		t.Fatalf("LoadSecret = %q, %v", s.Reveal(), err)
+	}
+
+	// Other Secret Service clients see it under the documented attributes.
+	if _, err := exec.LookPath("secret-tool"); err == nil {
+		out, err := exec.Command("secret-tool", "lookup", "service", "tokentray", "username", "client-secret:"+env).Output()
+		if err != nil || string(out) != "s3cret-value" {
+			t.Fatalf("secret-tool lookup: %v (got %d bytes)", err, len(out))
+		}
+	}
+
+	if err := k.DeleteSecret(env); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := k.LoadSecret(env); s != "" || err != nil {
+		t.Fatalf("after delete LoadSecret = %q, %v", s.Reveal(), err)
+	}
+	if got, err := k.LoadTokens(env); got == nil || err != nil {
+		t.Fatalf("deleting the secret touched the tokens: %+v, %v", got, err)
+	}
+}
+
+func TestUnreadableItemIsAnErrorAndIsKept(t *testing.T) {
+	k := requireKeyring(t)
+	tests := []struct{ name, item, says string }{
+		{"garbage", "zzsecretzz not json", "not JSON"},
+		{"unknown field", `{"refresh_token":"zzsecretzz","version":2}`, `"version"`},
+		{"wrong type", `{"refresh_token":"zzsecretzz","scopes":"a b"}`, `"scopes"`},
+		{"no tokens", `{"token_type":"zzsecretzz"}`, "no tokens"},
+		{"null", `null`, "no tokens"},
+		{"cut short", `{"refresh_token":"zzsecretzz"`, "cut short"},
+		{"two objects", `{"refresh_token":"zzsecretzz"} {}`, "after the object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := testEnv(t, k)
+			if err := keyring.Set(k.service, tokensUser(env), tt.item); err != nil {
+				t.Fatal(err)
+			}
+			got, err := k.LoadTokens(env)
+			if err == nil {
+				t.Fatalf("LoadTokens = %+v, nil; want an error", got)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.says) || !strings.Contains(msg, "tokentray logout "+env) {
+				t.Errorf("error %q should say %q and what to do", msg, tt.says)
+			}
+			if strings.Contains(msg, "zzsecretzz") {
+				t.Errorf("error %q quotes the item's content", msg)
+			}
+			if raw, err := keyring.Get(k.service, tokensUser(env)); raw != tt.item || err != nil {
+				t.Errorf("after the failed read the item is %q, %v; want it unchanged", raw, err)
+			}
+		})
+	}
+}
+
+func TestTooLargeItemKeepsRefreshToken(t *testing.T) {
+	k := requireKeyring(t)
+	env := testEnv(t, k)
+	k.limit = 300 // stands in for Windows' 2.5 KB
+	tok := sampleTokens()
+	tok.AccessToken = strings.Repeat("j", 1000) // a fat JWT
+
+	if err := k.SaveTokens(env, tok); err != nil {
+		t.Fatal(err)
+	}
+	got, err := k.LoadTokens(env)
+	if err != nil || got == nil {
+		t.Fatalf("LoadTokens = %+v, %v", got, err)
+	}
+	if got.RefreshToken != tok.RefreshToken || got.AccessToken != "" || !reflect.DeepEqual(got.Scopes, tok.Scopes) {
+		t.Fatalf("stored %+v; want the refresh token and scopes without the access token", got)
+	}
+}
+
+func TestFitItem(t *testing.T) {
+	small := sampleTokens()
+	fat := sampleTokens()
+	fat.AccessToken = strings.Repeat("j", 3000)
+	hugeRefresh := sampleTokens()
+	hugeRefresh.RefreshToken = strings.Repeat("r", 3000)
+	noAccess := withoutAccessToken(fat)
+
+	tests := []struct {
+		name    string
+		tokens  manager.StoredTokens
+		limit   int
+		want    manager.StoredTokens
+		wantErr bool
+	}{
+		{"no limit keeps everything", fat, 0, fat, false},
+		{"fits under the limit", small, 2560, small, false},
+		{"too big drops the access token", fat, 2560, noAccess, false},
+		{"refresh token alone too big", hugeRefresh, 2560, manager.StoredTokens{}, true},
+		{"exactly at the limit", small, len(mustJSON(t, small)), small, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := fitItem(tt.tokens, tt.limit)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("fitItem = %d bytes, nil; want an error", len(data))
+				}
+				if strings.Contains(err.Error(), "rrrr") {
+					t.Errorf("error quotes the token: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.limit > 0 && len(data) > tt.limit {
+				t.Errorf("item is %d bytes, over the limit %d", len(data), tt.limit)
+			}
+			got, err := decodeItem(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("item holds %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestOpenStoreUsesKeychainWhenSecretServiceAnswers(t *testing.T) {
+	requireKeyring(t)
+	store, problem := OpenStore()
+	if problem != "" || !store.Persistent() {
+		t.Fatalf("OpenStore = %T, %q; want the keychain", store, problem)
+	}
+	if _, ok := store.(*Keychain); !ok {
+		t.Fatalf("OpenStore = %T, want *Keychain", store)
+	}
+}
+
+// OpenStore's fallbacks run in a child process: the D-Bus library keeps one
+// session connection per process, so this one may already be connected.
+func TestOpenStoreFallsBackToMemory(t *testing.T) {
+	tmp := t.TempDir()
+
+	// A socket file nobody listens on any more.
+	dead := filepath.Join(tmp, "dead-bus")
+	l, err := net.Listen("unix", dead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+
+	tests := []struct {
+		name string
+		env  []string
+		says string
+	}{
+		{"bus address points to a dead socket", []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + dead}, "no Secret Service on the session bus"},
+		{"no bus address at all", []string{"DBUS_SESSION_BUS_ADDRESS=", "XDG_RUNTIME_DIR=" + tmp}, "no D-Bus session bus"},
+	}
+	if addr := bareBus(t); addr != "" {
+		tests = append(tests, struct {
+			name string
+			env  []string
+			says string
+		}{"a bus without a keyring", []string{"DBUS_SESSION_BUS_ADDRESS=" + addr}, "is gnome-keyring running?"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := openStoreInChild(t, tt.env)
+			if r.Persistent || !strings.Contains(r.Problem, tt.says) || !strings.Contains(r.Problem, "tokens are kept in memory only") {
+				t.Fatalf("OpenStore = persistent %v, problem %q; want memory and a problem saying %q", r.Persistent, r.Problem, tt.says)
+			}
+			t.Logf("problem: %s (after %s)", r.Problem, r.Elapsed)
+			if r.Elapsed > 5*time.Second {
+				t.Fatalf("OpenStore took %s", r.Elapsed)
+			}
+		})
+	}
+}
+
+// bareBus starts a session bus that has no services and activates none,
+// and returns its address ("" when dbus-daemon is not installed).
+func bareBus(t *testing.T) string {
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		return ""
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	err := os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=`+dir+`</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := make([]byte, 512)
+	n, err := out.Read(line)
+	if err != nil {
+		t.Fatalf("reading the bus address: %v", err)
+	}
+	return strings.TrimSpace(string(line[:n]))
+}
+
+type openStoreResult struct {
+	Persistent bool
+	Problem    string
+	Elapsed    time.Duration
+}
+
+const openStoreChildEnv = "TOKENTRAY_TEST_OPENSTORE_CHILD"
+
+func openStoreInChild(t *testing.T, env []string) openStoreResult {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestOpenStoreChild$", "-test.count=1")
+	// atexit_sleep_ms: a -race child otherwise lingers a second at exit.
+	cmd.Env = append(os.Environ(), openStoreChildEnv+"=1", "GORACE=atexit_sleep_ms=0")
+	cmd.Env = append(cmd.Env, env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, stderr.String())
+	}
+	i := bytes.IndexByte(out, '{')
+	var r openStoreResult
+	if i < 0 || json.NewDecoder(bytes.NewReader(out[i:])).Decode(&r) != nil {
+		t.Fatalf("child printed %q", out)
+	}
+	return r
+}
+
+// TestOpenStoreChild is the child process of TestOpenStoreFallsBackToMemory.
+func TestOpenStoreChild(t *testing.T) {
+	if os.Getenv(openStoreChildEnv) != "1" {
+		return
+	}
+	start := time.Now()
+	store, problem := OpenStore()
+	json.NewEncoder(os.Stdout).Encode(openStoreResult{store.Persistent(), problem, time.Since(start)})
+}

@@ -1,0 +1,144 @@
+package platform
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestConfigPathPrecedence(t *testing.T) {
+	home := t.TempDir()
+	tests := []struct {
+		name, flag, env, xdgConfig, want string
+	}{
+		{"flag wins", "/etc/flag.toml", "/env.toml", "/xdg", "/etc/flag.toml"},
+		{"TOKENTRAY_CONFIG next", "", "/env.toml", "/xdg", "/env.toml"},
+		{"XDG_CONFIG_HOME next", "", "", "/xdg", "/xdg/tokentray/config.toml"},
+		{"HOME/.config last", "", "", "", filepath.Join(home, ".config", "tokentray", "config.toml")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("HOME", home)
+			setOrUnset(t, "TOKENTRAY_CONFIG", tt.env)
+			setOrUnset(t, "XDG_CONFIG_HOME", tt.xdgConfig)
+			if got := ConfigPath(tt.flag); got != tt.want {
+				t.Errorf("ConfigPath(%q) = %q, want %q", tt.flag, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSocketPathPrecedence(t *testing.T) {
+	fallback := filepath.Join(os.TempDir(), "tokentray-"+strconv.Itoa(os.Getuid()), "tokentray.sock")
+	tests := []struct {
+		name, flag, env, runtimeDir, want string
+	}{
+		{"flag wins", "/x/flag.sock", "/env.sock", "/run/user/7", "/x/flag.sock"},
+		{"TOKENTRAY_SOCKET next", "", "/env.sock", "/run/user/7", "/env.sock"},
+		{"XDG_RUNTIME_DIR next", "", "", "/run/user/7", "/run/user/7/tokentray/tokentray.sock"},
+		{"per-user temp dir without XDG_RUNTIME_DIR", "", "", "", fallback},
+		{"relative XDG_RUNTIME_DIR is ignored", "", "", "run", fallback},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setOrUnset(t, "TOKENTRAY_SOCKET", tt.env)
+			setOrUnset(t, "XDG_RUNTIME_DIR", tt.runtimeDir)
+			if got := SocketPath(tt.flag); got != tt.want {
+				t.Errorf("SocketPath(%q) = %q, want %q", tt.flag, got, tt.want)
+			}
+		})
+	}
+}
+
+// setOrUnset sets key for the test, or unsets it when value is "".
+func setOrUnset(t *testing.T, key, value string) {
+	t.Setenv(key, value) // restores the old value after the test
+	if value == "" {
+		os.Unsetenv(key)
+	}
+}
+
+func TestEnsureSocketDirCreatesPrivateDir(t *testing.T) {
+	for _, sock := range []string{
+		filepath.Join(t.TempDir(), "tokentray", "tokentray.sock"),
+		filepath.Join(t.TempDir(), "new", "parents", "tokentray.sock"),
+	} {
+		if err := EnsureSocketDir(sock); err != nil {
+			t.Fatal(err)
+		}
+		assertMode(t, filepath.Dir(sock), 0o700)
+		if err := EnsureSocketDir(sock); err != nil {
+			t.Fatalf("second call: %v", err)
+		}
+	}
+}
+
+func TestEnsureSocketDirTightensLooseTokentrayDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tokentray-1000")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o777)
+	if err := EnsureSocketDir(filepath.Join(dir, "tokentray.sock")); err != nil {
+		t.Fatal(err)
+	}
+	assertMode(t, dir, 0o700)
+}
+
+func TestEnsureSocketDirRefusesSharedDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o1777) // like /tmp
+	err := EnsureSocketDir(filepath.Join(dir, "my.sock"))
+	if err == nil || !strings.Contains(err.Error(), "other users") {
+		t.Fatalf("EnsureSocketDir = %v; want a refusal", err)
+	}
+	assertMode(t, dir, 0o777) // left as it was
+}
+
+func TestEnsureSocketDirRefusesSymlink(t *testing.T) {
+	tmp := t.TempDir()
+	real := filepath.Join(tmp, "elsewhere")
+	if err := os.Mkdir(real, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(tmp, "tokentray")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsureSocketDir(filepath.Join(link, "tokentray.sock")); err == nil {
+		t.Fatal("EnsureSocketDir accepted a symlink")
+	}
+}
+
+func TestEnsureSocketDirRefusesOtherOwner(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to give a directory to another user")
+	}
+	dir := filepath.Join(t.TempDir(), "tokentray")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	err := EnsureSocketDir(filepath.Join(dir, "tokentray.sock"))
+	if err == nil || !strings.Contains(err.Error(), "belongs to uid 65534") {
+		t.Fatalf("EnsureSocketDir = %v; want a refusal naming the owner", err)
+	}
+}
+
+func assertMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Fatalf("%s has mode %04o, want %04o", path, got, want)
+	}
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# deps.sh installs the Debian packages that building and testing tokentray
+# need: the Fyne (cgo/OpenGL/X11) build headers and the pieces of a private
+# desktop session that scripts/testenv.sh starts. It installs only what is
+# missing and runs `apt-get update` at most once, so a machine that already
+# has everything is left alone (and needs no network).
+set -euo pipefail
+
+packages=(
+	make
+	# building Fyne: cgo, OpenGL and X11 headers
+	gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+	libxinerama-dev libxi-dev libxxf86vm-dev
+	# the private session of scripts/testenv.sh
+	xvfb xfce4-panel gnome-keyring dbus-x11 libsecret-tools procps
+	# tools tests use to look at the screen, clipboard and notifications
+	xclip imagemagick xdotool x11-utils libnotify-bin
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	# dpkg -s also succeeds for removed packages whose config is left, so
+	# ask for the exact status.
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	sudo=sudo
+	command -v sudo >/dev/null || {
+		echo "deps.sh: missing packages: ${missing[*]}; run as root or install them with apt-get" >&2
+		exit 1
+	}
+else
+	sudo=
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}"
