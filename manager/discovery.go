@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 )
@@ -59,24 +60,82 @@ func (c *metadataCache) forget(issuer string) {
 	c.mu.Unlock()
 }
 
-// Discover reads RFC 8414 metadata, falling back to OpenID Connect
-// discovery. The issuer in the document must match the one asked for.
+// Discover reads the issuer's RFC 8414 metadata, falling back to OpenID
+// Connect discovery. The issuer in the document must be the one asked
+// for (RFC 8414 §3.3), and every endpoint must be https:// unless it is on
+// a loopback host, as for configured endpoints.
 func Discover(ctx context.Context, client *http.Client, issuer string) (Metadata, error) {
-	base := strings.TrimSuffix(issuer, "/")
+	urls, err := metadataURLs(issuer)
+	if err != nil {
+		return Metadata{}, fmt.Errorf("discover %s: %w", issuer, err)
+	}
+	want := strings.TrimSuffix(issuer, "/")
 	var errs []string
-	for _, suffix := range []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"} {
-		md, err := fetchMetadata(ctx, client, base+suffix)
+	for _, u := range urls {
+		md, err := fetchMetadata(ctx, client, u)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
-		if strings.TrimSuffix(md.Issuer, "/") != base {
-			errs = append(errs, fmt.Sprintf("%s: issuer is %q, expected %q", base+suffix, md.Issuer, issuer))
-			continue
+		if strings.TrimSuffix(md.Issuer, "/") != want {
+			// A mismatch is an answer, not a miss: trying the next URL
+			// could only find a document for some other issuer.
+			return Metadata{}, fmt.Errorf("discover %s: %s names issuer %q; check the issuer in the config", issuer, u, md.Issuer)
+		}
+		if err := md.checkEndpoints(); err != nil {
+			return Metadata{}, fmt.Errorf("discover %s: %s: %w", issuer, u, err)
 		}
 		return md, nil
 	}
-	return Metadata{}, fmt.Errorf("discover %s: %s", issuer, strings.Join(errs, "; "))
+	return Metadata{}, fmt.Errorf("discover %s: no metadata found (%s); check the issuer URL or set the endpoints in the config", issuer, strings.Join(errs, "; "))
+}
+
+// metadataURLs are the places to look, in order. RFC 8414 §3.1 puts the
+// well-known segment before an issuer's path; OpenID Connect Discovery
+// appends it; some servers serve RFC 8414 metadata the OpenID way too.
+func metadataURLs(issuer string) ([]string, error) {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("issuer must be an absolute https:// URL")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("issuer must not have a query or fragment (RFC 8414 §2)")
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("issuer must be https:// unless the host is loopback")
+	}
+	origin := u.Scheme + "://" + u.Host
+	path := strings.TrimSuffix(u.EscapedPath(), "/")
+	urls := []string{
+		origin + "/.well-known/oauth-authorization-server" + path,
+		origin + path + "/.well-known/openid-configuration",
+	}
+	if path != "" {
+		urls = append(urls, origin+path+"/.well-known/oauth-authorization-server")
+	}
+	return urls, nil
+}
+
+// checkEndpoints refuses endpoints that would send secrets in the clear.
+func (md Metadata) checkEndpoints() error {
+	for _, ep := range []struct{ name, url string }{
+		{"authorization_endpoint", md.AuthorizationEndpoint},
+		{"token_endpoint", md.TokenEndpoint},
+		{"revocation_endpoint", md.RevocationEndpoint},
+		{"device_authorization_endpoint", md.DeviceAuthorizationEndpoint},
+	} {
+		if ep.url == "" {
+			continue
+		}
+		u, err := url.Parse(ep.url)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("%s %q is not an absolute URL", ep.name, ep.url)
+		}
+		if u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())) {
+			return fmt.Errorf("%s %q must be https:// unless the host is loopback", ep.name, ep.url)
+		}
+	}
+	return nil
 }
 
 func fetchMetadata(ctx context.Context, client *http.Client, url string) (Metadata, error) {
@@ -95,7 +154,7 @@ func fetchMetadata(ctx context.Context, client *http.Client, url string) (Metada
 	}
 	var md Metadata
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&md); err != nil {
-		return Metadata{}, fmt.Errorf("%s: %w", url, err)
+		return Metadata{}, fmt.Errorf("%s: unreadable metadata: %w", url, err)
 	}
 	return md, nil
 }

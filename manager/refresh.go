@@ -182,6 +182,14 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret) Token {
 	if ts.refresh == "" {
 		ts.refresh = oldRefresh
 	}
+	if ts.granted == nil && oldRefresh != "" {
+		// A refresh answer without "scope" grants what was granted before (RFC 6749 §6).
+		e.mu.Lock()
+		if e.tok != nil {
+			ts.granted = e.tok.granted
+		}
+		e.mu.Unlock()
+	}
 	if ts.tokenType == "" {
 		ts.tokenType = "Bearer"
 	}
