@@ -87,6 +87,8 @@ func (c *cli) cmdLogin(args []string) int {
 	if err != nil {
 		return c.fail(exitFailure, fmt.Sprintf("login %s failed: %v; run `tokentray login %s` to try again", env, err, env))
 	}
+	// stdout keeps the URL alone; the confirmation is for the person.
+	fmt.Fprintf(c.stderr, "%s: authorized, tokens stored\n", env)
 	return exitOK
 }
 

@@ -520,3 +520,18 @@ func TestLogoutRevokesAndForgets(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestClientCredentialsExpiryComesFromExpiresIn(t *testing.T) {
+	srv := oauthserver.Start(t, oauthserver.Options{AccessTokenTTL: 30 * time.Minute})
+	r := newRig(t, srv, nil, ccEnv(srv))
+	tok, err := r.m.Token(context.Background(), "shared", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := epoch.Add(30 * time.Minute); !tok.ExpiresAt.Equal(want) {
+		t.Errorf("expires at %v, want %v (expires_in on the engine's clock)", tok.ExpiresAt, want)
+	}
+	if st, _ := r.m.Status("shared"); st.Warning != "" {
+		t.Errorf("warning %q for a token with expires_in", st.Warning)
+	}
+}

@@ -61,6 +61,7 @@ type environment struct {
 	gen         uint64 // bumped whenever tok changes
 	refreshing  bool
 	needsLogin  bool   // the provider rejected the refresh token
+	interrupted bool   // loaded with RefreshStarted set: the last run died mid-refresh
 	fatal       string // a final provider error (invalid_client, ...), shown as state error
 	loadErr     error  // reading the store failed; retried, nothing deleted
 	lastErr     string // the last temporary failure, shown while retrying
@@ -148,17 +149,31 @@ func (e *environment) load() {
 			expiresAt: stored.ExpiresAt,
 			granted:   stored.Scopes,
 		}
+		if !stored.RefreshStarted.IsZero() && stored.RefreshToken != "" {
+			// The last run died while a refresh was at the provider, which
+			// may have replaced both tokens. Without the access token the
+			// scheduler asks with the refresh token at once: it either still
+			// works, or the user is told to log in.
+			e.tok.access = ""
+			e.interrupted = true
+		}
 		e.gen++
 		e.planRefresh(now)
 	}
-	loadErr := e.loadErr
+	loadErr, interrupted := e.loadErr, e.interrupted
 	e.mu.Unlock()
 
+	if interrupted {
+		e.m.log.Warn("the last run stopped during a refresh; checking the saved refresh token now", "env", name)
+	}
 	if loadErr != nil {
 		e.m.log.Warn("keychain read failed; treating as signed out, nothing deleted", "env", name, "err", loadErr)
 	}
 	e.changed(EventState, "")
 }
+
+// interruptedRefresh explains a refresh token lost to a crash mid-refresh.
+const interruptedRefresh = "tokentray stopped during a refresh after the provider had replaced the refresh token, so the new one was never saved"
 
 // changed publishes the environment's new status.
 func (e *environment) changed(kind EventKind, msg string) {
@@ -263,6 +278,9 @@ func (e *environment) explain(s State) (problem, next string) {
 	case StateNeedsLogin:
 		if e.needsLogin {
 			problem = "the provider rejected the refresh token (revoked or expired)"
+			if e.interrupted {
+				problem = interruptedRefresh
+			}
 		}
 		return problem, fmt.Sprintf("run `tokentray login %s`", name)
 	case StateError:
@@ -295,7 +313,7 @@ func (e *environment) warning() string {
 		parts = append(parts, fmt.Sprintf("could not save tokens to the keychain (%s); they are kept in memory and the save is retried", e.saveErr))
 	}
 	if e.tok != nil && e.tok.expiryGuessed {
-		parts = append(parts, "the provider did not say when the token expires; assuming "+defaultLifetime.String())
+		parts = append(parts, "the provider did not say when the token expires; assuming one hour")
 	}
 	out := ""
 	for i, p := range parts {

@@ -37,10 +37,17 @@ func (e *ProviderError) Error() string {
 func (e *ProviderError) Unwrap() error { return e.Err }
 
 // Temporary reports whether retrying may help: transport errors, timeouts,
-// 5xx and 429. OAuth errors such as invalid_grant are final.
+// 5xx and 429 (whatever error code comes with them: a rate limit often says
+// temporarily_unavailable), and the codes that say so by name. Other OAuth
+// errors such as invalid_grant are final.
 func (e *ProviderError) Temporary() bool {
-	if e.Code != "" && e.StatusCode < 500 {
+	switch {
+	case e.StatusCode >= 500, e.StatusCode == 429:
+		return true
+	case e.Code == "temporarily_unavailable", e.Code == "server_error":
+		return true
+	case e.Code != "":
 		return false
 	}
-	return e.StatusCode == 0 || e.StatusCode >= 500 || e.StatusCode == 429
+	return e.StatusCode == 0
 }

@@ -117,14 +117,14 @@ var presets = []Preset{
 			"openid", "profile", "email", "offline_access",
 		},
 		NeedsIssuer: true,
-		Notes:       "Endpoints are read from <issuer>/.well-known/openid-configuration when tokentray starts.",
+		Notes:       "Endpoints are read from <issuer>/.well-known/openid-configuration (RFC 8414 metadata first) on first use, cached, and read again after a failure.",
 	},
 	{
 		Name:        "oauth2",
 		Description: "Any OAuth 2 server with RFC 8414 metadata (endpoints from issuer discovery)",
 		Flow:        FlowAuthorizationCode,
 		NeedsIssuer: true,
-		Notes:       "Endpoints are read from <issuer>/.well-known/oauth-authorization-server when tokentray starts.",
+		Notes:       "Endpoints are read from <issuer>/.well-known/oauth-authorization-server (OpenID configuration as fallback) on first use, cached, and read again after a failure.",
 	},
 }
 

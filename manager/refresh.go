@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,8 +194,8 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret) Token {
 	if ts.tokenType == "" {
 		ts.tokenType = "Bearer"
 	}
-	if ot.ExpiresIn > 0 {
-		ts.expiresAt = now.Add(time.Duration(ot.ExpiresIn) * time.Second)
+	if lifetime := expiresIn(ot); lifetime > 0 {
+		ts.expiresAt = now.Add(lifetime)
 	} else {
 		ts.expiresAt = now.Add(defaultLifetime)
 		ts.expiryGuessed = true
@@ -340,6 +341,28 @@ func asProviderError(env string, err error) *ProviderError {
 		out.Err = fmt.Errorf("token endpoint answered HTTP %d %s", out.StatusCode, re.ErrorCode)
 	}
 	return out
+}
+
+// expiresIn is the token's lifetime as the provider sent it. Expiry is
+// not used directly: x/oauth2 computes it from the real clock, and the
+// engine keeps time with its own. (clientcredentials drops ExpiresIn, so
+// the raw answer is read as well.)
+func expiresIn(ot *oauth2.Token) time.Duration {
+	if ot.ExpiresIn > 0 {
+		return time.Duration(ot.ExpiresIn) * time.Second
+	}
+	switch v := ot.Extra("expires_in").(type) {
+	case float64:
+		return time.Duration(v) * time.Second
+	case string:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return time.Duration(n) * time.Second
+		}
+	}
+	if !ot.Expiry.IsZero() {
+		return time.Until(ot.Expiry).Round(time.Second)
+	}
+	return 0
 }
 
 func grantedScopes(ot *oauth2.Token) []string {

@@ -12,6 +12,12 @@ type StoredTokens struct {
 	TokenType    string    `json:"token_type,omitempty"`
 	ExpiresAt    time.Time `json:"expires_at,omitzero"`
 	Scopes       []string  `json:"scopes,omitempty"`
+	// RefreshStarted is set while a refresh is at the provider. A rotating
+	// provider replaces the refresh token the moment it answers; when
+	// tokentray dies before saving that answer, the next start finds the
+	// mark and checks the refresh token at once instead of handing out an
+	// access token the provider may have revoked with it.
+	RefreshStarted time.Time `json:"refresh_started,omitzero"`
 }
 
 // Store persists tokens and client secrets. It follows the Zepto callback

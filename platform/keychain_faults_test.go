@@ -17,6 +17,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
+	ss "github.com/zalando/go-keyring/secret_service"
 
 	"github.com/tokentray/tokentray/internal/fakeclock"
 	"github.com/tokentray/tokentray/internal/oauthserver"
@@ -152,6 +153,9 @@ func TestKeychainFaultsChild(t *testing.T) {
 	}
 	if got, _ := m.Token(context.Background(), env, 0); got.AccessToken != tok.AccessToken {
 		t.Fatal("the engine does not serve the new token while the keychain is locked")
+	}
+	if st, _ := m.Status(env); !strings.Contains(st.Warning, "could not save tokens") {
+		t.Fatalf("a save into the locked keychain did not warn: %q", st.Warning)
 	}
 	kr.unlock()
 	clock.Advance(time.Minute)
@@ -347,21 +351,24 @@ func (k *childKeyring) lock() {
 	}
 }
 
-// unlock gives the running daemon the password again (no prompt).
+// unlock gives the running daemon the password again, through
+// gnome-keyring's own unlock-without-prompt call (what its tools use), as
+// a user typing it into the unlock dialog would.
 func (k *childKeyring) unlock() {
 	k.t.Helper()
-	cmd := exec.Command("gnome-keyring-daemon", "--unlock", "--components=secrets")
-	cmd.Stdin = strings.NewReader(faultsKeyringPassword)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		k.t.Fatalf("gnome-keyring-daemon --unlock: %v\n%s", err, out)
+	service := k.conn.Object(secretsName, "/org/freedesktop/secrets")
+	var ignored dbus.Variant
+	var session dbus.ObjectPath
+	if err := service.Call("org.freedesktop.Secret.Service.OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&ignored, &session); err != nil {
+		k.t.Fatalf("OpenSession: %v", err)
 	}
-	var locked bool
-	v, err := k.conn.Object(secretsName, "/org/freedesktop/secrets/collection/login").GetProperty("org.freedesktop.Secret.Collection.Locked")
-	if err == nil {
-		locked, _ = v.Value().(bool)
+	login := dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	secret := ss.NewSecret(session, faultsKeyringPassword)
+	if call := service.Call("org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface.UnlockWithMasterPassword", 0, login, secret); call.Err != nil {
+		k.t.Fatalf("UnlockWithMasterPassword: %v", call.Err)
 	}
-	if err != nil || locked {
+	v, err := k.conn.Object(secretsName, login).GetProperty("org.freedesktop.Secret.Collection.Locked")
+	if locked, _ := v.Value().(bool); err != nil || locked {
 		k.t.Fatalf("the login collection is still locked (%v)", err)
 	}
 }
-
