@@ -1,8 +1,10 @@
 package manager
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 )
 
 // Errors callers branch on. The socket maps them to its error codes.
@@ -29,9 +31,12 @@ func (e *ProviderError) Error() string {
 		return fmt.Sprintf("%s: provider answered %s (HTTP %d)", e.Env, e.Code, e.StatusCode)
 	case e.StatusCode != 0:
 		return fmt.Sprintf("%s: provider answered HTTP %d", e.Env, e.StatusCode)
-	default:
+	}
+	var netErr net.Error // *url.Error from the HTTP client is one
+	if errors.As(e.Err, &netErr) || errors.Is(e.Err, context.DeadlineExceeded) {
 		return fmt.Sprintf("%s: provider unreachable: %v", e.Env, e.Err)
 	}
+	return fmt.Sprintf("%s: the provider's answer could not be used: %v", e.Env, e.Err)
 }
 
 func (e *ProviderError) Unwrap() error { return e.Err }

@@ -159,6 +159,11 @@ func (s *SocketServer) middleware(next http.Handler) http.Handler {
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, s.limits.MaxBodyBytes)
 		}
+		if r.URL.Path == "" || r.URL.Path[0] != '/' {
+			// "GET *" and the like: ServeMux would answer a bare-text 400.
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "the request target must be a path such as /v1/environments")
+			return
+		}
 		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
 			next.ServeHTTP(w, r)
 			return

@@ -40,6 +40,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token or client_credentials")
 		return
 	}
+	if r.PostForm.Get("grant_type") == string(oauth2.Refreshing) && !s.authenticate(r) {
+		// go-oauth2 does not check a confidential client's secret on the
+		// refresh grant; a real provider does (RFC 6749 §6).
+		if id, _, err := s.clientInfo(r); err == nil && s.clients[id].Secret != "" {
+			writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+			return
+		}
+	}
 	if r.PostForm.Get("grant_type") == string(oauth2.Refreshing) {
 		// go-oauth2 loads, rotates and removes a refresh token in separate
 		// steps; one at a time makes a concurrent reuse fail as at a real
