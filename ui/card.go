@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tokentray/tokentray/manager"
+)
+
+// envActions are what a card's buttons do; each gets the environment name.
+// The window wires them to the engine; tests wire them to recorders.
+type envActions struct {
+	Authorize, Cancel, Refresh, CopyToken, CopyHeader, SignOut, Edit func(env string)
+	OpenURL                                                          func(rawURL string) // open the authorization page again
+	CopyText                                                         func(text string)   // a user code or link: not a secret, not cleared
+}
+
+// Button labels, shared with the tests.
+const (
+	labelAuthorize  = "Authorize"
+	labelCancel     = "Cancel"
+	labelRefresh    = "Refresh"
+	labelCopyToken  = "Copy token"
+	labelCopyHeader = "Copy header"
+	labelSignOut    = "Sign out"
+	labelEdit       = "Edit"
+	labelCopyCode   = "Copy code"
+	labelOpenAgain  = "Open browser again"
+	labelCopyLink   = "Copy link"
+)
+
+// card shows one environment. update sets everything from a snapshot;
+// tick only moves the countdown, so the once-a-second work stays small.
+type card struct {
+	actions envActions
+	status  manager.Status
+
+	root      *widget.Card
+	badge     *badge
+	countdown *widget.Label
+	bar       *lifetimeBar
+	errorText *widget.Label
+	warnText  *widget.Label
+	nextText  *widget.Label
+	login     *fyne.Container
+	buttons   *fyne.Container
+	loginKey  string // what the login box shows, so ticks do not redraw the QR code
+}
+
+func newCard(a envActions) *card {
+	c := &card{
+		actions:   a,
+		badge:     newBadge(),
+		countdown: widget.NewLabel(""),
+		bar:       newLifetimeBar(),
+		errorText: wrapped(widget.DangerImportance),
+		warnText:  wrapped(widget.WarningImportance),
+		nextText:  wrapped(widget.MediumImportance),
+		login:     container.NewVBox(),
+		buttons:   container.NewHBox(),
+	}
+	c.root = widget.NewCard("", "", container.NewVBox(
+		container.NewHBox(c.badge.box, c.countdown),
+		c.bar.Container, // the container itself: the renderer only draws known types
+		c.errorText, c.warnText, c.nextText,
+		c.login,
+		c.buttons,
+	))
+	return c
+}
+
+func wrapped(imp widget.Importance) *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = imp
+	l.Hide()
+	return l
+}
+
+// update shows a new snapshot.
+func (c *card) update(s manager.Status, now time.Time) {
+	c.status = s
+	c.root.SetTitle(s.Name)
+	c.root.SetSubTitle(subtitle(s))
+	c.badge.set(s.State)
+	setText(c.errorText, prefixed("Error: ", s.Error))
+	warning := s.Warning
+	if len(s.MissingScopes) > 0 {
+		warning = strings.TrimSpace(warning + " Not granted: " + strings.Join(s.MissingScopes, ", ") + ".")
+	}
+	setText(c.warnText, warning)
+	setText(c.nextText, prefixed("Next: ", s.NextStep))
+	c.updateLogin(s)
+	c.buttons.Objects = c.buttonsFor(s, now)
+	c.buttons.Refresh()
+	c.tick(now)
+}
+
+// tick moves the countdown and the lifetime bar.
+func (c *card) tick(now time.Time) {
+	c.countdown.SetText(countdownText(c.status, now))
+	if share, ok := lifetimeLeft(c.status, now); ok {
+		c.bar.SetValue(share)
+		c.bar.Show()
+	} else {
+		c.bar.Hide()
+	}
+}
+
+func subtitle(s manager.Status) string {
+	provider := s.Preset
+	if provider == "" {
+		provider = "custom provider"
+	}
+	return provider + " · " + strings.ReplaceAll(string(s.Flow), "_", " ")
+}
+
+func prefixed(prefix, text string) string {
+	if text == "" {
+		return ""
+	}
+	return prefix + text
+}
+
+func setText(l *widget.Label, text string) {
+	l.SetText(text)
+	if text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
+}
+
+// buttonsFor picks the actions that fit the state; the first is the one
+// the user most likely wants and is highlighted.
+func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
+	name := s.Name
+	btn := func(label string, icon fyne.Resource, fn func(string)) *widget.Button {
+		return widget.NewButtonWithIcon(label, icon, func() {
+			if fn != nil {
+				fn(name)
+			}
+		})
+	}
+	authorize := btn(labelAuthorize, theme.LoginIcon(), c.actions.Authorize)
+	refresh := btn(labelRefresh, theme.ViewRefreshIcon(), c.actions.Refresh)
+	copyToken := btn(labelCopyToken, theme.ContentCopyIcon(), c.actions.CopyToken)
+	copyHeader := btn(labelCopyHeader, theme.ContentCopyIcon(), c.actions.CopyHeader)
+	signOut := btn(labelSignOut, theme.LogoutIcon(), c.actions.SignOut)
+	cancel := btn(labelCancel, theme.CancelIcon(), c.actions.Cancel)
+	edit := btn(labelEdit, theme.DocumentCreateIcon(), c.actions.Edit)
+
+	live := s.ExpiresAt != nil && s.ExpiresAt.After(now)
+	var out []*widget.Button
+	switch s.State {
+	case manager.StateUnconfigured:
+		out = []*widget.Button{edit}
+	case manager.StateNeedsLogin:
+		out = []*widget.Button{authorize, edit}
+	case manager.StateAuthorizing:
+		out = []*widget.Button{cancel}
+	case manager.StateValid, manager.StateRefreshing:
+		out = []*widget.Button{copyToken, copyHeader, refresh, signOut, edit}
+	case manager.StateExpired:
+		if s.HasRefresh || s.Flow == manager.FlowClientCredentials {
+			out = []*widget.Button{refresh, authorize, signOut, edit}
+		} else {
+			out = []*widget.Button{authorize, signOut, edit}
+		}
+	case manager.StateError:
+		if live {
+			out = []*widget.Button{copyToken, copyHeader, refresh, authorize, signOut, edit}
+		} else {
+			out = []*widget.Button{authorize, refresh, signOut, edit}
+		}
+	default:
+		out = []*widget.Button{edit}
+	}
+	if s.State == manager.StateRefreshing {
+		refresh.Disable()
+	}
+	if s.State != manager.StateValid && s.State != manager.StateRefreshing {
+		out[0].Importance = widget.HighImportance
+	}
+	objs := make([]fyne.CanvasObject, len(out))
+	for i, b := range out {
+		objs[i] = b
+	}
+	return objs
+}

@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/tokentray/tokentray/manager"
+)
+
+func newTestCard(t *testing.T, s manager.Status) (*card, *[]string) {
+	t.Helper()
+	test.NewTempApp(t)
+	var calls []string
+	rec := func(action string) func(string) {
+		return func(env string) { calls = append(calls, action+" "+env) }
+	}
+	c := newCard(envActions{
+		Authorize: rec("authorize"), Cancel: rec("cancel"), Refresh: rec("refresh"),
+		CopyToken: rec("copy-token"), CopyHeader: rec("copy-header"), SignOut: rec("sign-out"), Edit: rec("edit"),
+		CopyText: func(text string) { calls = append(calls, "copy-text "+text) },
+	})
+	c.update(s, now)
+	return c, &calls
+}
+
+func TestValidCardShowsCountdownLifetimeAndCopyActions(t *testing.T) {
+	c, calls := newTestCard(t, validStatus("zepto-sandbox"))
+	text := shownText(c.root)
+	for _, want := range []string{"zepto-sandbox", "zepto-sandbox · authorization code", "VALID", "expires in 1:52:07"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("card shows %q, want it to contain %q", text, want)
+		}
+	}
+	if got, want := buttons(c.root), []string{labelCopyToken, labelCopyHeader, labelRefresh, labelSignOut, labelEdit}; !slices.Equal(got, want) {
+		t.Errorf("buttons = %q, want %q", got, want)
+	}
+	// 8 minutes of a 2h00m07s lifetime are gone.
+	if got := c.bar.Value; got < 0.93 || got > 0.94 {
+		t.Errorf("lifetime bar = %.3f, want about 0.933", got)
+	}
+	test.Tap(button(t, c.root, labelCopyHeader))
+	if !slices.Equal(*calls, []string{"copy-header zepto-sandbox"}) {
+		t.Errorf("tapping Copy header called %q", *calls)
+	}
+}
+
+func TestCountdownTicksWithoutRebuildingTheCard(t *testing.T) {
+	c, _ := newTestCard(t, validStatus("local"))
+	before := c.buttons.Objects[0]
+	c.tick(now.Add(7 * time.Second))
+	if got := c.countdown.Text; got != "expires in 1:52:00" {
+		t.Errorf("after 7s countdown = %q, want %q", got, "expires in 1:52:00")
+	}
+	if c.buttons.Objects[0] != before {
+		t.Error("a tick rebuilt the buttons; it should only move the countdown")
+	}
+	c.tick(now.Add(2 * time.Hour))
+	if got := c.countdown.Text; got != "expired 0:07:53 ago" {
+		t.Errorf("past expiry countdown = %q", got)
+	}
+	if c.bar.Value != 0 {
+		t.Errorf("lifetime bar past expiry = %v, want 0", c.bar.Value)
+	}
+}
+
+func TestNeedsLoginCardOffersAuthorizeAndSaysWhatToDo(t *testing.T) {
+	s := manager.Status{
+		Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: manager.FlowAuthorizationCode, State: manager.StateNeedsLogin,
+		Persistent: true, Error: "provider answered invalid_grant (HTTP 400)", NextStep: "choose Authorize to sign in again",
+	}
+	c, calls := newTestCard(t, s)
+	text := shownText(c.root)
+	for _, want := range []string{"NEEDS LOGIN", "no token", "Error: provider answered invalid_grant (HTTP 400)", "Next: choose Authorize to sign in again"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("card shows %q, want it to contain %q", text, want)
+		}
+	}
+	if got := buttons(c.root); !slices.Equal(got, []string{labelAuthorize, labelEdit}) {
+		t.Errorf("buttons = %q, want Authorize and Edit only", got)
+	}
+	if c.bar.Visible() {
+		t.Error("a card without a token shows a lifetime bar")
+	}
+	test.Tap(button(t, c.root, labelAuthorize))
+	if !slices.Equal(*calls, []string{"authorize zepto-sandbox"}) {
+		t.Errorf("tapping Authorize called %q", *calls)
+	}
+}
+
+func TestErrorCardWithLiveTokenStillOffersTheToken(t *testing.T) {
+	s := validStatus("campaignflow-prod")
+	s.State = manager.StateError
+	s.Error = "provider unreachable: connection refused"
+	s.NextStep = "tokentray retries on its own; the current token stays valid until 13:52"
+	c, _ := newTestCard(t, s)
+	text := shownText(c.root)
+	for _, want := range []string{"ERROR", "expires in 1:52:07", "Error: provider unreachable", "Next: tokentray retries"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("card shows %q, want it to contain %q", text, want)
+		}
+	}
+	if got := buttons(c.root); got[0] != labelCopyToken || !slices.Contains(got, labelAuthorize) {
+		t.Errorf("buttons = %q, want Copy token first and Authorize offered", got)
+	}
+}
+
+func TestUnconfiguredCardOnlyOffersEdit(t *testing.T) {
+	s := manager.Status{Name: "local", Flow: manager.FlowClientCredentials, State: manager.StateUnconfigured,
+		NextStep: "run `tokentray secret set local`", Persistent: true}
+	c, _ := newTestCard(t, s)
+	if got := buttons(c.root); !slices.Equal(got, []string{labelEdit}) {
+		t.Errorf("buttons = %q, want Edit only", got)
+	}
+	if text := shownText(c.root); !strings.Contains(text, "NOT SET UP") || !strings.Contains(text, "custom provider · client credentials") {
+		t.Errorf("card shows %q", text)
+	}
+}
+
+func TestDeviceCodeCardShowsTheCodeAndAQRCode(t *testing.T) {
+	s := manager.Status{Name: "tv", Flow: manager.FlowDeviceCode, State: manager.StateAuthorizing, Persistent: true,
+		Login: &manager.LoginInfo{UserCode: "WDJB-MJHT", VerificationURI: "https://example.com/device",
+			VerificationURIComplete: "https://example.com/device?user_code=WDJB-MJHT", ExpiresAt: now.Add(10 * time.Minute)}}
+	c, calls := newTestCard(t, s)
+	text := shownText(c.root)
+	for _, want := range []string{"AUTHORIZING", "Open https://example.com/device on any device and enter this code:", "WDJB-MJHT"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("card shows %q, want it to contain %q", text, want)
+		}
+	}
+	var qr *canvas.Image
+	visibleObjects(c.root, func(o fyne.CanvasObject) {
+		if img, ok := o.(*canvas.Image); ok {
+			qr = img
+		}
+	})
+	if qr == nil || qr.Image == nil {
+		t.Fatal("no QR code image on the card")
+	}
+	test.Tap(button(t, c.root, labelCopyCode))
+	test.Tap(button(t, c.root, labelCancel))
+	if !slices.Equal(*calls, []string{"copy-text WDJB-MJHT", "cancel tv"}) {
+		t.Errorf("calls = %q", *calls)
+	}
+	// The QR code is drawn once per login, not on every update.
+	c.update(s, now.Add(time.Second))
+	var again *canvas.Image
+	visibleObjects(c.root, func(o fyne.CanvasObject) {
+		if img, ok := o.(*canvas.Image); ok {
+			again = img
+		}
+	})
+	if again != qr {
+		t.Error("an update of the same login redrew the QR code")
+	}
+}
+
+func TestAuthorizationCodeLoginOffersTheLinkAgain(t *testing.T) {
+	s := manager.Status{Name: "local", Flow: manager.FlowAuthorizationCode, State: manager.StateAuthorizing, Persistent: true,
+		Login: &manager.LoginInfo{AuthorizationURL: "http://127.0.0.1:9096/authorize?client_id=test-client"}}
+	c, calls := newTestCard(t, s)
+	if got := buttons(c.root); !slices.Equal(got, []string{labelOpenAgain, labelCopyLink, labelCancel}) {
+		t.Errorf("buttons = %q", got)
+	}
+	test.Tap(button(t, c.root, labelCopyLink))
+	if !slices.Equal(*calls, []string{"copy-text http://127.0.0.1:9096/authorize?client_id=test-client"}) {
+		t.Errorf("calls = %q", *calls)
+	}
+}
+
+func TestCountdownText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    manager.Status
+		want string
+	}{
+		{"hours", manager.Status{State: manager.StateValid, ExpiresAt: at(time.Hour + 52*time.Minute + 7*time.Second + 900*time.Millisecond)}, "expires in 1:52:07"},
+		{"under a minute", manager.Status{State: manager.StateValid, ExpiresAt: at(42 * time.Second)}, "expires in 0:00:42"},
+		{"days", manager.Status{State: manager.StateValid, ExpiresAt: at(49*time.Hour + 5*time.Second)}, "expires in 2d 1:00:05"},
+		{"expired", manager.Status{State: manager.StateExpired, ExpiresAt: at(-3*time.Minute - 10*time.Second)}, "expired 0:03:10 ago"},
+		{"no expiry given", manager.Status{State: manager.StateValid}, "the provider gave no expiry"},
+		{"no token", manager.Status{State: manager.StateNeedsLogin}, "no token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := countdownText(tc.s, now); got != tc.want {
+				t.Errorf("countdownText = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tokentray/tokentray/manager"
+)
+
+// mainView is the window's content: banners, one card per environment (or
+// the first-start page), and a footer for scripts. It only shows what it
+// is given, so tests drive it with Status values.
+type mainView struct {
+	actions envActions
+	onAdd   func(preset string) // "" for a custom provider
+
+	root     *fyne.Container
+	banners  *fyne.Container
+	memory   *widget.Label // no keychain
+	trayHint *fyne.Container
+	list     *fyne.Container
+	scroll   *container.Scroll
+	empty    fyne.CanvasObject
+	flashMsg *widget.Label
+	flashGen int
+
+	cards map[string]*card
+	order []string
+}
+
+func newMainView(a envActions, presets []manager.Preset, socketPath string, onAdd func(string)) *mainView {
+	v := &mainView{actions: a, onAdd: onAdd, cards: map[string]*card{}}
+	v.memory = wrapped(widget.WarningImportance)
+	v.memory.SetText("No keychain (Secret Service) found: tokens are kept in memory only and are gone when tokentray quits. " +
+		"Start gnome-keyring or KWallet and restart tokentray to keep them.")
+	v.memory.Hide()
+	v.trayHint = container.NewVBox()
+	v.banners = container.NewVBox(v.memory, v.trayHint)
+	v.list = container.NewVBox()
+	v.scroll = container.NewVScroll(v.list)
+	v.empty = emptyState(presets, onAdd)
+	v.flashMsg = widget.NewLabel("")
+	v.flashMsg.Truncation = fyne.TextTruncateEllipsis
+
+	add := widget.NewButtonWithIcon("Add environment", theme.ContentAddIcon(), func() { onAdd("") })
+	title := widget.NewLabelWithStyle("tokentray", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	header := container.NewBorder(nil, nil, title, add)
+	socket := selectable("Scripts: tokentray token <environment> — socket " + socketPath)
+	footer := container.NewVBox(widget.NewSeparator(), v.flashMsg, socket)
+
+	v.root = container.NewBorder(container.NewVBox(header, v.banners), footer, nil, nil,
+		container.NewStack(v.scroll, v.empty))
+	return v
+}
+
+// update shows new snapshots: cards are kept per name, so only their
+// contents change, and the order follows the config.
+func (v *mainView) update(statuses []manager.Status, now time.Time) {
+	persistent := true
+	seen := map[string]bool{}
+	var order []string
+	for _, s := range statuses {
+		c, ok := v.cards[s.Name]
+		if !ok {
+			c = newCard(v.actions)
+			v.cards[s.Name] = c
+		}
+		c.update(s, now)
+		seen[s.Name] = true
+		order = append(order, s.Name)
+		if !s.Persistent {
+			persistent = false
+		}
+	}
+	for name := range v.cards {
+		if !seen[name] {
+			delete(v.cards, name)
+		}
+	}
+	if !equalStrings(order, v.order) {
+		v.order = order
+		objs := make([]fyne.CanvasObject, len(order))
+		for i, name := range order {
+			objs[i] = v.cards[name].root
+		}
+		v.list.Objects = objs
+		v.list.Refresh()
+	}
+	if len(statuses) == 0 {
+		v.scroll.Hide()
+		v.empty.Show()
+	} else {
+		v.empty.Hide()
+		v.scroll.Show()
+	}
+	if persistent || len(statuses) == 0 {
+		v.memory.Hide()
+	} else {
+		v.memory.Show()
+	}
+}
+
+// tick moves every countdown; called once a second while the window shows.
+func (v *mainView) tick(now time.Time) {
+	for _, name := range v.order {
+		v.cards[name].tick(now)
+	}
+}
+
+// showTrayHint puts a dismissable note above the cards.
+func (v *mainView) showTrayHint(text string) {
+	hint := wrapped(widget.MediumImportance)
+	setText(hint, text)
+	v.trayHint.Objects = []fyne.CanvasObject{container.NewBorder(nil, nil, nil,
+		widget.NewButtonWithIcon("", theme.CancelIcon(), func() {
+			v.trayHint.Objects = nil
+			v.trayHint.Refresh()
+		}), hint)}
+	v.trayHint.Refresh()
+}
+
+// flash shows a short message in the footer for a few seconds.
+func (v *mainView) flash(text string) {
+	v.flashGen++
+	gen := v.flashGen
+	v.flashMsg.SetText(text)
+	time.AfterFunc(6*time.Second, func() {
+		fyne.Do(func() {
+			if v.flashGen == gen {
+				v.flashMsg.SetText("")
+			}
+		})
+	})
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
