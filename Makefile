@@ -5,7 +5,7 @@
 GO ?= go
 BIN := bin/tokentray
 
-.PHONY: all deps build run test test-in-env bench soak fuzz fuzz-run
+.PHONY: all deps build run test test-in-env bench bench-socket soak fuzz fuzz-run
 
 all: build
 
@@ -33,9 +33,16 @@ test-in-env:
 	$(GO) test -race -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz-run FUZZTIME=10s
 
-# Benchmarks (placeholder: helpers add theirs).
+# Benchmarks: the engine's hot path and a token read over the socket next
+# to a fixed-answer server on the same kind of socket (go test -bench),
+# then the whole-process load test with p50/p99 and the command against
+# secret-tool (bench-socket). Numbers: README.md, docs/bench-socket.md.
 bench: deps
-	scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./...
+	scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./manager/ ./platform/
+	$(MAKE) --no-print-directory bench-socket
+
+bench-socket: deps
+	TOKENTRAY_BENCH=1 scripts/testenv.sh $(GO) test -count=1 -run Bench -v ./e2e/
 
 # The soak test (e2e/soak_test.go) for 10 minutes instead of the 75 s it
 # runs in `make test`: 32 socket clients through 30 s token rotations.

@@ -19,7 +19,7 @@ import (
 // rig is one engine wired to a real authorization server on loopback, a
 // store and a clock the test moves.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *oauthserver.Server
 	clock  *fakeclock.Clock
 	store  manager.Store
@@ -50,7 +50,7 @@ func ccEnv(srv *oauthserver.Server) manager.Environment {
 }
 
 // newRig starts an engine on env with the client secret stored.
-func newRig(t *testing.T, srv *oauthserver.Server, store manager.Store, env manager.Environment) *rig {
+func newRig(t testing.TB, srv *oauthserver.Server, store manager.Store, env manager.Environment) *rig {
 	t.Helper()
 	if store == nil {
 		store = manager.NewMemoryStore()

@@ -535,3 +535,29 @@ func TestClientCredentialsExpiryComesFromExpiresIn(t *testing.T) {
 		t.Errorf("warning %q for a token with expires_in", st.Warning)
 	}
 }
+
+func TestDeleteSecretMakesTheEnvironmentUnconfigured(t *testing.T) {
+	srv := oauthserver.Start(t, oauthserver.Options{})
+	store := manager.NewMemoryStore()
+	r := newRig(t, srv, store, ccEnv(srv))
+	if _, err := r.m.Token(context.Background(), "shared", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.m.DeleteSecret("shared"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := store.LoadSecret("shared"); s != "" {
+		t.Error("secret still stored")
+	}
+	if got := r.state("shared"); got != manager.StateUnconfigured {
+		t.Errorf("state %s, want unconfigured", got)
+	}
+	// An environment already gone from the config can still lose its secret.
+	_ = store.SaveSecret("removed", "x")
+	if err := r.m.DeleteSecret("removed"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := store.LoadSecret("removed"); s != "" {
+		t.Error("secret of a removed environment still stored")
+	}
+}

@@ -359,6 +359,21 @@ func (m *Manager) SetSecret(name string, secret Secret) error {
 	return e.setSecret(secret)
 }
 
+// DeleteSecret removes the stored client secret of name, which need not be
+// configured any more (the window's Remove deletes it after the config).
+func (m *Manager) DeleteSecret(name string) error {
+	if e, err := m.env(name); err == nil {
+		e.mu.Lock()
+		e.secret = ""
+		e.mu.Unlock()
+		defer e.changed(EventState, "")
+	}
+	if err := m.store.DeleteSecret(name); err != nil {
+		return fmt.Errorf("delete client secret of %s: %w", name, err)
+	}
+	return nil
+}
+
 // Subscribe returns a stream of events and a function that ends it.
 // A subscriber that falls behind misses events, never blocks the engine.
 func (m *Manager) Subscribe() (<-chan Event, func()) {

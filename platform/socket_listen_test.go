@@ -18,7 +18,7 @@ import (
 
 // socketPathForTest is a short path (unix socket paths are limited to 108
 // bytes) in a fresh directory that is removed after the test.
-func socketPathForTest(t *testing.T) string {
+func socketPathForTest(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "tt-")
 	if err != nil {
@@ -28,7 +28,7 @@ func socketPathForTest(t *testing.T) string {
 	return filepath.Join(dir, "tokentray", "tokentray.sock")
 }
 
-func listenForTest(t *testing.T, path string) net.Listener {
+func listenForTest(t testing.TB, path string) net.Listener {
 	t.Helper()
 	ln, err := ListenSocket(path, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -42,14 +42,14 @@ func (d *desktopApp) trayAction(env string, a tray.Action) {
 	}
 }
 
-// authorize starts a login. The engine opens the browser itself; the card
-// shows the link again (or the device code) while it waits. Client
-// credentials fetch a token right away.
+// authorize starts a login and opens the browser (the engine's
+// Authorize does both); the card shows the link again (or the device
+// code) while it waits. Client credentials fetch a token right away.
 func (d *desktopApp) authorize(env string) {
 	go func() {
-		// Not bounded: the login runs on in the background after Login
+		// Not bounded: the login runs on in the background after Authorize
 		// returns, and must not be tied to a context that ends here.
-		_, err := d.m.Login(context.Background(), env)
+		_, err := d.m.Authorize(context.Background(), env)
 		fyne.Do(func() {
 			if err != nil && !errors.Is(err, manager.ErrLoginInProgress) {
 				d.fail("Authorize "+env, err)

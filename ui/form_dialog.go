@@ -116,6 +116,9 @@ func (d *desktopApp) removeEnvironment(name string) {
 				d.fail("Remove "+name, err)
 				return
 			}
+			if err := d.m.DeleteSecret(name); err != nil && logoutErr == nil {
+				logoutErr = err
+			}
 			if logoutErr != nil {
 				d.view.flash("Removed " + name + "; signing out failed: " + userMessage(logoutErr))
 				return
