@@ -47,6 +47,7 @@ type card struct {
 	errorText *widget.Label
 	warnText  *widget.Label
 	nextText  *widget.Label
+	details   *widget.Label // granted scopes and JWT claims, when known
 	login     *fyne.Container
 	buttons   *fyne.Container
 	loginKey  string // what the login box shows, so ticks do not redraw the QR code
@@ -61,6 +62,7 @@ func newCard(a envActions) *card {
 		errorText: wrapped(widget.DangerImportance),
 		warnText:  wrapped(widget.WarningImportance),
 		nextText:  wrapped(widget.MediumImportance),
+		details:   wrapped(widget.LowImportance),
 		login:     container.NewVBox(),
 		buttons:   container.NewHBox(),
 	}
@@ -68,6 +70,7 @@ func newCard(a envActions) *card {
 		container.NewHBox(c.badge.box, c.countdown),
 		c.bar.Container, // the container itself: the renderer only draws known types
 		c.errorText, c.warnText, c.nextText,
+		c.details,
 		c.login,
 		c.buttons,
 	))
@@ -95,6 +98,7 @@ func (c *card) update(s manager.Status, now time.Time) {
 	}
 	setText(c.warnText, warning)
 	setText(c.nextText, prefixed("Next: ", s.NextStep))
+	setText(c.details, tokenDetails(s))
 	c.updateLogin(s)
 	c.buttons.Objects = c.buttonsFor(s, now)
 	c.buttons.Refresh()
@@ -110,6 +114,37 @@ func (c *card) tick(now time.Time) {
 	} else {
 		c.bar.Hide()
 	}
+}
+
+// tokenDetails says what the provider granted and, for a JWT access token,
+// what its claims say. The claims are read, not verified: shown, never trusted.
+func tokenDetails(s manager.Status) string {
+	var lines []string
+	if len(s.GrantedScopes) > 0 {
+		lines = append(lines, "Granted scopes: "+strings.Join(s.GrantedScopes, " "))
+	}
+	if c := s.Claims; c != nil {
+		var parts []string
+		add := func(label, value string) {
+			if value != "" {
+				parts = append(parts, label+" "+value)
+			}
+		}
+		add("subject", c.Subject)
+		add("issuer", c.Issuer)
+		add("audience", strings.Join(c.Audience, ", "))
+		add("scopes", strings.Join(c.Scopes, " "))
+		if !c.IssuedAt.IsZero() {
+			add("issued", c.IssuedAt.Local().Format("2 Jan 15:04:05"))
+		}
+		if !c.ExpiresAt.IsZero() {
+			add("expires", c.ExpiresAt.Local().Format("2 Jan 15:04:05"))
+		}
+		if len(parts) > 0 {
+			lines = append(lines, "JWT claims (unverified): "+strings.Join(parts, " · "))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func subtitle(s manager.Status) string {

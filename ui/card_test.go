@@ -193,3 +193,27 @@ func TestCountdownText(t *testing.T) {
 		})
 	}
 }
+
+func TestCardShowsGrantedScopesAndJWTClaims(t *testing.T) {
+	s := validStatus("okta")
+	s.GrantedScopes = []string{"openid", "read"}
+	s.Claims = &manager.Claims{
+		Subject:   "user-42",
+		Audience:  []string{"api://payments"},
+		Scopes:    []string{"read"},
+		IssuedAt:  time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC),
+		ExpiresAt: time.Date(2026, 11, 28, 11, 0, 0, 0, time.UTC),
+	}
+	c, _ := newTestCard(t, s)
+	text := shownText(c.root)
+	for _, want := range []string{"Granted scopes: openid read", "JWT claims (unverified)", "subject user-42", "audience api://payments", "scopes read", "issued ", "expires "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("card shows %q, want it to contain %q", text, want)
+		}
+	}
+	// An opaque token shows no claims line.
+	c.update(validStatus("opaque"), now)
+	if strings.Contains(shownText(c.root), "JWT claims") {
+		t.Error("claims shown for a token without any")
+	}
+}
