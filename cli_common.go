@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -46,23 +45,13 @@ func (c *cli) flagSet(name, usage string) *flag.FlagSet {
 	return fs
 }
 
-// configPath is --config, else TOKENTRAY_CONFIG, else the XDG default.
-func (c *cli) configPath() string {
-	v := c.configFlag
-	if v == "" {
-		v = os.Getenv("TOKENTRAY_CONFIG")
-	}
-	return platform.ConfigPath(v)
-}
+// configPath is --config, else TOKENTRAY_CONFIG, else the XDG default
+// (platform.ConfigPath reads the variable).
+func (c *cli) configPath() string { return platform.ConfigPath(c.configFlag) }
 
-// socketPath is --socket, else TOKENTRAY_SOCKET, else the XDG default.
-func (c *cli) socketPath() string {
-	v := c.socketFlag
-	if v == "" {
-		v = os.Getenv("TOKENTRAY_SOCKET")
-	}
-	return platform.SocketPath(v)
-}
+// socketPath is --socket, else TOKENTRAY_SOCKET, else the XDG default
+// (platform.SocketPath reads the variable).
+func (c *cli) socketPath() string { return platform.SocketPath(c.socketFlag) }
 
 // client returns a socket client whose calls give up after timeout.
 func (c *cli) client(timeout time.Duration) *platform.SocketClient {
@@ -153,9 +142,7 @@ func (c *cli) clientFailure(err error, env string) int {
 			return c.fail(exitNeedsLogin, fmt.Sprintf("%s needs login: run `tokentray login %s`", env, env))
 		case platform.CodeUnknownEnvironment:
 			return c.fail(exitUsage, fmt.Sprintf("unknown environment %q: `tokentray status` lists the configured ones", env))
-		case platform.CodeUnconfigured:
-			return c.fail(exitUsage, api.Message)
-		case platform.CodeBadRequest:
+		case platform.CodeUnconfigured, platform.CodeBadRequest:
 			return c.fail(exitUsage, api.Message)
 		case platform.CodeForbidden:
 			return c.fail(exitFailure, fmt.Sprintf("the tokentray on %s belongs to another user: pass --socket PATH to use your own", c.socketPath()))

@@ -321,29 +321,6 @@ func timeRun(t *testing.T, cmd *exec.Cmd) (time.Duration, string) {
 	return time.Since(start), strings.TrimSpace(out.String())
 }
 
-// memoryOf reads VmRSS and VmHWM of pid in MiB.
-func memoryOf(t *testing.T, pid int) (rss, hwm float64) {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = kb / 1024
-		case "VmHWM:":
-			hwm = kb / 1024
-		}
-	}
-	return rss, hwm
-}
-
 func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)

@@ -32,22 +32,7 @@ func requireDesktop(t *testing.T) {
 // and tray, and returns at once.
 func (h *home) startDesktop() *daemon {
 	h.t.Helper()
-	d := &daemon{t: h.t, logs: &syncBuffer{}, done: make(chan struct{})}
-	d.cmd = exec.Command(binary)
-	d.cmd.Env = h.environ("DISPLAY="+os.Getenv("DISPLAY"), "TOKENTRAY_LOG_LEVEL=debug")
-	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
-	if err := d.cmd.Start(); err != nil {
-		h.t.Fatal(err)
-	}
-	go func() {
-		err := d.cmd.Wait()
-		if ee, ok := err.(*exec.ExitError); ok {
-			d.code = ee.ExitCode()
-		}
-		close(d.done)
-	}()
-	h.t.Cleanup(func() { d.kill() })
-	return d
+	return h.spawn(nil, "DISPLAY="+os.Getenv("DISPLAY"))
 }
 
 // trayItem is the app's StatusNotifierItem and its dbusmenu.
@@ -194,17 +179,6 @@ func visibleWindow(name string) string {
 	return fields[0]
 }
 
-func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // screenshot saves the window (or "root") as NAME.png: into docs/ when
 // TOKENTRAY_SCREENSHOTS=1, so the README's pictures come from this test,
 // otherwise into the test's temp dir.
@@ -239,22 +213,6 @@ func cpuTicks(t *testing.T, pid int) int64 {
 	utime, _ := strconv.ParseInt(rest[11], 10, 64)
 	stime, _ := strconv.ParseInt(rest[12], 10, 64)
 	return utime + stime
-}
-
-// rssMiB is the process's resident memory.
-func rssMiB(t *testing.T, pid int) float64 {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // idleCPU measures the share of one core the process used over d.

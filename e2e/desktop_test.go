@@ -58,7 +58,7 @@ scopes = ["read", "write"]
 
 	// The panel's view of the menu: a submenu per environment with its state.
 	var menu menuEntry
-	waitUntil(t, 10*time.Second, "the tray to show "+api+" as valid", func() bool {
+	waitFor(t, "the tray to show "+api+" as valid", 10*time.Second, func() bool {
 		menu = item.layout(t)
 		e, ok := menu.find(api + " — valid")
 		return ok && len(e.Children) == 4
@@ -79,7 +79,7 @@ scopes = ["read", "write"]
 
 	item.click(t, copyToken.ID)
 	var copied string
-	waitUntil(t, 10*time.Second, "the token on the X clipboard", func() bool {
+	waitFor(t, "the token on the X clipboard", 10*time.Second, func() bool {
 		copied = xclipboard()
 		return copied != ""
 	})
@@ -111,7 +111,7 @@ scopes = ["read", "write"]
 	// Closing the window hides it to the tray; "Open window" brings it back.
 	xdotool(t, "windowfocus", "--sync", win)
 	xdotool(t, "key", "ctrl+w")
-	waitUntil(t, 5*time.Second, "the window to hide", func() bool { return visibleWindow("tokentray") == "" })
+	waitFor(t, "the window to hide", 5*time.Second, func() bool { return visibleWindow("tokentray") == "" })
 	select {
 	case <-app.done:
 		t.Fatalf("closing the window quit the app although a tray host is there:\n%s", app.logs)
@@ -125,7 +125,7 @@ scopes = ["read", "write"]
 	}
 	open, _ := item.layout(t).find("Open window")
 	item.click(t, open.ID)
-	waitUntil(t, 5*time.Second, "the window to come back", func() bool { return visibleWindow("tokentray") != "" })
+	waitFor(t, "the window to come back", 5*time.Second, func() bool { return visibleWindow("tokentray") != "" })
 	if os.Getenv("TOKENTRAY_MEASURE") == "1" {
 		measureIdle(t, app.pid(), "visible")
 	}
@@ -164,7 +164,8 @@ func measureIdle(t *testing.T, pid int, window string) float64 {
 	t.Helper()
 	time.Sleep(3 * time.Second) // let start-up work settle
 	cpu := idleCPU(t, pid, 20*time.Second)
-	t.Logf("MEASURE tokentray, window %s: idle CPU %.2f%% of one core over 20s, RSS %.1f MiB", window, cpu, rssMiB(t, pid))
+	rss, _ := memoryOf(t, pid)
+	t.Logf("MEASURE tokentray, window %s: idle CPU %.2f%% of one core over 20s, RSS %.1f MiB", window, cpu, rss)
 	return cpu
 }
 
@@ -185,6 +186,7 @@ func measureFyneFloor(t *testing.T) float64 {
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	time.Sleep(3 * time.Second)
 	cpu := idleCPU(t, cmd.Process.Pid, 20*time.Second)
-	t.Logf("MEASURE Fyne floor (desktop_baseline, window hidden): idle CPU %.2f%% of one core over 20s, RSS %.1f MiB", cpu, rssMiB(t, cmd.Process.Pid))
+	rss, _ := memoryOf(t, cmd.Process.Pid)
+	t.Logf("MEASURE Fyne floor (desktop_baseline, window hidden): idle CPU %.2f%% of one core over 20s, RSS %.1f MiB", cpu, rss)
 	return cpu
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -211,8 +212,9 @@ func (h *home) startServing(args []string) *daemon {
 	}
 }
 
-// spawn starts tokentray ARGS without waiting for anything.
-func (h *home) spawn(args []string) *daemon {
+// spawn starts tokentray ARGS, with extra variables in its environment,
+// without waiting for anything.
+func (h *home) spawn(args []string, extra ...string) *daemon {
 	h.t.Helper()
 	d := &daemon{t: h.t, logs: &syncBuffer{}, done: make(chan struct{})}
 	d.cmd = exec.Command(binary, args...)
@@ -221,7 +223,7 @@ func (h *home) spawn(args []string) *daemon {
 	if os.Getenv("TOKENTRAY_BENCH") != "" {
 		level = "info"
 	}
-	d.cmd.Env = h.environ("TOKENTRAY_LOG_LEVEL=" + level)
+	d.cmd.Env = h.environ(append(extra, "TOKENTRAY_LOG_LEVEL="+level)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
 		h.t.Fatal(err)
@@ -285,7 +287,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// firstLine starts tokentray ARGS and returns its first line of stdout
+// startReadingFirstLine starts tokentray ARGS and returns its first line of stdout
 // (the login URL) while it keeps running; wait collects the rest.
 func (h *home) startReadingFirstLine(args ...string) (line string, wait func() result) {
 	h.t.Helper()
@@ -321,6 +323,49 @@ func (h *home) startReadingFirstLine(args ...string) (line string, wait func() r
 		}
 		return res
 	}
+}
+
+// waitFor polls cond every 50 ms until it holds or timeout passes.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// procMemoryKiB reads VmRSS and VmHWM (peak) of pid from /proc, in KiB.
+func procMemoryKiB(pid int) (rss, hwm int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "VmRSS:":
+			rss, _ = strconv.ParseInt(f[1], 10, 64)
+		case "VmHWM:":
+			hwm, _ = strconv.ParseInt(f[1], 10, 64)
+		}
+	}
+	return rss, hwm, nil
+}
+
+// memoryOf reads VmRSS and VmHWM of pid in MiB.
+func memoryOf(t *testing.T, pid int) (rss, hwm float64) {
+	t.Helper()
+	rssKiB, hwmKiB, err := procMemoryKiB(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return float64(rssKiB) / 1024, float64(hwmKiB) / 1024
 }
 
 // sessionBus is the session bus address the tests started with, read once:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,19 +123,12 @@ func TestSoak32ClientsReadThroughRotations(t *testing.T) {
 	d.stop()
 }
 
-// rssKiB reads a process's resident memory from /proc.
+// rssKiB is a process's resident memory, or 0 without /proc.
 func rssKiB(t *testing.T, pid int) int64 {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	rss, _, err := procMemoryKiB(pid)
 	if err != nil {
 		t.Logf("no /proc: %v", err)
-		return 0
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
+	return rss
 }

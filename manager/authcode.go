@@ -75,8 +75,7 @@ func listenLoopback(configured string) (net.Listener, *url.URL, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("redirect_uri %q: %w", configured, err)
 	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); !(host == "localhost" || (ip != nil && ip.IsLoopback())) || u.Scheme != "http" {
+	if u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
 		return nil, nil, fmt.Errorf("redirect_uri %q: must be http:// on a loopback address", configured)
 	}
 	ln, err := net.Listen("tcp", u.Host)

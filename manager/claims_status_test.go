@@ -28,7 +28,7 @@ func TestClaimsOfADeviceLoginJWTInStatus(t *testing.T) {
 	if err := srv.ApproveDevice(ctx, info.UserCode); err != nil {
 		t.Fatal(err)
 	}
-	r.advanceUntil("login to end", r.loginEnded("box"))
+	r.drive(time.Second, "login to end", r.loginEnded("box"))
 	if err := r.m.WaitLogin(ctx, "box"); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,8 @@ type Environment struct {
 	RedirectURI string   `toml:"redirect_uri"`
 	// AuthStyle is how the client authenticates at the token endpoint:
 	// "header" (HTTP Basic), "form" (in the body, as Zepto wants) or ""
-	// (auto-detect, x/oauth2's default).
+	// (HTTP Basic, or "form" when the issuer's metadata accepts only
+	// client_secret_post; see authStyle and endpoints).
 	AuthStyle string `toml:"auth_style"`
 }
 

@@ -103,15 +103,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	r := configReader{file: path}
 	cfg := r.read(doc)
 	cfg.Path = path
-	if len(r.errs) == 0 {
-		return cfg, nil
-	}
-	sort.SliceStable(r.errs, func(i, j int) bool { return r.errs[i].Line < r.errs[j].Line })
-	errs := make([]error, len(r.errs))
-	for i, e := range r.errs {
-		errs[i] = e
-	}
-	return cfg, errors.Join(errs...)
+	return cfg, r.err()
 }
 
 // CheckEnvironment validates one environment the way ParseConfig does, for
@@ -119,11 +111,7 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 func CheckEnvironment(e Environment) error {
 	r := configReader{}
 	r.checkEnv(e, func(string) int { return 0 })
-	errs := make([]error, len(r.errs))
-	for i, e := range r.errs {
-		errs[i] = e
-	}
-	return errors.Join(errs...)
+	return r.err()
 }
 
 // tomlSyntaxError turns a go-toml error into a positioned ConfigError.
@@ -161,6 +149,19 @@ type configReader struct {
 
 func (r *configReader) fail(line int, env, key, format string, args ...any) {
 	r.errs = append(r.errs, &ConfigError{File: r.file, Line: line, Env: env, Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// err joins the problems found, sorted by line; nil when there are none.
+func (r *configReader) err() error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(r.errs, func(i, j int) bool { return r.errs[i].Line < r.errs[j].Line })
+	errs := make([]error, len(r.errs))
+	for i, e := range r.errs {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
 }
 
 func (r *configReader) read(doc *tomlDoc) *Config {
@@ -209,11 +210,12 @@ func envTables(v *tomlValue) []*tomlTable {
 	return out
 }
 
+// withDefaults fills unset (zero or negative) settings with the defaults.
 func withDefaults(s Settings) Settings {
-	if s.RefreshMargin == 0 {
+	if s.RefreshMargin <= 0 {
 		s.RefreshMargin = DefaultRefreshMargin
 	}
-	if s.ClipboardClear == 0 {
+	if s.ClipboardClear <= 0 {
 		s.ClipboardClear = DefaultClipboardClear
 	}
 	return s
@@ -378,7 +380,7 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 	switch e.AuthStyle {
 	case "", "header", "form":
 	default:
-		fail("auth_style", "must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out to auto-detect (got %q)", e.AuthStyle)
+		fail("auth_style", "must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out for HTTP Basic (got %q)", e.AuthStyle)
 	}
 	for _, s := range e.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t\r\n") {
@@ -427,14 +429,16 @@ func checkEndpointURL(raw string) string {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return fmt.Sprintf("must be an absolute URL such as \"https://example.com/oauth/token\" (got %q)", raw)
 	}
-	switch {
-	case u.Scheme == "https":
-		return ""
-	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
-		return ""
-	default:
+	if !secureEndpoint(u) {
 		return fmt.Sprintf("must be https:// unless the host is loopback (got %q)", raw)
 	}
+	return ""
+}
+
+// secureEndpoint reports whether u may carry secrets: https://, or plain
+// http:// on a loopback host.
+func secureEndpoint(u *url.URL) bool {
+	return u.Scheme == "https" || (u.Scheme == "http" && isLoopbackHost(u.Hostname()))
 }
 
 // checkRedirectURI returns what is wrong with a redirect URI, or "". The
@@ -571,9 +575,9 @@ func parseTOMLDoc(data []byte) (*tomlDoc, error) {
 		expr := p.Expression()
 		switch expr.Kind {
 		case unstable.KeyValue:
-			doc.addKeyValue(&p, current, expr, true)
+			doc.addKeyValue(current, expr, true)
 		case unstable.Table, unstable.ArrayTable:
-			current = doc.addHeader(&p, expr)
+			current = doc.addHeader(expr)
 		}
 	}
 	if err := p.Error(); err != nil {
@@ -595,7 +599,7 @@ type keyPart struct {
 	start, end int
 }
 
-func keyParts(p *unstable.Parser, n *unstable.Node) []keyPart {
+func keyParts(n *unstable.Node) []keyPart {
 	var parts []keyPart
 	it := n.Key()
 	for it.Next() {
@@ -621,8 +625,8 @@ func (d *tomlDoc) child(t *tomlTable, name string, line int) *tomlTable {
 	return nt
 }
 
-func (d *tomlDoc) addHeader(p *unstable.Parser, expr *unstable.Node) *tomlTable {
-	parts := keyParts(p, expr)
+func (d *tomlDoc) addHeader(expr *unstable.Node) *tomlTable {
+	parts := keyParts(expr)
 	line := d.lineAt(parts[0].start)
 	start := d.lineStartOf(parts[0].start)
 	t := d.root
@@ -652,13 +656,13 @@ func (d *tomlDoc) addHeader(p *unstable.Parser, expr *unstable.Node) *tomlTable 
 	return h.table
 }
 
-func (d *tomlDoc) addKeyValue(p *unstable.Parser, t *tomlTable, expr *unstable.Node, topLevel bool) {
-	parts := keyParts(p, expr)
+func (d *tomlDoc) addKeyValue(t *tomlTable, expr *unstable.Node, topLevel bool) {
+	parts := keyParts(expr)
 	line := d.lineAt(parts[len(parts)-1].start)
 	for _, part := range parts[:len(parts)-1] {
 		t = d.child(t, part.name, line)
 	}
-	k := &tomlKey{name: parts[len(parts)-1].name, line: line, start: -1, val: d.value(p, expr.Value(), line)}
+	k := &tomlKey{name: parts[len(parts)-1].name, line: line, start: -1, val: d.value(expr.Value(), line)}
 	if topLevel {
 		k.start = int(expr.Raw.Offset)
 		k.end = int(expr.Raw.Offset + expr.Raw.Length)
@@ -674,14 +678,14 @@ func (d *tomlDoc) addKeyValue(p *unstable.Parser, t *tomlTable, expr *unstable.N
 	t.keys = append(t.keys, k)
 }
 
-func (d *tomlDoc) value(p *unstable.Parser, n *unstable.Node, line int) *tomlValue {
+func (d *tomlDoc) value(n *unstable.Node, line int) *tomlValue {
 	v := &tomlValue{kind: n.Kind, line: line}
 	switch n.Kind {
 	case unstable.Array:
 		it := n.Children()
 		for it.Next() {
 			if c := it.Node(); c.Kind != unstable.Comment {
-				v.items = append(v.items, d.value(p, c, line))
+				v.items = append(v.items, d.value(c, line))
 			}
 		}
 	case unstable.InlineTable:
@@ -689,7 +693,7 @@ func (d *tomlDoc) value(p *unstable.Parser, n *unstable.Node, line int) *tomlVal
 		it := n.Children()
 		for it.Next() {
 			if c := it.Node(); c.Kind == unstable.KeyValue {
-				d.addKeyValue(p, v.table, c, false)
+				d.addKeyValue(v.table, c, false)
 			}
 		}
 	default:

@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -223,12 +222,7 @@ func tokenFromFields(f map[string]any) (*oauth2.Token, error) {
 	t := &oauth2.Token{AccessToken: access}
 	t.TokenType, _ = f["token_type"].(string)
 	t.RefreshToken, _ = f["refresh_token"].(string)
-	switch v := f["expires_in"].(type) {
-	case float64:
-		t.ExpiresIn = int64(v)
-	case string:
-		t.ExpiresIn, _ = strconv.ParseInt(v, 10, 64)
-	}
+	t.ExpiresIn, _ = expiresInField(f["expires_in"])
 	if t.ExpiresIn < 0 {
 		t.ExpiresIn = 0
 	}

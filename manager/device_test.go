@@ -38,20 +38,6 @@ func newDeviceRig(t *testing.T, srv *oidcserver.Server, env manager.Environment)
 	return r
 }
 
-// advanceUntil moves the engine's clock a second at a time, giving the
-// poller a moment of real time after each step, until done reports true.
-func (r *rig) advanceUntil(what string, done func() bool) {
-	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !done() {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("timed out waiting for %s (engine clock at %s)", what, r.clock.Now().Sub(epoch))
-		}
-		r.clock.Advance(time.Second)
-		time.Sleep(3 * time.Millisecond)
-	}
-}
-
 func pollsReach(srv *oidcserver.Server, n int) func() bool {
 	return func() bool { return len(srv.DevicePolls()) >= n }
 }
@@ -89,11 +75,11 @@ func TestDeviceFlowLoginEndToEnd(t *testing.T) {
 
 	// The user is slow: the first poll finds the code pending, and the
 	// engine keeps polling.
-	r.advanceUntil("first poll", pollsReach(srv, 1))
+	r.drive(time.Second, "first poll", pollsReach(srv, 1))
 	if err := srv.ApproveDevice(ctx, info.UserCode); err != nil {
 		t.Fatal(err)
 	}
-	r.advanceUntil("login to end", r.loginEnded("box"))
+	r.drive(time.Second, "login to end", r.loginEnded("box"))
 	if err := r.m.WaitLogin(ctx, "box"); err != nil {
 		t.Fatalf("WaitLogin: %v", err)
 	}
@@ -136,7 +122,7 @@ func TestDeviceFlowHonoursSlowDown(t *testing.T) {
 	if err := srv.ApproveDevice(ctx, info.UserCode); err != nil {
 		t.Fatal(err)
 	}
-	r.advanceUntil("login to end", r.loginEnded("box"))
+	r.drive(time.Second, "login to end", r.loginEnded("box"))
 	if err := r.m.WaitLogin(ctx, "box"); err != nil {
 		t.Fatalf("WaitLogin after slow_down: %v", err)
 	}
@@ -187,7 +173,7 @@ func TestDeviceCodeExpiryOnTheEngineClockEndsLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.advanceUntil("login to end", r.loginEnded("box"))
+	r.drive(time.Second, "login to end", r.loginEnded("box"))
 	ev := r.waitEvent(manager.EventLoginFailed, "box")
 	if !strings.Contains(ev.Message, "device code expired") {
 		t.Errorf("event message %q, want the device code expired", ev.Message)
@@ -223,7 +209,7 @@ func TestDeviceFlowAccessDenied(t *testing.T) {
 	if err := srv.DenyDevice(ctx, info.UserCode); err != nil {
 		t.Fatal(err)
 	}
-	r.advanceUntil("login to end", r.loginEnded("box"))
+	r.drive(time.Second, "login to end", r.loginEnded("box"))
 	err = r.m.WaitLogin(ctx, "box")
 	if err == nil || !strings.Contains(err.Error(), "access_denied") {
 		t.Fatalf("WaitLogin: %v, want access_denied", err)
@@ -242,7 +228,7 @@ func TestDeviceLoginCanceledStopsPolling(t *testing.T) {
 	if _, err := r.m.Login(context.Background(), "box"); err != nil {
 		t.Fatal(err)
 	}
-	r.advanceUntil("first poll", pollsReach(srv, 1))
+	r.drive(time.Second, "first poll", pollsReach(srv, 1))
 	r.m.CancelLogin("box")
 	if err := r.m.WaitLogin(context.Background(), "box"); !errors.Is(err, manager.ErrLoginCanceled) {
 		t.Fatalf("WaitLogin: %v, want ErrLoginCanceled", err)

@@ -101,7 +101,7 @@ func metadataURLs(issuer string) ([]string, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("issuer must not have a query or fragment (RFC 8414 §2)")
 	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+	if !secureEndpoint(u) {
 		return nil, fmt.Errorf("issuer must be https:// unless the host is loopback")
 	}
 	origin := u.Scheme + "://" + u.Host
@@ -131,7 +131,7 @@ func (md Metadata) checkEndpoints() error {
 		if err != nil || u.Host == "" {
 			return fmt.Errorf("%s %q is not an absolute URL", ep.name, ep.url)
 		}
-		if u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())) {
+		if !secureEndpoint(u) {
 			return fmt.Errorf("%s %q must be https:// unless the host is loopback", ep.name, ep.url)
 		}
 	}

@@ -120,6 +120,23 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// drive moves the engine's clock forward in steps, giving the background
+// goroutines a moment of real time after each, until cond holds (or 10 s
+// of real time pass), and returns how much engine time that took.
+func (r *rig) drive(step time.Duration, what string, cond func() bool) time.Duration {
+	r.t.Helper()
+	start := r.clock.Now()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out waiting for %s (engine time moved %s)", what, r.clock.Now().Sub(start))
+		}
+		r.clock.Advance(step)
+		time.Sleep(3 * time.Millisecond)
+	}
+	return r.clock.Now().Sub(start)
+}
+
 // waitEvent waits for an event of kind for env.
 func (r *rig) waitEvent(kind manager.EventKind, env string) manager.Event {
 	r.t.Helper()

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 )
 
 // tokenSet is what the engine holds for one environment.
@@ -51,7 +49,6 @@ type environment struct {
 
 	ctx    context.Context // ends when the environment is stopped
 	cancel context.CancelFunc
-	done   chan struct{} // closed when run returns
 
 	loadOnce sync.Once
 
@@ -74,10 +71,8 @@ type environment struct {
 	saveErr     string
 	saveTries   int
 	saveAt      time.Time
-	conf        *oauth2.Config            // kept for x/oauth2's auth style detection
-	cc          *clientcredentials.Config // the same, for client credentials
-	session     *loginSession             // a running authorization
-	lastLogin   *loginSession             // the one that ended last, for WaitLogin
+	session     *loginSession // a running authorization
+	lastLogin   *loginSession // the one that ended last, for WaitLogin
 }
 
 func newEnvironment(m *Manager, cfg Environment) *environment {
@@ -91,7 +86,6 @@ func newEnvironment(m *Manager, cfg Environment) *environment {
 		kick:   make(chan struct{}, 1),
 		ctx:    ctx,
 		cancel: cancel,
-		done:   make(chan struct{}),
 	}
 }
 
@@ -103,7 +97,8 @@ func (e *environment) start() {
 	}()
 }
 
-// stop ends the scheduler and any running authorization, and waits for them.
+// stop ends the scheduler and any running authorization; Manager.Close
+// waits for their goroutines.
 func (e *environment) stop() {
 	e.cancel()
 	e.cancelLogin(ErrLoginCanceled)
@@ -190,6 +185,17 @@ func (e *environment) unconfigured() string {
 		return "no client secret"
 	}
 	return ""
+}
+
+// unconfiguredError is the error Token and Login return while something
+// is missing, saying what to do; nil when configured. e.mu must be held.
+func (e *environment) unconfiguredError() error {
+	what := e.unconfigured()
+	if what == "" {
+		return nil
+	}
+	_, next := e.explain(StateUnconfigured)
+	return fmt.Errorf("%s: %w (%s): %s", e.cfg.Name, ErrUnconfigured, what, next)
 }
 
 // state derives the State. e.mu must be held.
@@ -315,12 +321,5 @@ func (e *environment) warning() string {
 	if e.tok != nil && e.tok.expiryGuessed {
 		parts = append(parts, "the provider did not say when the token expires; assuming one hour")
 	}
-	out := ""
-	for i, p := range parts {
-		if i > 0 {
-			out += "; "
-		}
-		out += p
-	}
-	return out
+	return strings.Join(parts, "; ")
 }

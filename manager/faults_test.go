@@ -139,22 +139,6 @@ func (f *faultRig) accessToken(name string) string {
 	return tok.AccessToken.Reveal()
 }
 
-// drive moves the engine's clock forward in steps until cond holds (or 10 s
-// of real time pass), and returns how much engine time that took.
-func (f *faultRig) drive(step time.Duration, what string, cond func() bool) time.Duration {
-	f.t.Helper()
-	start := f.clock.Now()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			f.t.Fatalf("timed out waiting for %s (engine time moved %s)", what, f.clock.Now().Sub(start))
-		}
-		f.clock.Advance(step)
-		time.Sleep(3 * time.Millisecond)
-	}
-	return f.clock.Now().Sub(start)
-}
-
 // settle gives the scheduler goroutine a moment of real time to act on a
 // clock move, for assertions that something did NOT happen.
 func settle() { time.Sleep(60 * time.Millisecond) }

@@ -23,10 +23,9 @@ type loginSession struct {
 func (e *environment) login(ctx context.Context) (LoginInfo, error) {
 	e.ensureLoaded()
 	e.mu.Lock()
-	if what := e.unconfigured(); what != "" {
-		_, next := e.explain(StateUnconfigured)
+	if err := e.unconfiguredError(); err != nil {
 		e.mu.Unlock()
-		return LoginInfo{}, fmt.Errorf("%s: %w (%s): %s", e.cfg.Name, ErrUnconfigured, what, next)
+		return LoginInfo{}, err
 	}
 	if s := e.session; s != nil {
 		// A second click on Authorize shows the same authorization again.

@@ -112,12 +112,7 @@ func New(cfg *Config, opts Options) (*Manager, error) {
 }
 
 func normalizedConfig(cfg Config) Config {
-	if cfg.Settings.RefreshMargin <= 0 {
-		cfg.Settings.RefreshMargin = DefaultRefreshMargin
-	}
-	if cfg.Settings.ClipboardClear <= 0 {
-		cfg.Settings.ClipboardClear = DefaultClipboardClear
-	}
+	cfg.Settings = withDefaults(cfg.Settings)
 	cfg.Environments = slices.Clone(cfg.Environments)
 	return cfg
 }

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,7 +24,7 @@ type Preset struct {
 	// ScopeChoices is the pick list the add/edit form offers.
 	ScopeChoices []string
 	// AuthStyle is how the client authenticates at the token endpoint
-	// ("header", "form" or "" for auto-detect).
+	// ("header", "form" or "" for the default, HTTP Basic).
 	AuthStyle string
 	// NeedsRedirectURI: the provider compares the redirect URI with the
 	// registered one exactly, so the config must name it.
@@ -174,19 +175,12 @@ func ApplyPreset(e Environment) (Environment, error) {
 	if !ok {
 		return e, fmt.Errorf("unknown preset %q (known presets: %s)", e.Preset, presetNames())
 	}
-	fill := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
-		}
-	}
-	if e.Flow == "" {
-		e.Flow = p.Flow
-	}
-	fill(&e.AuthURL, p.AuthURL)
-	fill(&e.TokenURL, p.TokenURL)
-	fill(&e.RevokeURL, p.RevokeURL)
-	fill(&e.DeviceURL, p.DeviceURL)
-	fill(&e.AuthStyle, p.AuthStyle)
+	e.Flow = cmp.Or(e.Flow, p.Flow)
+	e.AuthURL = cmp.Or(e.AuthURL, p.AuthURL)
+	e.TokenURL = cmp.Or(e.TokenURL, p.TokenURL)
+	e.RevokeURL = cmp.Or(e.RevokeURL, p.RevokeURL)
+	e.DeviceURL = cmp.Or(e.DeviceURL, p.DeviceURL)
+	e.AuthStyle = cmp.Or(e.AuthStyle, p.AuthStyle)
 	if e.Scopes == nil && p.Scopes != nil {
 		e.Scopes = p.Scopes // already a copy
 	}

@@ -27,10 +27,9 @@ func (e *environment) token(ctx context.Context, minValid time.Duration) (Token,
 	e.ensureLoaded()
 	now := e.m.clock.Now()
 	e.mu.Lock()
-	if what := e.unconfigured(); what != "" {
-		_, next := e.explain(StateUnconfigured)
+	if err := e.unconfiguredError(); err != nil {
 		e.mu.Unlock()
-		return Token{}, fmt.Errorf("%s: %w (%s): %s", e.cfg.Name, ErrUnconfigured, what, next)
+		return Token{}, err
 	}
 	if e.tok.validFor(now, minValid) {
 		t := e.tok.token()
@@ -145,28 +144,18 @@ func (e *environment) fetch(ctx context.Context, refresh Secret) (*oauth2.Token,
 		return nil, err
 	}
 	if e.cfg.Flow == FlowClientCredentials {
-		return e.clientCredentials(conf).Token(ctx)
-	}
-	// An expired token makes x/oauth2 use the refresh token grant. When the
-	// response has no refresh token, x/oauth2 keeps the one it sent.
-	return conf.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh.Reveal()}).Token()
-}
-
-// clientCredentials returns the environment's client credentials config,
-// kept across calls so x/oauth2 remembers the auth style it detected.
-func (e *environment) clientCredentials(conf *oauth2.Config) *clientcredentials.Config {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cc == nil || e.cc.ClientSecret != conf.ClientSecret || e.cc.TokenURL != conf.Endpoint.TokenURL {
-		e.cc = &clientcredentials.Config{
+		cc := &clientcredentials.Config{
 			ClientID:     conf.ClientID,
 			ClientSecret: conf.ClientSecret,
 			TokenURL:     conf.Endpoint.TokenURL,
 			Scopes:       conf.Scopes,
 			AuthStyle:    conf.Endpoint.AuthStyle,
 		}
+		return cc.Token(ctx)
 	}
-	return e.cc
+	// An expired token makes x/oauth2 use the refresh token grant. When the
+	// response has no refresh token, x/oauth2 keeps the one it sent.
+	return conf.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh.Reveal()}).Token()
 }
 
 // accept stores a new token: saved first, then handed out. The refresh
@@ -351,18 +340,26 @@ func expiresIn(ot *oauth2.Token) time.Duration {
 	if ot.ExpiresIn > 0 {
 		return time.Duration(ot.ExpiresIn) * time.Second
 	}
-	switch v := ot.Extra("expires_in").(type) {
-	case float64:
-		return time.Duration(v) * time.Second
-	case string:
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return time.Duration(n) * time.Second
-		}
+	if n, ok := expiresInField(ot.Extra("expires_in")); ok {
+		return time.Duration(n) * time.Second
 	}
 	if !ot.Expiry.IsZero() {
 		return time.Until(ot.Expiry).Round(time.Second)
 	}
 	return 0
+}
+
+// expiresInField reads a token answer's expires_in, which providers send
+// as a JSON number or a string; ok is false when it is neither.
+func expiresInField(v any) (seconds int64, ok bool) {
+	switch v := v.(type) {
+	case float64:
+		return int64(v), true
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
 }
 
 func grantedScopes(ot *oauth2.Token) []string {
@@ -371,36 +368,29 @@ func grantedScopes(ot *oauth2.Token) []string {
 }
 
 // oauthConfig returns the x/oauth2 config, resolving endpoints by
-// discovery when the environment names an issuer. The config is kept
-// while secret and endpoints stay the same, so x/oauth2 remembers the
-// client auth style it detected instead of probing on every refresh.
+// discovery when the environment names an issuer. The auth style is always
+// explicit (see authStyle), so a fresh config per call costs x/oauth2 no
+// probing.
 func (e *environment) oauthConfig(ctx context.Context, redirect string) (*oauth2.Config, error) {
 	ep, err := e.endpoints(ctx)
 	if err != nil {
 		return nil, err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	c := e.conf
-	if c == nil || c.ClientSecret != e.secret.Reveal() || c.Endpoint.TokenURL != ep.TokenURL ||
-		c.Endpoint.AuthURL != ep.AuthURL || c.Endpoint.DeviceAuthURL != ep.DeviceURL || c.RedirectURL != redirect {
-		c = &oauth2.Config{
-			ClientID:     e.cfg.ClientID,
-			ClientSecret: e.secret.Reveal(),
-			Endpoint: oauth2.Endpoint{
-				AuthURL:       ep.AuthURL,
-				TokenURL:      ep.TokenURL,
-				DeviceAuthURL: ep.DeviceURL,
-				AuthStyle:     authStyle(cmp.Or(e.cfg.AuthStyle, ep.AuthStyle)),
-			},
-			RedirectURL: redirect,
-			Scopes:      e.cfg.Scopes,
-		}
-	}
-	if redirect == "" {
-		e.conf = c // the login's config, with its one-off redirect, is not kept
-	}
-	return c, nil
+	secret := e.secret
+	e.mu.Unlock()
+	return &oauth2.Config{
+		ClientID:     e.cfg.ClientID,
+		ClientSecret: secret.Reveal(),
+		Endpoint: oauth2.Endpoint{
+			AuthURL:       ep.AuthURL,
+			TokenURL:      ep.TokenURL,
+			DeviceAuthURL: ep.DeviceURL,
+			AuthStyle:     authStyle(cmp.Or(e.cfg.AuthStyle, ep.AuthStyle)),
+		},
+		RedirectURL: redirect,
+		Scopes:      e.cfg.Scopes,
+	}, nil
 }
 
 // authStyle maps the config's auth_style. The default is HTTP Basic, which
@@ -429,15 +419,10 @@ func (e *environment) endpoints(ctx context.Context) (endpoints, error) {
 	if err != nil {
 		return ep, &ProviderError{Env: e.cfg.Name, Err: err}
 	}
-	fill := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
-		}
-	}
-	fill(&ep.AuthURL, md.AuthorizationEndpoint)
-	fill(&ep.TokenURL, md.TokenEndpoint)
-	fill(&ep.RevokeURL, md.RevocationEndpoint)
-	fill(&ep.DeviceURL, md.DeviceAuthorizationEndpoint)
+	ep.AuthURL = cmp.Or(ep.AuthURL, md.AuthorizationEndpoint)
+	ep.TokenURL = cmp.Or(ep.TokenURL, md.TokenEndpoint)
+	ep.RevokeURL = cmp.Or(ep.RevokeURL, md.RevocationEndpoint)
+	ep.DeviceURL = cmp.Or(ep.DeviceURL, md.DeviceAuthorizationEndpoint)
 	if methods := md.TokenEndpointAuthMethodsSupported; len(methods) > 0 && !slices.Contains(methods, "client_secret_basic") && slices.Contains(methods, "client_secret_post") {
 		ep.AuthStyle = "form"
 	}

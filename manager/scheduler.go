@@ -14,7 +14,6 @@ const recheck = 10 * time.Second
 // run is the environment's scheduler: proactive refresh, retries with
 // backoff, retried saves and retried keychain reads.
 func (e *environment) run() {
-	defer close(e.done)
 	e.ensureLoaded()
 	for {
 		wait := e.nextWake(e.m.clock.Now())

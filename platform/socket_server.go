@@ -116,19 +116,22 @@ func (s *SocketServer) Shutdown(ctx context.Context) error {
 
 func (s *SocketServer) routes() http.Handler {
 	mux := http.NewServeMux()
-	handle := func(method, pattern string, h http.HandlerFunc) {
-		mux.HandleFunc(method+" "+pattern, h)
-		// The same path without a method catches every other method, so
-		// a 405 is JSON like every other error.
+	// The path without a method catches every method not registered for
+	// it, so a 405 is JSON like every other error.
+	notAllowed := func(pattern, allow, use string) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			allow := method
-			if method == http.MethodGet {
-				allow = "GET, HEAD"
-			}
 			w.Header().Set("Allow", allow)
 			writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed,
-				fmt.Sprintf("%s %s is not supported; use %s", r.Method, r.URL.Path, method))
+				fmt.Sprintf("%s %s is not supported; use %s", r.Method, r.URL.Path, use))
 		})
+	}
+	handle := func(method, pattern string, h http.HandlerFunc) {
+		mux.HandleFunc(method+" "+pattern, h)
+		allow := method
+		if method == http.MethodGet {
+			allow = "GET, HEAD"
+		}
+		notAllowed(pattern, allow, method)
 	}
 	handle("GET", "/v1/environments", s.listEnvironments)
 	handle("GET", "/v1/environments/{name}", s.getEnvironment)
@@ -140,11 +143,7 @@ func (s *SocketServer) routes() http.Handler {
 	// login: POST starts it, DELETE cancels it (the CLI on Ctrl-C).
 	mux.HandleFunc("POST /v1/environments/{name}/login", s.login)
 	mux.HandleFunc("DELETE /v1/environments/{name}/login", s.cancelLogin)
-	mux.HandleFunc("/v1/environments/{name}/login", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "POST, DELETE")
-		writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed,
-			fmt.Sprintf("%s %s is not supported; use POST or DELETE", r.Method, r.URL.Path))
-	})
+	notAllowed("/v1/environments/{name}/login", "POST, DELETE", "POST or DELETE")
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
 	})
@@ -433,9 +432,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	body, _ := json.Marshal(APIError{Code: code, Message: msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	writeJSON(w, status, APIError{Code: code, Message: msg})
 }

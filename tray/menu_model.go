@@ -89,8 +89,12 @@ func canUseToken(s manager.Status, now time.Time) bool {
 	case manager.StateUnconfigured, manager.StateNeedsLogin, manager.StateAuthorizing:
 		return false
 	}
-	live := s.ExpiresAt != nil && s.ExpiresAt.After(now)
-	return live || s.HasRefresh || s.Flow == manager.FlowClientCredentials
+	return hasLiveToken(s, now) || s.HasRefresh || s.Flow == manager.FlowClientCredentials
+}
+
+// hasLiveToken says whether s holds an access token that has not expired.
+func hasLiveToken(s manager.Status, now time.Time) bool {
+	return s.ExpiresAt != nil && s.ExpiresAt.After(now)
 }
 
 // stateLine is the short state text of a submenu title.
@@ -110,7 +114,7 @@ func stateLine(s manager.Status, now time.Time) string {
 	case manager.StateExpired:
 		return "expired"
 	case manager.StateError:
-		if s.ExpiresAt != nil && s.ExpiresAt.After(now) {
+		if hasLiveToken(s, now) {
 			return "error, " + MinutesLeft(s.ExpiresAt.Sub(now)) + " left"
 		}
 		return "error"

@@ -88,8 +88,7 @@ func newEnvForm(existing *manager.Environment, presetName string, taken []string
 		options = append(options, p.Name)
 	}
 	options = append(options, customPreset)
-	f.preset = widget.NewSelect(options, func(string) { f.layoutFields(nil) })
-	f.flow.OnChanged = func(string) { f.layoutFields(nil) }
+	f.preset = widget.NewSelect(options, nil)
 
 	if existing != nil {
 		f.name.SetText(existing.Name)
@@ -106,13 +105,15 @@ func newEnvForm(existing *manager.Environment, presetName string, taken []string
 		}
 		presetName = existing.Preset
 	}
-	f.preset.OnChanged = nil // set the initial choice without resetting the scopes
 	if presetName == "" {
 		f.preset.SetSelected(customPreset)
 	} else {
 		f.preset.SetSelected(presetName)
 	}
+	// Only now: the initial choices must not reset the scopes, and the
+	// fields are laid out once, below.
 	f.preset.OnChanged = func(string) { f.layoutFields(nil) }
+	f.flow.OnChanged = func(string) { f.layoutFields(nil) }
 	var scopes []string
 	if existing != nil {
 		scopes = existing.Scopes
@@ -250,11 +251,10 @@ func (f *envForm) environment() (manager.Environment, manager.Secret, error) {
 
 // showProblems puts validation errors under the form.
 func (f *envForm) showProblems(err error) {
-	if err == nil {
-		setText(f.problems, "")
-		f.root.Refresh()
-		return
+	text := ""
+	if err != nil {
+		text = err.Error()
 	}
-	setText(f.problems, err.Error())
+	setText(f.problems, text)
 	f.root.Refresh() // the problems line changes the form's height
 }

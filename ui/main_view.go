@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -81,7 +82,7 @@ func (v *mainView) update(statuses []manager.Status, now time.Time) {
 			delete(v.cards, name)
 		}
 	}
-	if !equalStrings(order, v.order) {
+	if !slices.Equal(order, v.order) {
 		v.order = order
 		objs := make([]fyne.CanvasObject, len(order))
 		for i, name := range order {
@@ -135,16 +136,4 @@ func (v *mainView) flash(text string) {
 			}
 		})
 	})
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

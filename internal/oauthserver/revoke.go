@@ -59,12 +59,7 @@ func (t *trackingStore) revoke(ctx context.Context, token string) error {
 // handleRevoke is the RFC 7009 endpoint: client authentication as at
 // /token, 200 for any token, known or not.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "the revocation endpoint takes POST")
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "unreadable form body")
+	if !readPostForm(w, r, "revocation") {
 		return
 	}
 	token := r.PostForm.Get("token")

@@ -22,25 +22,21 @@ type recordState struct {
 
 // handleToken counts the request, applies faults, then lets go-oauth2 answer.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "the token endpoint takes POST")
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "unreadable form body")
+	if !readPostForm(w, r, "token") {
 		return
 	}
 	s.recordToken(r)
 	if !s.applyFaults(w, r) {
 		return
 	}
-	switch r.PostForm.Get("grant_type") {
+	grant := r.PostForm.Get("grant_type")
+	switch grant {
 	case string(oauth2.AuthorizationCode), string(oauth2.Refreshing), string(oauth2.ClientCredentials):
 	default:
 		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token or client_credentials")
 		return
 	}
-	if r.PostForm.Get("grant_type") == string(oauth2.Refreshing) && !s.authenticate(r) {
+	if grant == string(oauth2.Refreshing) && !s.authenticate(r) {
 		// go-oauth2 does not check a confidential client's secret on the
 		// refresh grant; a real provider does (RFC 6749 §6).
 		if id, _, err := s.clientInfo(r); err == nil && s.clients[id].Secret != "" {
@@ -48,7 +44,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.PostForm.Get("grant_type") == string(oauth2.Refreshing) {
+	if grant == string(oauth2.Refreshing) {
 		// go-oauth2 loads, rotates and removes a refresh token in separate
 		// steps; one at a time makes a concurrent reuse fail as at a real
 		// provider instead of both callers winning.
@@ -56,6 +52,20 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		defer s.refreshMu.Unlock()
 	}
 	_ = s.lib.HandleTokenRequest(w, r) // the answer is written; an error here is a gone client
+}
+
+// readPostForm refuses anything but a POST with a readable form body,
+// answering as the named endpoint would; false means it answered.
+func readPostForm(w http.ResponseWriter, r *http.Request, endpoint string) bool {
+	if r.Method != http.MethodPost {
+		writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "the "+endpoint+" endpoint takes POST")
+		return false
+	}
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "unreadable form body")
+		return false
+	}
+	return true
 }
 
 func (s *Server) recordToken(r *http.Request) {
@@ -90,7 +100,8 @@ func (s *Server) clientInfo(r *http.Request) (string, string, error) {
 	return id, r.PostForm.Get("client_secret"), nil
 }
 
-// authenticate checks client credentials outside the library (for /revoke).
+// authenticate checks client credentials outside the library (for /revoke
+// and the refresh grant).
 func (s *Server) authenticate(r *http.Request) bool {
 	id, secret, err := s.clientInfo(r)
 	if err != nil {
