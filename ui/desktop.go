@@ -103,6 +103,9 @@ func (d *desktopApp) stop() {
 	}
 	d.stopped = true
 	d.stopTicker()
+	if d.view != nil {
+		d.view.stopFlash()
+	}
 	close(d.done)
 	if d.unsub != nil {
 		d.unsub()

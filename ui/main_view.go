@@ -19,15 +19,16 @@ type mainView struct {
 	actions envActions
 	onAdd   func(preset string) // "" for a custom provider
 
-	root     *fyne.Container
-	banners  *fyne.Container
-	memory   *widget.Label // no keychain
-	trayHint *fyne.Container
-	list     *fyne.Container
-	scroll   *container.Scroll
-	empty    fyne.CanvasObject
-	flashMsg *widget.Label
-	flashGen int
+	root       *fyne.Container
+	banners    *fyne.Container
+	memory     *widget.Label // no keychain
+	trayHint   *fyne.Container
+	list       *fyne.Container
+	scroll     *container.Scroll
+	empty      fyne.CanvasObject
+	flashMsg   *widget.Label
+	flashGen   int
+	flashTimer *time.Timer // clears flashMsg; stopped with the window
 
 	cards map[string]*card
 	order []string
@@ -129,11 +130,19 @@ func (v *mainView) flash(text string) {
 	v.flashGen++
 	gen := v.flashGen
 	v.flashMsg.SetText(text)
-	time.AfterFunc(6*time.Second, func() {
+	v.stopFlash()
+	v.flashTimer = time.AfterFunc(6*time.Second, func() {
 		fyne.Do(func() {
 			if v.flashGen == gen {
 				v.flashMsg.SetText("")
 			}
 		})
 	})
+}
+
+// stopFlash cancels a pending clear of the footer message.
+func (v *mainView) stopFlash() {
+	if v.flashTimer != nil {
+		v.flashTimer.Stop()
+	}
 }
