@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/tokentray/tokentray/manager"
@@ -112,5 +114,10 @@ func TestWithoutTrayHostClosingQuits(t *testing.T) {
 	}
 	if !strings.Contains(shownText(d.view.root), "AppIndicator") {
 		t.Error("without a tray the window does not say how to get one")
+	}
+	// Closing the window (Ctrl+W, as its close button) quits the app.
+	d.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault})
+	if !d.stopped {
+		t.Error("closing the window without a tray did not quit")
 	}
 }
