@@ -97,7 +97,7 @@ func (c *card) update(s manager.Status, now time.Time) {
 		warning = strings.TrimSpace(warning + " Not granted: " + strings.Join(s.MissingScopes, ", ") + ".")
 	}
 	setText(c.warnText, warning)
-	setText(c.nextText, prefixed("Next: ", s.NextStep))
+	setText(c.nextText, prefixed("Next: ", cardNextStep(s)))
 	setText(c.details, tokenDetails(s))
 	c.updateLogin(s)
 	c.buttons.Objects = c.buttonsFor(s, now)
@@ -114,6 +114,15 @@ func (c *card) tick(now time.Time) {
 	} else {
 		c.bar.Hide()
 	}
+}
+
+// cardNextStep puts the engine's advice in the card's words where the card
+// has a button for it: the engine speaks to the command line.
+func cardNextStep(s manager.Status) string {
+	if s.NextStep == "run `tokentray login "+s.Name+"`" {
+		return "choose Authorize to sign in (or run `tokentray login " + s.Name + "`)"
+	}
+	return s.NextStep
 }
 
 // tokenDetails says what the provider granted and, for a JWT access token,

@@ -217,3 +217,12 @@ func TestCardShowsGrantedScopesAndJWTClaims(t *testing.T) {
 		t.Error("claims shown for a token without any")
 	}
 }
+
+func TestNeedsLoginCardPointsAtItsAuthorizeButton(t *testing.T) {
+	s := manager.Status{Name: "web", Flow: manager.FlowAuthorizationCode, State: manager.StateNeedsLogin,
+		Persistent: true, NextStep: "run `tokentray login web`"}
+	c, _ := newTestCard(t, s)
+	if text := shownText(c.root); !strings.Contains(text, "Next: choose Authorize to sign in (or run `tokentray login web`)") {
+		t.Errorf("card shows %q", text)
+	}
+}
