@@ -87,6 +87,7 @@ func (d *desktopApp) copyToken(env string, header bool) {
 				what = "Authorization header"
 				text = "Authorization: Bearer " + text
 			}
+			d.clip.after = d.m.Config().Settings.ClipboardClear // as the config says now
 			d.clip.copy(text)
 			d.view.flash(fmt.Sprintf("Copied the %s of %s; the clipboard clears in %s unless you copy something else.",
 				what, env, d.clip.after.Round(time.Second)))
