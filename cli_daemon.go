@@ -47,6 +47,9 @@ func (c *cli) runApp() int {
 // (withUI) or waits for a signal.
 func (c *cli) serve(withUI bool) int {
 	log := newLogger(c)
+	if err := platform.Harden(); err != nil { // keep tokens out of core files and /proc/PID/mem
+		log.Warn("could not harden the process", "error", err)
+	}
 	if initNoise != "" {
 		log.Debug("libraries logged while starting", "output", initNoise)
 	}

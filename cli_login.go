@@ -103,18 +103,27 @@ func printLoginInfo(c *cli, info manager.LoginInfo) string {
 		if target == "" {
 			target = info.AuthorizationURL
 		}
+		target = shownURL(target)
 		fmt.Fprintln(c.stdout, target)
-		verify := info.VerificationURI
+		verify := shownURL(info.VerificationURI)
 		if verify == "" {
 			verify = target
 		}
-		fmt.Fprintf(c.stdout, "code: %s  (enter it at %s if asked)\n", info.UserCode, verify)
+		fmt.Fprintf(c.stdout, "code: %s  (enter it at %s if asked)\n", manager.Printable(info.UserCode, 64), verify)
 		return target
 	}
-	if info.AuthorizationURL != "" {
-		fmt.Fprintln(c.stdout, info.AuthorizationURL)
+	target := shownURL(info.AuthorizationURL)
+	if target != "" {
+		fmt.Fprintln(c.stdout, target)
 	}
-	return info.AuthorizationURL
+	return target
+}
+
+// shownURL keeps a URL from the provider (the device flow's verification
+// URI) from carrying escape sequences to the terminal; a real URL has no
+// control characters and fits, so it is unchanged.
+func shownURL(u string) string {
+	return manager.Printable(u, 4096)
 }
 
 // waitLogin reads events until env's authorization ends.
@@ -131,7 +140,7 @@ func waitLogin(events *platform.EventStream, env string) error {
 		case manager.EventLoginDone:
 			return nil
 		case manager.EventLoginFailed:
-			msg := ev.Message
+			msg := manager.Printable(ev.Message, 2*manager.MaxShown)
 			if msg == "" {
 				msg = "authorization failed"
 			}

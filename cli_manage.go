@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
@@ -125,16 +124,14 @@ func (c *cli) cmdSecret(args []string) int {
 // newline.
 func (c *cli) readSecret(env string) (manager.Secret, error) {
 	var raw []byte
-	if f, ok := c.stdin.(*os.File); ok && isTerminal(f) {
+	if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprintf(c.stderr, "client secret for %s: ", env)
-		restore := echoOff(f)
-		line, err := bufio.NewReader(io.LimitReader(f, maxSecretBytes+1)).ReadString('\n')
-		restore()
+		line, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(c.stderr)
-		if err != nil && !errors.Is(err, io.EOF) {
+		if err != nil {
 			return "", fmt.Errorf("read the secret: %w", err)
 		}
-		raw = []byte(line)
+		raw = line
 	} else {
 		var err error
 		raw, err = io.ReadAll(io.LimitReader(c.stdin, maxSecretBytes+1))
@@ -153,26 +150,4 @@ func (c *cli) readSecret(env string) (manager.Secret, error) {
 		return "", errors.New("no secret on stdin: pipe it in, e.g. `tokentray secret set ENV < secret.txt`")
 	}
 	return manager.Secret(s), nil
-}
-
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
-// echoOff stops the terminal from showing what is typed; the returned
-// function puts it back.
-func echoOff(f *os.File) func() {
-	fd := int(f.Fd())
-	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return func() {}
-	}
-	quiet := *old
-	quiet.Lflag &^= unix.ECHO
-	quiet.Lflag |= unix.ICANON
-	if unix.IoctlSetTermios(fd, unix.TCSETS, &quiet) != nil {
-		return func() {}
-	}
-	return func() { _ = unix.IoctlSetTermios(fd, unix.TCSETS, old) }
 }

@@ -25,6 +25,11 @@ func (c *cli) cmdStatus(args []string) int {
 	if _, code, ok := c.commandArgs(fs, args, usageStatus); !ok {
 		return code
 	}
+	// A config another user can write is said here too: the daemon refuses
+	// it at start, and one that became loose later is worth knowing about.
+	if err := manager.CheckConfigFile(c.configPath()); err != nil {
+		return c.fail(exitUsage, err.Error())
+	}
 	cl := c.client(30 * time.Second)
 	defer cl.Close()
 	envs, err := cl.Environments(context.Background())

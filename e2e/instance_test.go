@@ -154,6 +154,14 @@ func TestAnotherUserIsRefusedByThePeerCheck(t *testing.T) {
 	if !strings.Contains(string(out), "belongs to another user") || strings.Count(strings.TrimSpace(string(out)), "\n") != 0 {
 		t.Errorf("token as nobody said:\n%s", out)
 	}
+	// tokentray's own client refuses a socket of another user before
+	// connecting; a raw client (attack_socket_test.go) meets the peer check.
+	cmd = exec.Command("runuser", "-u", nobody.Username, "--", buildAttacker(t), "get", h.socket, "/v1/environments/"+env+"/token")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/"}
+	cmd.Dir = "/"
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "403 ") || !strings.Contains(string(out), `"forbidden"`) {
+		t.Errorf("raw GET as nobody: %v\n%s", err, out)
+	}
 	deadline := time.Now().Add(3 * time.Second)
 	want := `msg="refused a socket peer running as another user" peer_uid=` + nobody.Uid
 	for !strings.Contains(d.logs.String(), want) && time.Now().Before(deadline) {
@@ -162,7 +170,9 @@ func TestAnotherUserIsRefusedByThePeerCheck(t *testing.T) {
 	if !strings.Contains(d.logs.String(), want) {
 		t.Errorf("daemon did not log the refusal:\n%s", d.logs)
 	}
-	// The owner is still served.
+	// The owner is still served, once the directory is private again (its
+	// client refuses a socket in a directory others can write).
+	os.Chmod(filepath.Dir(h.socket), 0o700)
 	h.mustRun("", "token", env)
 }
 

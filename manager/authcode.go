@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -20,13 +18,18 @@ import (
 // startCodeLogin runs the authorization code grant with PKCE S256 and
 // state, redirecting to a loopback listener (RFC 8252).
 func (e *environment) startCodeLogin(ctx context.Context) (LoginInfo, error) {
-	ln, redirect, err := listenLoopback(e.cfg.RedirectURI)
+	lns, redirect, err := listenLoopback(e.cfg.RedirectURI)
 	if err != nil {
 		return LoginInfo{}, fmt.Errorf("%s: %w", e.cfg.Name, err)
 	}
+	closeAll := func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}
 	conf, err := e.oauthConfig(ctx, redirect.String())
 	if err != nil {
-		ln.Close()
+		closeAll()
 		return LoginInfo{}, err
 	}
 	verifier := oauth2.GenerateVerifier()
@@ -37,17 +40,23 @@ func (e *environment) startCodeLogin(ctx context.Context) (LoginInfo, error) {
 		ExpiresAt:        e.expiry(e.m.opts.LoginTimeout),
 	}
 	if err := e.begin(s); err != nil {
-		ln.Close()
+		closeAll()
 		s.cancel()
 		return LoginInfo{}, err
 	}
 	cb := &callback{env: e, session: s, conf: conf, verifier: verifier, state: state, path: redirect.Path, issuer: e.cfg.Issuer}
-	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-	e.m.wg.Add(2)
-	go func() {
-		defer e.m.wg.Done()
-		_ = srv.Serve(ln)
-	}()
+	// Short timeouts: a browser sends its request at once, and a
+	// connection left idle only holds a file open.
+	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		IdleTimeout: 5 * time.Second, MaxHeaderBytes: 16 << 10}
+	guard := newCallbackGuard(e.m.log, e.cfg.Name)
+	e.m.wg.Add(1 + len(lns))
+	for _, ln := range lns {
+		go func() {
+			defer e.m.wg.Done()
+			_ = srv.Serve(guard.wrap(ln))
+		}()
+	}
 	go func() {
 		defer e.m.wg.Done()
 		<-s.done
@@ -55,37 +64,10 @@ func (e *environment) startCodeLogin(ctx context.Context) (LoginInfo, error) {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
+		guard.close()
 	}()
 	e.watchTimeout(s, sctx)
 	return s.info, nil
-}
-
-// listenLoopback listens where the redirect URI says, or on any free
-// loopback port when none is configured.
-func listenLoopback(configured string) (net.Listener, *url.URL, error) {
-	if configured == "" {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, nil, fmt.Errorf("listen for the authorization callback: %w", err)
-		}
-		u := &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: "/callback"}
-		return ln, u, nil
-	}
-	u, err := url.Parse(configured)
-	if err != nil {
-		return nil, nil, fmt.Errorf("redirect_uri %q: %w", configured, err)
-	}
-	if u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
-		return nil, nil, fmt.Errorf("redirect_uri %q: must be http:// on a loopback address", configured)
-	}
-	ln, err := net.Listen("tcp", u.Host)
-	if err != nil {
-		return nil, nil, fmt.Errorf("listen on redirect_uri %s (is another program using the port?): %w", configured, err)
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	return ln, u, nil
 }
 
 func randomState() string {
@@ -117,6 +99,8 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	state, code, oauthErr := q.Get("state"), q.Get("code"), q.Get("error")
+	// error and error_description come from outside: shown only printable and short.
+	shownErr, description := Printable(oauthErr, 64), Printable(q.Get("error_description"), 0)
 	switch {
 	case state == "" && code == "" && oauthErr == "":
 		page(w, http.StatusBadRequest, "Nothing to do here", "This page is tokentray's sign-in listener. Start the sign-in from tokentray.")
@@ -139,13 +123,13 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	e := c.env
 	if oauthErr != "" {
-		err := &ProviderError{Env: e.cfg.Name, Code: oauthErr, StatusCode: http.StatusFound, Err: errors.New(oauthErr)}
+		err := &ProviderError{Env: e.cfg.Name, Code: shownErr, Description: description, StatusCode: http.StatusFound, Err: errors.New(shownErr)}
 		if oauthErr == "access_denied" {
 			page(w, http.StatusOK, "Sign-in denied", "The authorization was denied. Nothing was stored. You can close this tab.")
 			e.finish(c.session, nil, fmt.Errorf("%s: authorization denied (access_denied): %w", e.cfg.Name, err))
 			return
 		}
-		page(w, http.StatusOK, "Sign-in failed", "The provider answered "+oauthErr+". You can close this tab and try again.")
+		page(w, http.StatusOK, "Sign-in failed", "The provider answered "+shownErr+". You can close this tab and try again.")
 		e.finish(c.session, nil, err)
 		return
 	}

@@ -1,12 +1,12 @@
 package manager
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -38,10 +38,10 @@ func (e *ConfigError) Error() string {
 		b.WriteString(": ")
 	}
 	if e.Env != "" {
-		fmt.Fprintf(&b, "environment %q: ", e.Env)
+		fmt.Fprintf(&b, "environment %q: ", Printable(e.Env, 0))
 	}
 	if e.Key != "" {
-		fmt.Fprintf(&b, "key %q: ", e.Key)
+		fmt.Fprintf(&b, "key %q: ", Printable(e.Key, 0))
 	}
 	b.WriteString(e.Msg)
 	return b.String()
@@ -72,13 +72,19 @@ func ConfigErrors(err error) []*ConfigError {
 // LoadConfig reads and validates the config file at path. When the file
 // does not exist it returns an empty Config (default settings, no
 // environments) and an error for which errors.Is(err, fs.ErrNotExist)
-// holds, so the caller can decide whether a missing file matters.
+// holds, so the caller can decide whether a missing file matters. A file
+// another user could write, or that is not a regular file of at most
+// MaxConfigSize bytes, is refused (see CheckConfigFile).
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		cfg := &Config{Path: path}
 		cfg.Settings = withDefaults(cfg.Settings)
 		return cfg, fmt.Errorf("no config file at %s: %w", path, err)
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -115,8 +121,14 @@ func CheckEnvironment(e Environment) error {
 }
 
 // tomlSyntaxError turns a go-toml error into a positioned ConfigError.
+// A ConfigError from checkConfigShape only gets the file name.
 func tomlSyntaxError(path string, err error) error {
-	ce := &ConfigError{File: path, Msg: strings.TrimPrefix(err.Error(), "toml: ")}
+	var shape *ConfigError
+	if errors.As(err, &shape) {
+		shape.File = path
+		return shape
+	}
+	ce := &ConfigError{File: path, Msg: Printable(strings.TrimPrefix(err.Error(), "toml: "), 0)}
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
 		ce.Line, _ = de.Position()
@@ -152,14 +164,23 @@ func (r *configReader) fail(line int, env, key, format string, args ...any) {
 }
 
 // err joins the problems found, sorted by line; nil when there are none.
+// Past maxProblems the rest are counted in one last line: a screen of
+// problems is enough to start fixing.
 func (r *configReader) err() error {
 	if len(r.errs) == 0 {
 		return nil
 	}
 	sort.SliceStable(r.errs, func(i, j int) bool { return r.errs[i].Line < r.errs[j].Line })
-	errs := make([]error, len(r.errs))
-	for i, e := range r.errs {
-		errs[i] = e
+	shown := r.errs
+	if len(shown) > maxProblems {
+		shown = shown[:maxProblems]
+	}
+	errs := make([]error, 0, len(shown)+1)
+	for _, e := range shown {
+		errs = append(errs, e)
+	}
+	if more := len(r.errs) - len(shown); more > 0 {
+		errs = append(errs, &ConfigError{File: r.file, Msg: fmt.Sprintf("and %d more problems", more)})
 	}
 	return errors.Join(errs...)
 }
@@ -244,7 +265,7 @@ func (r *configReader) readSettings(t *tomlTable) Settings {
 		}
 		d, err := time.ParseDuration(k.val.str)
 		if err != nil || d <= 0 {
-			r.fail(k.line, "", key, "must be a positive duration such as \"5m\" or \"45s\" (got %q)", k.val.str)
+			r.fail(k.line, "", key, "must be a positive duration such as \"5m\" or \"45s\" (got %q)", Printable(k.val.str, 0))
 			continue
 		}
 		*dst = d
@@ -347,20 +368,20 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 	case e.Name == "":
 		fail("name", "missing: every environment needs a name of lowercase letters, digits and dashes, e.g. name = \"zepto-sandbox\"")
 	case !envNameRE.MatchString(e.Name):
-		fail("name", "must be lowercase letters, digits and dashes only (got %q)", e.Name)
+		fail("name", "must be lowercase letters, digits and dashes only (got %q)", Printable(e.Name, 0))
 	}
 	var preset Preset
 	if e.Preset != "" {
 		p, ok := LookupPreset(e.Preset)
 		if !ok {
-			fail("preset", "unknown preset %q (known presets: %s)", e.Preset, presetNames())
+			fail("preset", "unknown preset %q (known presets: %s)", Printable(e.Preset, 0), presetNames())
 		}
 		preset = p
 	}
 	switch e.Flow {
 	case "", FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode:
 	default:
-		fail("flow", "unknown flow %q (use %q, %q or %q)", e.Flow, FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode)
+		fail("flow", "unknown flow %q (use %q, %q or %q)", Printable(string(e.Flow), 0), FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode)
 	}
 	for _, u := range []struct{ key, val string }{
 		{"issuer", e.Issuer}, {"auth_url", e.AuthURL}, {"token_url", e.TokenURL},
@@ -380,11 +401,11 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 	switch e.AuthStyle {
 	case "", "header", "form":
 	default:
-		fail("auth_style", "must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out for HTTP Basic (got %q)", e.AuthStyle)
+		fail("auth_style", "must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out for HTTP Basic (got %q)", Printable(e.AuthStyle, 0))
 	}
 	for _, s := range e.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t\r\n") {
-			fail("scopes", "each scope is one word without spaces; list them separately, e.g. [\"read\", \"write\"] (got %q)", s)
+			fail("scopes", "each scope is one word without spaces; list them separately, e.g. [\"read\", \"write\"] (got %q)", Printable(s, 0))
 			break
 		}
 	}
@@ -425,12 +446,13 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 
 // checkEndpointURL returns what is wrong with a provider URL, or "".
 func checkEndpointURL(raw string) string {
+	shown := Printable(raw, 0)
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Sprintf("must be an absolute URL such as \"https://example.com/oauth/token\" (got %q)", raw)
+		return fmt.Sprintf("must be an absolute URL such as \"https://example.com/oauth/token\" (got %q)", shown)
 	}
 	if !secureEndpoint(u) {
-		return fmt.Sprintf("must be https:// unless the host is loopback (got %q)", raw)
+		return fmt.Sprintf("must be https:// unless the host is loopback (got %q)", shown)
 	}
 	return ""
 }
@@ -445,28 +467,29 @@ func secureEndpoint(u *url.URL) bool {
 // engine listens on it, so it must be plain http on a loopback address,
 // with the port and the path the provider has registered.
 func checkRedirectURI(raw string) string {
+	shown := Printable(raw, 0)
 	u, err := url.Parse(raw)
 	example := "http://127.0.0.1:8750/callback"
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Sprintf("must be an absolute URL such as %q (got %q)", example, raw)
+		return fmt.Sprintf("must be an absolute URL such as %q (got %q)", example, shown)
 	}
 	host := u.Hostname()
 	switch {
 	case u.Scheme != "http":
-		return fmt.Sprintf("must be http:// on a loopback address, where tokentray listens, e.g. %q (got %q)", example, raw)
+		return fmt.Sprintf("must be http:// on a loopback address, where tokentray listens, e.g. %q (got %q)", example, shown)
 	case host != "127.0.0.1" && host != "::1" && host != "localhost":
-		return fmt.Sprintf("must use host 127.0.0.1, [::1] or localhost, e.g. %q (got %q)", example, raw)
+		return fmt.Sprintf("must use host 127.0.0.1, [::1] or localhost, e.g. %q (got %q)", example, shown)
 	case u.Port() == "":
-		return fmt.Sprintf("must name a port, e.g. %q (got %q)", example, raw)
+		return fmt.Sprintf("must name a port, e.g. %q (got %q)", example, shown)
 	case u.Path == "":
-		return fmt.Sprintf("must have a path, e.g. %q (got %q)", example, raw)
+		return fmt.Sprintf("must have a path, e.g. %q (got %q)", example, shown)
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return fmt.Sprintf("must not have a #fragment (got %q)", raw)
+		return fmt.Sprintf("must not have a #fragment (got %q)", shown)
 	case u.User != nil:
-		return fmt.Sprintf("must not carry user information (got %q)", raw)
+		return fmt.Sprintf("must not carry user information (got %q)", shown)
 	}
 	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
-		return fmt.Sprintf("port must be between 1 and 65535 (got %q)", raw)
+		return fmt.Sprintf("port must be between 1 and 65535 (got %q)", shown)
 	}
 	return ""
 }
@@ -558,6 +581,10 @@ func parseTOMLDoc(data []byte) (*tomlDoc, error) {
 	// go-toml's decoder checks everything the TOML spec asks (duplicate
 	// keys, redefined tables, ...) with positions; the walk below can then
 	// trust the document's shape.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // a BOM from Windows editors
+	if err := checkConfigShape(data); err != nil {
+		return nil, err
+	}
 	var scratch map[string]any
 	if err := toml.Unmarshal(data, &scratch); err != nil {
 		return nil, err

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -271,5 +273,135 @@ func TestCheckEnvironmentForTheForm(t *testing.T) {
 	}
 	if err := CheckEnvironment(Environment{Name: "zs", Preset: "zepto-sandbox", RedirectURI: "http://127.0.0.1:8750/cb"}); err != nil {
 		t.Errorf("valid environment: %v", err)
+	}
+}
+
+// writeTestConfig writes text to a fresh config file of the given mode.
+func writeTestConfig(t *testing.T, text string, mode os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConfigFileOthersCouldWriteIsRefused(t *testing.T) {
+	good := writeTestConfig(t, "", 0o600)
+	link := filepath.Join(t.TempDir(), "linked.toml")
+	if err := os.Symlink(good, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	zero := filepath.Join(t.TempDir(), "zero.toml")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	big := writeTestConfig(t, "#"+strings.Repeat("x", MaxConfigSize)+"\n", 0o600)
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"0600", good, ""},
+		{"0644", writeTestConfig(t, "", 0o644), ""},
+		{"symlink to a good file", link, ""},
+		{"0666", writeTestConfig(t, "", 0o666), "mode 0666 lets other users change it; run `chmod 600 "},
+		{"0620", writeTestConfig(t, "", 0o620), "mode 0620 lets other users change it"},
+		{"named pipe", fifo, "a named pipe, not a regular file"},
+		{"symlink to /dev/zero", zero, "a device, not a regular file"},
+		{"directory", t.TempDir(), "a directory, not a regular file"},
+		{"over 1 MiB", big, "larger than 1 MiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := LoadConfig(tc.path)
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("LoadConfig took %v", d)
+			}
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("LoadConfig: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), tc.path+": ") {
+				t.Errorf("LoadConfig: %v, want %q after the path", err, tc.want)
+			}
+			if len(ConfigErrors(err)) != 1 {
+				t.Errorf("want one ConfigError, got %v", err)
+			}
+		})
+	}
+}
+
+func TestConfigShapeLimitsAnswerFast(t *testing.T) {
+	var unknown, envs, inline, bad strings.Builder
+	for i := 0; i < 80000; i++ {
+		fmt.Fprintf(&unknown, "k%d = 1\n", i)
+	}
+	for i := 0; i < 60000; i++ {
+		envs.WriteString("[[environment]]\n")
+	}
+	inline.WriteString("environment = [{}")
+	for i := 0; i < 100000; i++ {
+		inline.WriteString(",{}")
+	}
+	inline.WriteString("]\n")
+	for i := 0; i < 500; i++ {
+		fmt.Fprintf(&bad, "[[environment]]\nname = \"e%d\"\ncolour = 1\n", i)
+	}
+	for _, tc := range []struct {
+		name, text, want string
+		problems         int
+	}{
+		{"80k unknown keys", unknown.String(), ":101: more than 100 keys in one table", 1},
+		{"60k environments", envs.String(), ":1001: more than 1000 environments", 1},
+		{"inline environments", inline.String(), "more than 100 keys in one table", 1},
+		{"500 broken environments", bad.String(), "and 480 more problems", maxProblems + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := ParseConfig(testConfigPath, []byte(tc.text))
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("ParseConfig took %v", d)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ParseConfig: %.300v, want %q", err, tc.want)
+			}
+			if n := len(ConfigErrors(err)); n != tc.problems {
+				t.Errorf("%d problems, want %d", n, tc.problems)
+			}
+		})
+	}
+}
+
+func TestConfigValuesInErrorsAreShortAndPrintable(t *testing.T) {
+	long := strings.Repeat("A", 500000)
+	text := "[[environment]]\nname = \"" + long + "\\u001b[2J\"\ntoken_url = \"ftp://" + long + "\"\n"
+	_, err := ParseConfig(testConfigPath, []byte(text))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if len(msg) > 4000 || strings.ContainsRune(msg, 0x1b) {
+		t.Errorf("error is %d bytes or carries an escape: %.300q", len(msg), msg)
+	}
+	if !strings.Contains(msg, "AAAA…") {
+		t.Errorf("error does not show the shortened name: %.300q", msg)
+	}
+}
+
+func TestConfigWithAByteOrderMarkIsRead(t *testing.T) {
+	cfg, err := ParseConfig(testConfigPath, []byte("\uFEFF[settings]\nrefresh_margin = \"7m\"\n"))
+	if err != nil {
+		t.Fatalf("ParseConfig: %v", err)
+	}
+	if cfg.Settings.RefreshMargin != 7*time.Minute {
+		t.Errorf("refresh_margin = %v, want 7m", cfg.Settings.RefreshMargin)
 	}
 }

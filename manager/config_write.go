@@ -56,7 +56,7 @@ func WriteConfig(path string, cfg *Config, original []byte) ([]byte, error) {
 // current file says where it can. The file is replaced atomically (temp
 // file and rename) with mode 0600; a missing directory is created 0700.
 func SaveConfigFile(path string, cfg *Config) error {
-	original, err := os.ReadFile(path)
+	original, err := readConfigFile(path) // the same checks as LoadConfig
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read config: %w", err)
 	}

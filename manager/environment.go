@@ -121,8 +121,10 @@ func (e *environment) ensureLoaded() {
 // "no tokens": it never deletes anything, and is tried again later.
 func (e *environment) load() {
 	name := e.cfg.Name
+	release := e.m.storeSlot()
 	secret, secretErr := e.m.store.LoadSecret(name)
 	stored, tokErr := e.m.store.LoadTokens(name)
+	release()
 	now := e.m.clock.Now()
 
 	e.mu.Lock()

@@ -19,24 +19,31 @@ var (
 // ProviderError is a failed call to the provider: a transport error, a
 // 5xx, or an OAuth error response such as invalid_grant.
 type ProviderError struct {
-	Env        string
-	Code       string // OAuth error code ("invalid_grant"), "" for transport errors
-	StatusCode int    // HTTP status, 0 when no response arrived
-	Err        error
+	Env  string
+	Code string // OAuth error code ("invalid_grant"), "" for transport errors
+	// Description is the provider's error_description, if it sent one.
+	Description string
+	StatusCode  int // HTTP status, 0 when no response arrived
+	Err         error
 }
 
+// Error shows the provider's words (code, description, the transport's
+// error, which may quote the answer) only printable and short: they reach
+// terminals, logs and notifications.
 func (e *ProviderError) Error() string {
 	switch {
+	case e.Code != "" && e.Description != "":
+		return fmt.Sprintf("%s: provider answered %s (HTTP %d): %s", e.Env, Printable(e.Code, 64), e.StatusCode, Printable(e.Description, 0))
 	case e.Code != "":
-		return fmt.Sprintf("%s: provider answered %s (HTTP %d)", e.Env, e.Code, e.StatusCode)
+		return fmt.Sprintf("%s: provider answered %s (HTTP %d)", e.Env, Printable(e.Code, 64), e.StatusCode)
 	case e.StatusCode != 0:
 		return fmt.Sprintf("%s: provider answered HTTP %d", e.Env, e.StatusCode)
 	}
 	var netErr net.Error // *url.Error from the HTTP client is one
 	if errors.As(e.Err, &netErr) || errors.Is(e.Err, context.DeadlineExceeded) {
-		return fmt.Sprintf("%s: provider unreachable: %v", e.Env, e.Err)
+		return fmt.Sprintf("%s: provider unreachable: %s", e.Env, Printable(fmt.Sprint(e.Err), 0))
 	}
-	return fmt.Sprintf("%s: the provider's answer could not be used: %v", e.Env, e.Err)
+	return fmt.Sprintf("%s: the provider's answer could not be used: %s", e.Env, Printable(fmt.Sprint(e.Err), 0))
 }
 
 func (e *ProviderError) Unwrap() error { return e.Err }

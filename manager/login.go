@@ -76,7 +76,8 @@ func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
 		close(s.done)
 		if err != nil {
 			e.m.log.Info("authorization ended without tokens", "env", e.cfg.Name, "err", err)
-			e.changed(EventLoginFailed, fmt.Sprintf("%s: authorization failed: %v", e.cfg.Name, err))
+			// The reason may quote the provider or the callback: printable only.
+			e.changed(EventLoginFailed, Printable(fmt.Sprintf("%s: authorization failed: %v", e.cfg.Name, err), 2*MaxShown))
 			return
 		}
 		e.m.log.Info("authorization complete", "env", e.cfg.Name)

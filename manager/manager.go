@@ -61,6 +61,11 @@ type Manager struct {
 	events  broadcaster
 	meta    metadataCache
 
+	// storeSlots bounds concurrent Store reads: every environment loads
+	// its tokens when it starts, and a config with a thousand of them must
+	// not open a thousand keychain calls at once.
+	storeSlots chan struct{}
+
 	mu      sync.Mutex
 	cfg     Config
 	envs    map[string]*environment
@@ -100,6 +105,8 @@ func New(cfg *Config, opts Options) (*Manager, error) {
 		http:   opts.HTTPClient,
 		jitter: opts.Jitter,
 		envs:   map[string]*environment{},
+
+		storeSlots: make(chan struct{}, maxStoreReads),
 	}
 	m.cfg = normalizedConfig(*cfg)
 	if err := checkNames(m.cfg); err != nil {
@@ -109,6 +116,15 @@ func New(cfg *Config, opts Options) (*Manager, error) {
 		m.envs[ec.Name] = newEnvironment(m, ec)
 	}
 	return m, nil
+}
+
+// maxStoreReads is how many environments read the Store at once.
+const maxStoreReads = 4
+
+// storeSlot waits for a turn to read the Store; call release when done.
+func (m *Manager) storeSlot() (release func()) {
+	m.storeSlots <- struct{}{}
+	return func() { <-m.storeSlots }
 }
 
 func normalizedConfig(cfg Config) Config {

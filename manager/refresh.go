@@ -322,7 +322,7 @@ func asProviderError(env string, err error) *ProviderError {
 	out := &ProviderError{Env: env, Err: err}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		out.Code = re.ErrorCode
+		out.Code = Printable(re.ErrorCode, 64) // from outside, and it travels far
 		if re.Response != nil {
 			out.StatusCode = re.Response.StatusCode
 		}

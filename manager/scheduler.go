@@ -96,6 +96,7 @@ func (e *environment) tick(now time.Time) {
 func (e *environment) noteSave(err error, now time.Time) {
 	if err == nil {
 		e.unsaved, e.saveErr, e.saveTries = false, "", 0
+		e.loadErr = nil // what was saved replaced the item that could not be read
 		return
 	}
 	e.unsaved = true

@@ -142,12 +142,12 @@ func (k *Keychain) SaveTokens(env string, t manager.StoredTokens) error {
 	if err != nil {
 		return fmt.Errorf("keychain: save tokens of %s: %w", env, err)
 	}
-	err = k.set(tokensUser(env), string(data))
+	err = k.setOnly(tokensUser(env), string(data))
 	if errors.Is(err, keyring.ErrSetDataTooBig) && t.AccessToken != "" {
 		// The platform's limit is smaller than we thought.
 		data, err = json.Marshal(withoutAccessToken(t))
 		if err == nil {
-			err = k.set(tokensUser(env), string(data))
+			err = k.setOnly(tokensUser(env), string(data))
 		}
 	}
 	if err != nil {
@@ -181,7 +181,7 @@ func (k *Keychain) SaveSecret(env string, s manager.Secret) error {
 	if s == "" {
 		return k.DeleteSecret(env)
 	}
-	if err := k.set(secretUser(env), s.Reveal()); err != nil {
+	if err := k.setOnly(secretUser(env), s.Reveal()); err != nil {
 		return fmt.Errorf("keychain: save client secret of %s: %w", env, err)
 	}
 	return nil
@@ -209,12 +209,44 @@ func (k *Keychain) set(user, value string) error {
 	return k.call(func() error { return keyring.Set(k.service, user, value) })
 }
 
+// maxDuplicates bounds how many items of one name del removes: another
+// program (or secret-tool with extra attributes) can store several items
+// that all match, and keyring.Delete removes one at a time.
+const maxDuplicates = 32
+
+// del removes every item of user, not just the first the keychain finds:
+// a logout that left a second, older item behind would bring it back.
 func (k *Keychain) del(user string) error {
-	err := k.call(func() error { return keyring.Delete(k.service, user) })
-	if errors.Is(err, keyring.ErrNotFound) {
-		return nil
+	for range maxDuplicates {
+		err := k.call(func() error { return keyring.Delete(k.service, user) })
+		if errors.Is(err, keyring.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return err
+	return fmt.Errorf("more than %d items named %s/%s; remove them with secret-tool", maxDuplicates, k.service, user)
+}
+
+// setOnly stores value as user's item and removes any other item of that
+// name that the keychain would answer with first: otherwise a stale or
+// malformed duplicate keeps shadowing what was just saved.
+func (k *Keychain) setOnly(user, value string) error {
+	if err := k.set(user, value); err != nil {
+		return err
+	}
+	for range maxDuplicates {
+		got, err := k.get(user)
+		if err != nil || got == value {
+			return err
+		}
+		// get and Delete both take the first match: the shadowing one.
+		if err := k.call(func() error { return keyring.Delete(k.service, user) }); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("more than %d items named %s/%s; remove them with secret-tool", maxDuplicates, k.service, user)
 }
 
 // call runs f with the store's timeout. On timeout f keeps running in the
@@ -279,17 +311,30 @@ func withoutAccessToken(t manager.StoredTokens) manager.StoredTokens {
 	return t
 }
 
+// itemFields are the fields of a tokens item, each with where to decode it.
+func itemFields(t *manager.StoredTokens) map[string]any {
+	return map[string]any{
+		"refresh_token":   &t.RefreshToken,
+		"access_token":    &t.AccessToken,
+		"token_type":      &t.TokenType,
+		"expires_at":      &t.ExpiresAt,
+		"scopes":          &t.Scopes,
+		"refresh_started": &t.RefreshStarted,
+	}
+}
+
 // decodeItem parses a tokens item strictly: an item of another shape (a
 // newer or older tokentray, another program) is an error rather than tokens
-// with fields silently missing. The errors never quote the item's content.
+// with fields silently missing. The errors name only fields this version
+// knows, never a value or an unknown field's name: both are the item's
+// content, and the item may hold tokens or whatever someone put there.
 func decodeItem(raw []byte) (*manager.StoredTokens, error) {
+	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var t *manager.StoredTokens
-	err := dec.Decode(&t)
+	err := dec.Decode(&fields)
 	if err == nil {
 		if _, next := dec.Token(); next != io.EOF {
-			err = errors.New("json: data after the object")
+			return nil, errors.New("has data after the JSON object")
 		}
 	}
 	var syntaxErr *json.SyntaxError
@@ -299,15 +344,32 @@ func decodeItem(raw []byte) (*manager.StoredTokens, error) {
 	case errors.As(err, &syntaxErr):
 		return nil, fmt.Errorf("is not JSON (error at byte %d)", syntaxErr.Offset)
 	case errors.As(err, &typeErr):
-		return nil, fmt.Errorf("has a field %q of the wrong type", typeErr.Field)
+		return nil, errors.New("is JSON but not an object")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return nil, errors.New("is empty or cut short")
 	default:
-		// Unknown fields ("json: unknown field \"x\"") and trailing data:
-		// these messages name fields, never values.
-		return nil, fmt.Errorf("has a shape this version does not know (%v)", err)
+		return nil, errors.New("is not a JSON object this version can read")
 	}
-	if t == nil || (t.RefreshToken == "" && t.AccessToken == "") {
+	if fields == nil { // null
+		return nil, errors.New("holds no tokens")
+	}
+	t := &manager.StoredTokens{}
+	known := itemFields(t)
+	unknown := 0
+	for name, value := range fields {
+		dst, ok := known[name]
+		if !ok {
+			unknown++
+			continue
+		}
+		if err := json.Unmarshal(value, dst); err != nil {
+			return nil, fmt.Errorf("has a field %q of the wrong type or form", name)
+		}
+	}
+	if unknown > 0 {
+		return nil, fmt.Errorf("has a shape this version does not know (%d unknown field(s))", unknown)
+	}
+	if t.RefreshToken == "" && t.AccessToken == "" {
 		return nil, errors.New("holds no tokens")
 	}
 	return t, nil

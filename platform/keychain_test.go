@@ -145,12 +145,15 @@ func TestUnreadableItemIsAnErrorAndIsKept(t *testing.T) {
 	k := requireKeyring(t)
 	tests := []struct{ name, item, says string }{
 		{"garbage", "zzsecretzz not json", "not JSON"},
-		{"unknown field", `{"refresh_token":"zzsecretzz","version":2}`, `"version"`},
+		{"unknown field", `{"refresh_token":"zzsecretzz","version":2}`, "1 unknown field"},
+		{"unknown field named like a secret", `{"refresh_token":"x","zzsecretzz":1}`, "1 unknown field"},
 		{"wrong type", `{"refresh_token":"zzsecretzz","scopes":"a b"}`, `"scopes"`},
+		{"bad time", `{"refresh_token":"x","expires_at":"zzsecretzz"}`, `"expires_at"`},
+		{"not an object", `["zzsecretzz"]`, "not an object"},
 		{"no tokens", `{"token_type":"zzsecretzz"}`, "no tokens"},
 		{"null", `null`, "no tokens"},
 		{"cut short", `{"refresh_token":"zzsecretzz"`, "cut short"},
-		{"two objects", `{"refresh_token":"zzsecretzz"} {}`, "after the object"},
+		{"two objects", `{"refresh_token":"zzsecretzz"} {}`, "after the JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,8 +166,9 @@ func TestUnreadableItemIsAnErrorAndIsKept(t *testing.T) {
 				t.Fatalf("LoadTokens = %+v, nil; want an error", got)
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, tt.says) || !strings.Contains(msg, "tokentray logout "+env) {
-				t.Errorf("error %q should say %q and what to do", msg, tt.says)
+			if !strings.Contains(msg, tt.says) || !strings.Contains(msg, "tokentray logout "+env) ||
+				!strings.Contains(msg, k.service+"/"+tokensUser(env)) {
+				t.Errorf("error %q should name the item, say %q and what to do", msg, tt.says)
 			}
 			if strings.Contains(msg, "zzsecretzz") {
 				t.Errorf("error %q quotes the item's content", msg)

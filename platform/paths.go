@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/adrg/xdg"
@@ -34,7 +33,8 @@ func ConfigPath(flagValue string) string {
 // SocketPath is where the unix socket is: the --socket flag when given,
 // else $TOKENTRAY_SOCKET, else $XDG_RUNTIME_DIR/tokentray/tokentray.sock.
 // Without XDG_RUNTIME_DIR it is in a per-user directory under the temp dir
-// (/tmp/tokentray-<uid>/tokentray.sock), which EnsureSocketDir makes private.
+// (/tmp/tokentray-<uid>/tokentray.sock), which anyone can create first:
+// EnsureSocketDir and the client (socket_trust.go) refuse it then.
 func SocketPath(flagValue string) string {
 	if flagValue != "" {
 		return flagValue
@@ -53,28 +53,20 @@ func SocketPath(flagValue string) string {
 
 // EnsureSocketDir makes the directory that will hold the socket at
 // socketPath (the socket's path, not the directory's) and makes sure only
-// this user can reach it: it is created 0700; an existing one must be a
-// real directory owned by this user. A tokentray directory with looser
-// permissions is tightened to 0700; any other directory with looser
-// permissions (say /tmp, for --socket /tmp/x.sock) is refused rather than
-// changed.
+// this user can reach it: it is created 0700 when missing. An existing one
+// is used only if it is a real directory owned by this user that nobody
+// else can enter; anything else is refused, never chmod-ed: a directory
+// that was open to others (or made by them) may hold what they planted
+// (a symlink at the lock file, a fake socket).
 func EnsureSocketDir(socketPath string) error {
 	dir := filepath.Dir(socketPath)
 	err := os.Mkdir(dir, 0o700)
-	switch {
-	case err == nil:
-		// Mkdir applies the umask; say exactly what we mean.
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("socket directory %s: %w", dir, err)
-		}
-		return nil
-	case errors.Is(err, fs.ErrNotExist):
+	if errors.Is(err, fs.ErrNotExist) {
 		// A missing parent (a --socket path in a new directory tree).
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("create socket directory %s: %w", dir, err)
-		}
-		return os.Chmod(dir, 0o700)
-	case !errors.Is(err, fs.ErrExist):
+		err = os.MkdirAll(dir, 0o700)
+	}
+	created := err == nil
+	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("create socket directory %s: %w", dir, err)
 	}
 
@@ -86,17 +78,19 @@ func EnsureSocketDir(socketPath string) error {
 		return fmt.Errorf("socket directory %s is not a directory (a symlink or file); remove it or pick another --socket path", dir)
 	}
 	if uid, ok := fileOwner(fi); ok && uid != os.Getuid() {
-		return fmt.Errorf("socket directory %s belongs to uid %d, not to you (uid %d); remove it or pick another --socket path", dir, uid, os.Getuid())
+		return fmt.Errorf("socket directory %s belongs to %s, not to you (uid %d): another user may have planted it; have it removed, or set XDG_RUNTIME_DIR or pick another --socket path",
+			dir, describeUID(uid), os.Getuid())
 	}
-	if fi.Mode().Perm() == 0o700 {
+	if created {
+		// Mkdir applies the umask; say exactly what we mean.
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("socket directory %s: %w", dir, err)
+		}
 		return nil
 	}
-	if !strings.HasPrefix(filepath.Base(dir), "tokentray") {
-		return fmt.Errorf("socket directory %s can be reached by other users (mode %04o); put the socket in a private directory (chmod 700) or pick another --socket path",
-			dir, fi.Mode().Perm())
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("make socket directory %s private: %w", dir, err)
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("socket directory %s can be reached by other users (mode %04o), so it may hold what they planted; remove it (rm -r %s) and start again, or pick another --socket path",
+			dir, perm, dir)
 	}
 	return nil
 }

@@ -75,16 +75,18 @@ func TestEnsureSocketDirCreatesPrivateDir(t *testing.T) {
 	}
 }
 
-func TestEnsureSocketDirTightensLooseTokentrayDir(t *testing.T) {
+func TestEnsureSocketDirRefusesLooseTokentrayDir(t *testing.T) {
+	// Open to others, it may hold what they planted: refused, not tightened.
 	dir := filepath.Join(t.TempDir(), "tokentray-1000")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	os.Chmod(dir, 0o777)
-	if err := EnsureSocketDir(filepath.Join(dir, "tokentray.sock")); err != nil {
-		t.Fatal(err)
+	err := EnsureSocketDir(filepath.Join(dir, "tokentray.sock"))
+	if err == nil || !strings.Contains(err.Error(), "mode 0777") || !strings.Contains(err.Error(), "rm -r "+dir) {
+		t.Fatalf("EnsureSocketDir = %v; want a refusal naming the mode and the fix", err)
 	}
-	assertMode(t, dir, 0o700)
+	assertMode(t, dir, 0o777) // left as it was
 }
 
 func TestEnsureSocketDirRefusesSharedDir(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -50,8 +51,10 @@ func NewSocketClient(path string, timeout time.Duration) *SocketClient {
 	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	tr := &http.Transport{
+		// Every connection, so every command and the window, first checks
+		// that the socket is this user's own (socket_trust.go).
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return dialer.DialContext(ctx, "unix", path)
+			return dialTrusted(ctx, dialer, path, os.Getuid())
 		},
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     30 * time.Second,
@@ -170,6 +173,10 @@ func decodeAPIError(status int, data []byte) error {
 
 // transportError tells "nothing listens here" apart from other failures.
 func (c *SocketClient) transportError(err error) error {
+	var untrusted *UntrustedSocketError
+	if errors.As(err, &untrusted) {
+		return untrusted
+	}
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOTSOCK) {
 		return &NotRunningError{Path: c.Path, Err: err}
 	}

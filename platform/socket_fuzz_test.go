@@ -22,8 +22,8 @@ import (
 // through net/http's own request parser to the socket API's handler, in
 // front of an engine with a real config and a real authorization server.
 // Whatever arrives: no panic, and every answer but the event stream is
-// JSON, errors in the {"error", "message"} shape. Seeds are in
-// testdata/fuzz/FuzzSocketRouter.
+// JSON, errors in the {"error", "message"} shape, and no redirect. Seeds
+// are in testdata/fuzz/FuzzSocketRouter.
 func FuzzSocketRouter(f *testing.F) {
 	for _, seed := range []struct{ method, target, body string }{
 		{"GET", "/v1/environments", ""},
@@ -40,6 +40,10 @@ func FuzzSocketRouter(f *testing.F) {
 		{"GET", "/v1/events?env=shared", ""},
 		{"PATCH", "/v1/environments", "{}"},
 		{"GET", "/v1/environments/%2e%2e/token", ""},
+		{"GET", "/v1/environments/local/../shared/token", ""},
+		{"GET", "//v1/environments", ""},
+		{"GET", "/v1/./events", ""},
+		{"GET", "/v1/environments/shared/token?min_valid=18446744074", ""},
 		{"GET", "/v1/environments/no%20such/token", ""},
 		{"HEAD", "/v1/environments/shared/token", ""},
 		{"GET", "/", ""},
@@ -86,13 +90,6 @@ func FuzzSocketRouter(f *testing.F) {
 		ctype := res.Header.Get("Content-Type")
 		switch {
 		case ctype == "text/event-stream":
-			return
-		case res.StatusCode >= 300 && res.StatusCode < 400:
-			// net/http's ServeMux redirects unclean paths ("/a/../b")
-			// to the clean one before any route runs.
-			if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/") {
-				t.Errorf("%s %q: redirect to %q leaves the socket", method, target, loc)
-			}
 			return
 		case req.Method == http.MethodHead:
 			return

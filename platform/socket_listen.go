@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tokentray/tokentray/manager"
 )
 
 // InUseError says another process already serves the socket.
@@ -30,8 +32,8 @@ func (e *InUseError) Error() string {
 
 // ListenSocket claims the socket at path for this process: one instance per
 // socket. A live holder is named in an *InUseError; a socket file left by a
-// crashed run (nobody answers) is replaced. The directory is made 0700 and
-// the socket 0600, and every accepted connection passes the SO_PEERCRED
+// crashed run (nobody answers) is replaced. The directory must be a 0700
+// one of ours (EnsureSocketDir), the socket is made 0600, and every accepted connection passes the SO_PEERCRED
 // check: a peer running as another user gets a 403 and is hung up on.
 // Closing the listener removes the socket file.
 func ListenSocket(path string, log *slog.Logger) (net.Listener, error) {
@@ -43,9 +45,9 @@ func ListenSocket(path string, log *slog.Logger) (net.Listener, error) {
 	}
 	// The lock closes the gap between "nobody answers" and "listening" when
 	// two instances start at once; the dial below names the holder.
-	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	lock, err := openLockFile(path + ".lock")
 	if err != nil {
-		return nil, fmt.Errorf("socket lock: %w", err)
+		return nil, err
 	}
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		lock.Close()
@@ -60,6 +62,11 @@ func ListenSocket(path string, log *slog.Logger) (net.Listener, error) {
 		return nil, err
 	}
 
+	// What is there must be a socket (or nothing): a symlink, even a
+	// dangling one, would make bind say "address already in use".
+	if err := checkSocketFile(path); err != nil {
+		return fail(err)
+	}
 	pid, err := socketHolder(path)
 	switch {
 	case err == nil:
@@ -84,6 +91,46 @@ func ListenSocket(path string, log *slog.Logger) (net.Listener, error) {
 		return fail(fmt.Errorf("chmod %s: %w", path, err))
 	}
 	return &peerCheckedListener{Listener: l, uid: uint32(os.Getuid()), log: log, lock: lock}, nil
+}
+
+// openLockFile opens (or creates) the lock file without following a
+// symlink someone planted there, and only if it is a regular file of ours.
+func openLockFile(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, fmt.Errorf("socket lock %s is a symlink; remove it (rm %s) and start again", name, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("socket lock: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("socket lock %s: %w", name, err)
+	}
+	if uid, ok := fileOwner(fi); !fi.Mode().IsRegular() || (ok && uid != os.Getuid()) {
+		f.Close()
+		return nil, fmt.Errorf("socket lock %s is not a regular file of yours (%s, owner %s); remove it and start again", name, fi.Mode().Type(), describeUID(uid))
+	}
+	return f, nil
+}
+
+// checkSocketFile says what is at path when it is neither missing nor a
+// socket, and what to do about it.
+func checkSocketFile(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check socket %s: %w", path, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, _ := os.Readlink(path)
+		return fmt.Errorf("%s is a symlink (to %s), not a socket; remove it (rm %s) and start again, or pass --socket PATH", path, manager.Printable(target, 0), path)
+	case fi.Mode()&fs.ModeSocket == 0:
+		return fmt.Errorf("%s exists and is not a socket; remove it or pass --socket PATH", path)
+	}
+	return nil
 }
 
 // socketHolder asks whoever answers on path for its pid (SO_PEERCRED of

@@ -191,3 +191,35 @@ func TestPeerOfAnotherUserIsRefusedWithForbidden(t *testing.T) {
 		t.Error("refusal did not say Connection: close")
 	}
 }
+
+func TestPlantedLockSymlinkIsNotFollowed(t *testing.T) {
+	path := socketPathForTest(t)
+	if err := EnsureSocketDir(path); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(filepath.Dir(filepath.Dir(path)), "victim-file")
+	if err := os.Symlink(target, path+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ListenSocket(path, nil)
+	if err == nil || !strings.Contains(err.Error(), "is a symlink") {
+		t.Fatalf("ListenSocket = %v, want a refusal of the symlinked lock", err)
+	}
+	if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the symlink's target was created: %v", err)
+	}
+}
+
+func TestDanglingSymlinkAtSocketPathIsNamed(t *testing.T) {
+	path := socketPathForTest(t)
+	if err := EnsureSocketDir(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/nonexistent/tt.sock", path); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ListenSocket(path, nil)
+	if err == nil || !strings.Contains(err.Error(), "is a symlink (to /nonexistent/tt.sock), not a socket; remove it (rm "+path+")") {
+		t.Fatalf("ListenSocket = %v, want it to name the symlink and the fix", err)
+	}
+}

@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tokentray/tokentray/manager"
@@ -22,13 +24,18 @@ type SocketLimits struct {
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	// WriteTimeout must outlast RequestTimeout: a token read may wait for
-	// a refresh at the provider. /v1/events lifts it per write.
+	// a refresh at the provider. /v1/events uses EventWriteTimeout instead.
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
 	RequestTimeout time.Duration // how long an engine call may take before 504 timeout
 	MaxHeaderBytes int
 	MaxBodyBytes   int64
 	KeepAlive      time.Duration // comment lines on /v1/events
+	// EventWriteTimeout bounds each write of /v1/events: a subscriber
+	// that stops reading is dropped once its socket buffer is full.
+	EventWriteTimeout time.Duration
+	MaxConns          int // open connections; see connCap
+	MaxSubscribers    int // concurrent /v1/events streams; more get 503
 }
 
 // DefaultSocketLimits are used for every zero field.
@@ -41,6 +48,9 @@ var DefaultSocketLimits = SocketLimits{
 	MaxHeaderBytes:    16 << 10,
 	MaxBodyBytes:      64 << 10,
 	KeepAlive:         15 * time.Second,
+	EventWriteTimeout: 10 * time.Second,
+	MaxConns:          256,
+	MaxSubscribers:    64,
 }
 
 func (l SocketLimits) withDefaults() SocketLimits {
@@ -56,6 +66,13 @@ func (l SocketLimits) withDefaults() SocketLimits {
 	pick(&l.IdleTimeout, d.IdleTimeout)
 	pick(&l.RequestTimeout, d.RequestTimeout)
 	pick(&l.KeepAlive, d.KeepAlive)
+	pick(&l.EventWriteTimeout, d.EventWriteTimeout)
+	if l.MaxConns <= 0 {
+		l.MaxConns = d.MaxConns
+	}
+	if l.MaxSubscribers <= 0 {
+		l.MaxSubscribers = d.MaxSubscribers
+	}
 	if l.MaxHeaderBytes <= 0 {
 		l.MaxHeaderBytes = d.MaxHeaderBytes
 	}
@@ -72,6 +89,9 @@ type SocketServer struct {
 	log    *slog.Logger
 	limits SocketLimits
 	srv    *http.Server
+	// capped is the listener of Serve, counting connections; nil before.
+	capped      atomic.Pointer[connCap]
+	subscribers atomic.Int64 // open /v1/events streams
 	// stop ends /v1/events streams on Shutdown, which would otherwise wait
 	// for them forever.
 	stop    context.Context
@@ -93,14 +113,22 @@ func NewSocketServer(m *manager.Manager, log *slog.Logger, limits SocketLimits) 
 		IdleTimeout:       s.limits.IdleTimeout,
 		MaxHeaderBytes:    s.limits.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if cc, ok := c.(*cappedConn); ok {
+				cc.owner.connState(c, st)
+			}
+		},
 	}
 	s.srv.RegisterOnShutdown(s.stopAll)
 	return s
 }
 
 // Serve answers on l (from ListenSocket) until Shutdown; then it returns nil.
+// At most MaxConns connections are open at once (see connCap).
 func (s *SocketServer) Serve(l net.Listener) error {
-	err := s.srv.Serve(l)
+	capped := newConnCap(l, s.limits.MaxConns, s.limits.MaxHeaderBytes, s.log)
+	s.capped.Store(capped)
+	err := s.srv.Serve(capped)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -163,6 +191,12 @@ func (s *SocketServer) middleware(next http.Handler) http.Handler {
 			writeError(w, http.StatusBadRequest, CodeBadRequest, "the request target must be a path such as /v1/environments")
 			return
 		}
+		if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
+			// ServeMux would answer an HTML redirect to the clean path.
+			writeError(w, http.StatusBadRequest, CodeBadRequest,
+				fmt.Sprintf("the path %s has '..', '.' or '//' in it; use %s", manager.Printable(r.URL.Path, 0), manager.Printable(clean, 0)))
+			return
+		}
 		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
 			next.ServeHTTP(w, r)
 			return
@@ -172,6 +206,16 @@ func (s *SocketServer) middleware(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		s.log.Debug("socket request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
 	})
+}
+
+// cleanPath is the path ServeMux would redirect p to: path.Clean, keeping
+// a trailing slash.
+func cleanPath(p string) string {
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 type statusWriter struct {
@@ -220,24 +264,33 @@ func (s *SocketServer) token(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, NewTokenAnswer(t, time.Now()).wire())
 }
 
+// maxMinValid is the longest min_valid a read may ask for.
+const maxMinValid = 24 * time.Hour
+
 // parseMinValid reads min_valid: a Go duration ("30s", "5m") or whole seconds.
 func parseMinValid(v string) (time.Duration, error) {
 	if v == "" {
 		return 0, nil
 	}
+	shown := manager.Printable(v, 40)
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		secs, serr := strconv.ParseInt(v, 10, 64)
 		if serr != nil {
-			return 0, fmt.Errorf("min_valid %q is not a duration such as 30s or 5m", v)
+			return 0, fmt.Errorf("min_valid %q is not a duration such as 30s or 5m", shown)
+		}
+		// Compare in seconds: converting first would overflow
+		// (18446744074 seconds wraps to about 0.3 s).
+		if secs > int64(maxMinValid/time.Second) {
+			return 0, fmt.Errorf("min_valid %q is longer than a day", shown)
 		}
 		d = time.Duration(secs) * time.Second
 	}
 	if d < 0 {
-		return 0, fmt.Errorf("min_valid %q is negative", v)
+		return 0, fmt.Errorf("min_valid %q is negative", shown)
 	}
-	if d > 24*time.Hour {
-		return 0, fmt.Errorf("min_valid %q is longer than a day", v)
+	if d > maxMinValid {
+		return 0, fmt.Errorf("min_valid %q is longer than a day", shown)
 	}
 	return d, nil
 }
@@ -324,10 +377,20 @@ func (s *SocketServer) writeStatus(w http.ResponseWriter, r *http.Request, name 
 // "event: <kind>\ndata: <json>\n\n", with a comment line every KeepAlive.
 // ?env=NAME keeps only that environment's events.
 func (s *SocketServer) events(w http.ResponseWriter, r *http.Request) {
+	// Each stream holds a goroutine, buffers and a queue: cap them.
+	defer s.subscribers.Add(-1)
+	if n := s.subscribers.Add(1); n > int64(s.limits.MaxSubscribers) {
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusServiceUnavailable, CodeTooManySubscribers,
+			fmt.Sprintf("too many event streams are open (at most %d); close one and try again", s.limits.MaxSubscribers))
+		return
+	}
+
 	rc := http.NewResponseController(w)
 	// A stream outlives the server's read and write timeouts: lift both
 	// (the read deadline, left alone, would cancel the request), and
-	// bound each write instead so a stuck reader is still dropped.
+	// bound each write (EventWriteTimeout) so a reader that stops
+	// reading is dropped.
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
 	only := r.URL.Query().Get("env")
@@ -340,7 +403,7 @@ func (s *SocketServer) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	write := func(chunk string) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(s.limits.WriteTimeout))
+		_ = rc.SetWriteDeadline(time.Now().Add(s.limits.EventWriteTimeout))
 		if _, err := io.WriteString(w, chunk); err != nil {
 			return false
 		}

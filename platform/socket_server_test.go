@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -463,4 +464,197 @@ func (r *socketRig) stillAnswers() {
 func isCode(err error, code string) bool {
 	var api *APIError
 	return errors.As(err, &api) && api.Code == code
+}
+
+// send writes a raw request on a new connection and reads the answer, so
+// that nothing (redirects, header checks) happens on the client's side.
+func (r *socketRig) send(request string) (int, map[string]any, http.Header) {
+	r.t.Helper()
+	c, err := net.Dial("unix", r.path)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	go io.WriteString(c, request) // a huge request may be answered before it is all sent
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		r.t.Fatalf("%.40q: %v", request, err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" || json.Unmarshal(data, &out) != nil {
+		r.t.Errorf("%.40q: HTTP %d %q answer is not JSON: %q", request, resp.StatusCode, ct, data)
+	}
+	return resp.StatusCode, out, resp.Header
+}
+
+func TestUncleanPathsAreJSONErrorsNotRedirects(t *testing.T) {
+	r := newSocketRig(t, SocketLimits{})
+	for _, p := range []string{
+		"/v1/environments/local/../shared/token",
+		"//v1/environments",
+		"/v1/./environments",
+		"/v1/environments/%2e%2e/token",
+		"/v1/environments/shared/token/.",
+	} {
+		status, out, hdr := r.send("GET " + p + " HTTP/1.1\r\nHost: x\r\n\r\n")
+		if status != 400 || out["error"] != CodeBadRequest || hdr.Get("Location") != "" {
+			t.Errorf("GET %s = %d %v Location %q, want a JSON 400 %s", p, status, out, hdr.Get("Location"), CodeBadRequest)
+		}
+	}
+	r.wantError("GET", "/v1/environments/", nil, 404, CodeNotFound)
+	r.stillAnswers()
+}
+
+func TestServerOwnErrorsAreJSON(t *testing.T) {
+	r := newSocketRig(t, SocketLimits{MaxHeaderBytes: 1 << 10})
+	huge := "GET /v1/environments HTTP/1.1\r\nHost: x\r\nX-Junk: " + strings.Repeat("a", 64<<10) + "\r\n\r\n"
+	if status, out, _ := r.send(huge); status != 431 || out["error"] != CodeTooLarge || !strings.Contains(out["message"].(string), "1024 bytes") {
+		t.Errorf("64 KiB header = %d %v, want a JSON 431 %s naming the limit", status, out, CodeTooLarge)
+	}
+	for _, junk := range []string{
+		"GET /v1/environments HTTP/1.1\r\n\r\n", // no Host
+		"\x00\x01garbage\r\n\r\n",
+		"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+		"GET /v1/environments HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+	} {
+		if status, out, _ := r.send(junk); status < 400 || out["message"] == "" || out["error"] == "" {
+			t.Errorf("%q = %d %v, want a JSON error", junk, status, out)
+		}
+	}
+	r.stillAnswers()
+}
+
+func TestMinValidOutOfRangeIsRefused(t *testing.T) {
+	r := newSocketRig(t, SocketLimits{})
+	for _, v := range []string{"18446744074", "9223372037", "86401", "25h", "99999999999999999999", "9999999999999h"} {
+		r.wantError("GET", "/v1/environments/shared/token?min_valid="+v, nil, 400, CodeBadRequest)
+	}
+	for _, v := range []string{"86400", "24h", "30", "30s"} {
+		if status, out, _ := r.raw("GET", "/v1/environments/shared/token?min_valid="+v, nil); status != 200 {
+			t.Errorf("min_valid=%s = %d %v, want 200", v, status, out)
+		}
+	}
+}
+
+// openStream subscribes to /v1/events on a raw connection that the test
+// never reads past the answer head.
+func (r *socketRig) openStream() (net.Conn, int) {
+	r.t.Helper()
+	c, err := net.Dial("unix", r.path)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { c.Close() })
+	io.WriteString(c, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Time{})
+	return c, resp.StatusCode
+}
+
+func (r *socketRig) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%s: not within 20s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestEventSubscribersAreCapped(t *testing.T) {
+	r := newSocketRig(t, SocketLimits{MaxSubscribers: 2})
+	first, status := r.openStream()
+	if status != 200 {
+		t.Fatalf("first stream: %d", status)
+	}
+	if _, status := r.openStream(); status != 200 {
+		t.Fatalf("second stream: %d", status)
+	}
+	r.wantError("GET", "/v1/events", nil, 503, CodeTooManySubscribers)
+	r.stillAnswers()
+	first.Close()
+	r.waitFor("a closed stream frees its place", func() bool { return r.server.subscribers.Load() == 1 })
+	if _, status := r.openStream(); status != 200 {
+		t.Errorf("stream after one closed: %d", status)
+	}
+}
+
+func TestSubscriberThatDoesNotReadIsDropped(t *testing.T) {
+	r := newSocketRig(t, SocketLimits{EventWriteTimeout: 200 * time.Millisecond})
+	stuck, _ := r.openStream()
+	// Events until its socket buffer is full and a write times out.
+	refreshes := 0
+	r.waitFor("the non-reading subscriber is dropped", func() bool {
+		if _, err := r.client.Refresh(context.Background(), ccName); err != nil {
+			t.Fatal(err)
+		}
+		refreshes++
+		return r.server.subscribers.Load() == 0
+	})
+	t.Logf("dropped after %d refreshes", refreshes)
+	// Its connection was closed: after the buffered events, EOF.
+	stuck.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, stuck); err != nil {
+		t.Errorf("dropped stream: %v, want EOF", err)
+	}
+}
+
+func TestIdleConnectionFloodEvictsItsOldestAndReadsGoOn(t *testing.T) {
+	const max = 8
+	r := newSocketRig(t, SocketLimits{MaxConns: max})
+	var idle []net.Conn
+	for range 3 * max {
+		c, err := net.Dial("unix", r.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		idle = append(idle, c)
+	}
+	// The read's connection queues behind the flood's, so by the time it
+	// is answered every one of them has been accepted.
+	if _, err := r.client.Token(context.Background(), ccName, 0); err != nil {
+		t.Fatalf("token read during an idle flood: %v", err)
+	}
+	// The first ones connected were the ones closed.
+	idle[0].SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := idle[0].Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the oldest idle connection is still open (read %d, %v)", n, err)
+	}
+	if n := r.server.capped.Load().open(); n > max {
+		t.Errorf("%d connections open, cap %d", n, max)
+	}
+}
+
+func TestWhenEveryConnectionIsBusyNewOnesGetJSON503(t *testing.T) {
+	const max = 3
+	r := newSocketRig(t, SocketLimits{MaxConns: max})
+	for range max {
+		if _, status := r.openStream(); status != 200 {
+			t.Fatalf("stream: %d", status)
+		}
+	}
+	c, err := net.Dial("unix", r.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to a connection over the cap: %v", err)
+	}
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != 503 || out["error"] != CodeTooManyConnections {
+		t.Errorf("connection over the cap = %d %v, want 503 %s", resp.StatusCode, out, CodeTooManyConnections)
+	}
 }

@@ -70,6 +70,8 @@ const (
 	CodeTimeout            = "timeout"
 	CodeForbidden          = "forbidden"
 	CodeInternal           = "internal"
+	CodeTooManySubscribers = "too_many_subscribers"
+	CodeTooManyConnections = "too_many_connections"
 )
 
 // APIError is an error answer of the socket API.

@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// nobodyIDs is the uid and gid of the user `nobody`, the attacker of these
+// tests; it skips when the test cannot act as another user.
+func nobodyIDs(t *testing.T) (uid, gid int) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run processes as another user")
+	}
+	if _, err := exec.LookPath("runuser"); err != nil {
+		t.Skip("runuser not found")
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid
+}
+
+// startAsNobody runs the binary (copied where nobody can run it) as nobody,
+// with a home, config and socket of nobody's own and no session bus: the
+// engine runs memory-only. marker is put in its environment.
+func startAsNobody(t *testing.T, uid, gid int, marker string, args ...string) *daemon {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "tt-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "bin")
+	home := filepath.Join(dir, "home")
+	for _, d := range []string{bin, home} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chmod(dir, 0o755)
+	os.Chmod(bin, 0o755)
+	copyFile(t, binary, filepath.Join(bin, "tokentray"), 0o755)
+	config := filepath.Join(home, "config.toml")
+	if err := os.WriteFile(config, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{home, config} {
+		if err := os.Chown(p, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	socket := filepath.Join(home, "run", "tokentray.sock")
+
+	d := &daemon{t: t, logs: &syncBuffer{}, done: make(chan struct{})}
+	d.cmd = exec.Command(filepath.Join(bin, "tokentray"), args...)
+	d.cmd.Dir = home
+	// No DBUS_SESSION_BUS_ADDRESS: without a bus the engine runs memory-only
+	// and the D-Bus library never autolaunches one.
+	d.cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "XDG_RUNTIME_DIR=" + home,
+		"XDG_CONFIG_HOME=" + home, "XDG_DATA_HOME=" + home, "XDG_STATE_HOME=" + home, "XDG_CACHE_HOME=" + home,
+		"TOKENTRAY_CONFIG=" + config, "TOKENTRAY_SOCKET=" + socket, "TT_MARKER=" + marker, "LANG=C.UTF-8"}
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
+	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = d.cmd.Wait()
+		close(d.done)
+	}()
+	t.Cleanup(d.kill)
+	waitFor(t, "the daemon run by nobody to serve", 20*time.Second, func() bool {
+		select {
+		case <-d.done:
+			t.Fatalf("tokentray as nobody exited:\n%s", d.logs)
+		default:
+		}
+		return strings.Contains(d.logs.String(), "tokentray running")
+	})
+	return d
+}
+
+// asNobody runs a shell command as nobody (another process of the
+// daemon's own uid) and returns what it printed.
+func asNobody(t *testing.T, script string) string {
+	t.Helper()
+	cmd := exec.Command("runuser", "-u", "nobody", "--", "sh", "-c", script)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/", "LANG=C"}
+	cmd.Dir = "/"
+	out, _ := cmd.CombinedOutput()
+	return string(out)
+}
+
+// TestSameUserCannotReadTheDaemonsMemory plays a process of the daemon's
+// own uid (or a crash) after its secrets: /proc/PID/mem and environ must
+// be closed to it, and no core file may be written.
+func TestSameUserCannotReadTheDaemonsMemory(t *testing.T) {
+	uid, gid := nobodyIDs(t)
+	for _, mode := range []struct{ name string }{{"daemon"}, {""}} {
+		t.Run("mode="+mode.name, func(t *testing.T) {
+			marker := fmt.Sprintf("zzmarker%dzz", time.Now().UnixNano())
+			var args []string
+			if mode.name != "" {
+				args = []string{mode.name}
+			}
+			d := startAsNobody(t, uid, gid, marker, args...)
+			pid := d.pid()
+			proc := fmt.Sprintf("/proc/%d", pid)
+
+			// environ: readable by the same uid unless the process is not dumpable.
+			out := asNobody(t, "cat "+proc+"/environ")
+			if strings.Contains(out, marker) {
+				t.Errorf("nobody read the daemon's environment from %s/environ", proc)
+			} else if !strings.Contains(out, "Permission denied") {
+				t.Errorf("reading %s/environ as nobody: %q, want permission denied", proc, out)
+			}
+			// mem: open fails with EACCES; when open is allowed, a read at
+			// offset 0 fails with EIO instead, so the words tell them apart.
+			if out := asNobody(t, "head -c 16 "+proc+"/mem"); !strings.Contains(out, "Permission denied") {
+				t.Errorf("opening %s/mem as nobody: %q, want permission denied", proc, out)
+			}
+			// Not dumpable: the kernel gives the /proc files to root.
+			var st syscall.Stat_t
+			if err := syscall.Stat(proc+"/environ", &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Uid != 0 {
+				t.Errorf("%s/environ belongs to uid %d: the process is still dumpable", proc, st.Uid)
+			}
+			limits, err := os.ReadFile(proc + "/limits")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`(?m)^Max core file size\s+0\s+0\s`).Match(limits) {
+				t.Errorf("core files are not off:\n%s", limits)
+			}
+		})
+	}
+}
