@@ -38,7 +38,7 @@ test-in-env:
 # then the whole-process load test with p50/p99 and the command against
 # secret-tool (bench-socket). Numbers: README.md, docs/bench-socket.md.
 bench: deps
-	scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./manager/ ./platform/
+	scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./manager/ ./platform/socket/
 	$(MAKE) --no-print-directory bench-socket
 
 bench-socket: deps
@@ -59,4 +59,4 @@ fuzz: deps
 fuzz-run:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./manager/
 	$(GO) test -run '^$$' -fuzz '^FuzzCallbackQuery$$' -fuzztime $(FUZZTIME) ./manager/
-	$(GO) test -run '^$$' -fuzz '^FuzzSocketRouter$$' -fuzztime $(FUZZTIME) ./platform/
+	$(GO) test -run '^$$' -fuzz '^FuzzSocketRouter$$' -fuzztime $(FUZZTIME) ./platform/socket/

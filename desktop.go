@@ -7,9 +7,7 @@ import (
 	"github.com/tokentray/tokentray/ui"
 )
 
-// haveDesktop: this build carries the window and tray (Fyne).
-const haveDesktop = true
-
-func runDesktop(m *manager.Manager, configPath, socketPath string, hidden bool) error {
+// desktop runs the Fyne window and tray: this build carries them.
+func desktop(m *manager.Manager, configPath, socketPath string, hidden bool) error {
 	return ui.Run(m, ui.Options{ConfigPath: configPath, SocketPath: socketPath, Hidden: hidden})
 }

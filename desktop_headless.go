@@ -2,12 +2,10 @@
 
 package main
 
-import "github.com/tokentray/tokentray/manager"
+import "github.com/tokentray/tokentray/cli"
 
-// haveDesktop: `go build -tags headless` leaves Fyne out, for servers
-// (no libGL/libX11 needed) and for the fastest client commands: Fyne's
-// package initialization roughly doubles the start-up of every command
+// desktop: `go build -tags headless` leaves Fyne out, for servers (no
+// libGL/libX11 needed) and for the fastest client commands: Fyne's package
+// initialization roughly doubles the start-up of every command
 // (docs/bench-socket.md).
-const haveDesktop = false
-
-func runDesktop(*manager.Manager, string, string, bool) error { panic("headless build has no desktop") }
+var desktop cli.Desktop

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/internal/oauthserver"
-	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // TestFloodOfSubscribersAndIdleConnectionsDoesNotStarveTokenReads: a
@@ -36,7 +36,7 @@ func TestFloodOfSubscribersAndIdleConnectionsDoesNotStarveTokenReads(t *testing.
 	h.writeConfig(clientCredentialsConfig(srv, env))
 	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
 	d := h.startDaemon()
-	cl := platform.NewSocketClient(h.socket, 10*time.Second)
+	cl := socket.NewClient(h.socket, 10*time.Second)
 	defer cl.Close()
 
 	before := readLatencies(t, cl, env, 200)
@@ -99,18 +99,18 @@ func TestFloodOfSubscribersAndIdleConnectionsDoesNotStarveTokenReads(t *testing.
 	}
 
 	// The flood's streams hold every place...
-	var api *platform.APIError
-	if s, err := cl.Events(context.Background(), env); !errors.As(err, &api) || api.Code != platform.CodeTooManySubscribers {
+	var api *socket.APIError
+	if s, err := cl.Events(context.Background(), env); !errors.As(err, &api) || api.Code != socket.CodeTooManySubscribers {
 		if s != nil {
 			s.Close()
 		}
-		t.Fatalf("a stream with the flood connected: err %v, want %s", err, platform.CodeTooManySubscribers)
+		t.Fatalf("a stream with the flood connected: err %v, want %s", err, socket.CodeTooManySubscribers)
 	}
 	// ...until, not reading, they are dropped: once a stream's socket
 	// buffer is full, a write waits 10 s at most. Events flow until a new
 	// stream finds a free place.
 	dropStart := time.Now()
-	var got *platform.EventStream
+	var got *socket.EventStream
 	waitFor(t, "a free place for a stream", 60*time.Second, func() bool {
 		for range 20 {
 			if _, err := cl.Refresh(context.Background(), env); err != nil {
@@ -186,7 +186,7 @@ func flood(t *testing.T, socket string, subscribers, idle int) []net.Conn {
 	return conns
 }
 
-func readLatencies(t *testing.T, cl *platform.SocketClient, env string, n int) []time.Duration {
+func readLatencies(t *testing.T, cl *socket.Client, env string, n int) []time.Duration {
 	t.Helper()
 	out := make([]time.Duration, 0, n)
 	for range n {
@@ -237,12 +237,12 @@ func TestOddRequestsGetJSONErrorsFromTheDaemon(t *testing.T) {
 		status  int
 		code    string
 	}{
-		{get("/v1/environments/" + env + "/token?min_valid=18446744074"), 400, platform.CodeBadRequest},
-		{get("/v1/environments/x/../" + env + "/token"), 400, platform.CodeBadRequest},
-		{get("//v1/environments"), 400, platform.CodeBadRequest},
-		{get("/v1/./environments"), 400, platform.CodeBadRequest},
-		{"GET /v1/environments HTTP/1.1\r\nHost: tokentray\r\nX-Junk: " + strings.Repeat("a", 64<<10) + "\r\n\r\n", 431, platform.CodeTooLarge},
-		{"\x00\x01junk\r\n\r\n", 400, platform.CodeBadRequest},
+		{get("/v1/environments/" + env + "/token?min_valid=18446744074"), 400, socket.CodeBadRequest},
+		{get("/v1/environments/x/../" + env + "/token"), 400, socket.CodeBadRequest},
+		{get("//v1/environments"), 400, socket.CodeBadRequest},
+		{get("/v1/./environments"), 400, socket.CodeBadRequest},
+		{"GET /v1/environments HTTP/1.1\r\nHost: tokentray\r\nX-Junk: " + strings.Repeat("a", 64<<10) + "\r\n\r\n", 431, socket.CodeTooLarge},
+		{"\x00\x01junk\r\n\r\n", 400, socket.CodeBadRequest},
 	} {
 		status, ctype, body := rawRequest(t, h.socket, c.request)
 		if strings.Contains(string(body), "access_token") {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,8 @@ import (
 
 // TestKillDashNineAtEveryStepOfARefresh kills the daemon with SIGKILL at
 // each step of a refresh with rotation (TOKENTRAY_TEST_PAUSE_AT, see
-// cli_checkpoint.go) and starts it again on the same keychain:
+// cli/checkpoint.go, built only with -tags crashtest) and starts it again
+// on the same keychain:
 //
 //   - before_request: the provider never saw the refresh token; the next
 //     start refreshes with it and serves a valid token without login.
@@ -24,6 +26,7 @@ import (
 //     serves them without login.
 func TestKillDashNineAtEveryStepOfARefresh(t *testing.T) {
 	requireKeychain(t)
+	useCrashBinary(t)
 	for _, step := range []string{"before_request", "after_response", "after_save"} {
 		t.Run(step, func(t *testing.T) {
 			srv := oauthserver.Start(t, oauthserver.Options{})
@@ -123,4 +126,19 @@ func TestKillDashNineAtEveryStepOfARefresh(t *testing.T) {
 			}
 		})
 	}
+}
+
+// useCrashBinary points this test's commands at a tokentray built with the
+// crash hook (-tags crashtest; headless, as only the daemon runs): the
+// shipped binary has no such hook.
+func useCrashBinary(t *testing.T) {
+	t.Helper()
+	crashPath := filepath.Join(filepath.Dir(binary), "tokentray-crashtest")
+	build := exec.Command("go", "build", "-tags", "crashtest headless", "-o", crashPath, "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the crash-test binary: %v\n%s", err, out)
+	}
+	shipped := binary
+	binary = crashPath
+	t.Cleanup(func() { binary = shipped })
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // binary is the tokentray built once by TestMain.
@@ -194,7 +195,7 @@ func (h *home) startApp() *daemon {
 func (h *home) startServing(args []string) *daemon {
 	h.t.Helper()
 	d := h.spawn(args)
-	cl := platform.NewSocketClient(h.socket, 2*time.Second)
+	cl := socket.NewClient(h.socket, 2*time.Second)
 	defer cl.Close()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/internal/oauthserver"
-	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // soakDuration is 75 s in `make test` (at least two rotations of a 30 s
@@ -54,7 +54,7 @@ func TestSoak32ClientsReadThroughRotations(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range clients {
 		wg.Go(func() {
-			cl := platform.NewSocketClient(h.socket, 10*time.Second)
+			cl := socket.NewClient(h.socket, 10*time.Second)
 			defer cl.Close()
 			minValid := time.Duration(i%4) * 2 * time.Second // 0, 2s, 4s, 6s
 			tick := time.NewTicker(100 * time.Millisecond)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"golang.org/x/oauth2"
 )
 
@@ -100,7 +101,7 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	state, code, oauthErr := q.Get("state"), q.Get("code"), q.Get("error")
 	// error and error_description come from outside: shown only printable and short.
-	shownErr, description := Printable(oauthErr, 64), Printable(q.Get("error_description"), 0)
+	shownErr, description := config.Printable(oauthErr, 64), config.Printable(q.Get("error_description"), 0)
 	switch {
 	case state == "" && code == "" && oauthErr == "":
 		page(w, http.StatusBadRequest, "Nothing to do here", "This page is tokentray's sign-in listener. Start the sign-in from tokentray.")

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"syscall"
+
+	"github.com/tokentray/tokentray/config"
 )
 
 // listenLoopback listens where the redirect URI says, or on any free
@@ -25,10 +27,10 @@ func listenLoopback(configured string) ([]net.Listener, *url.URL, error) {
 	}
 	u, err := url.Parse(configured)
 	if err != nil {
-		return nil, nil, fmt.Errorf("redirect_uri %q: %w", Printable(configured, 0), err)
+		return nil, nil, fmt.Errorf("redirect_uri %q: %w", config.Printable(configured, 0), err)
 	}
-	if u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
-		return nil, nil, fmt.Errorf("redirect_uri %q: must be http:// on a loopback address", Printable(configured, 0))
+	if u.Scheme != "http" || !config.IsLoopbackHost(u.Hostname()) {
+		return nil, nil, fmt.Errorf("redirect_uri %q: must be http:// on a loopback address", config.Printable(configured, 0))
 	}
 	if u.Path == "" {
 		u.Path = "/"

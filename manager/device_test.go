@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/fakeclock"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/internal/oidcserver"
@@ -15,10 +16,10 @@ import (
 
 // deviceEnv names only the issuer: discovery finds the device
 // authorization and token endpoints.
-func deviceEnv(srv *oidcserver.Server) manager.Environment {
-	return manager.Environment{
+func deviceEnv(srv *oidcserver.Server) config.Environment {
+	return config.Environment{
 		Name:     "box",
-		Flow:     manager.FlowDeviceCode,
+		Flow:     config.FlowDeviceCode,
 		Issuer:   srv.Issuer,
 		ClientID: oidcserver.DeviceClientID,
 		Scopes:   []string{"openid", "profile"},
@@ -27,14 +28,14 @@ func deviceEnv(srv *oidcserver.Server) manager.Environment {
 
 // newDeviceRig starts an engine on env against the OpenID provider, its
 // device polls stamped with the engine's clock.
-func newDeviceRig(t *testing.T, srv *oidcserver.Server, env manager.Environment) *rig {
+func newDeviceRig(t *testing.T, srv *oidcserver.Server, env config.Environment) *rig {
 	t.Helper()
 	r := &rig{t: t, clock: fakeclock.New(epoch), store: manager.NewMemoryStore()}
 	if err := r.store.SaveSecret(env.Name, oidcserver.DeviceClientSecret); err != nil {
 		t.Fatal(err)
 	}
 	srv.SetPollClock(r.clock.Now)
-	r.m = r.start(&manager.Config{Environments: []manager.Environment{env}})
+	r.m = r.start(&config.Config{Environments: []config.Environment{env}})
 	return r
 }
 
@@ -244,7 +245,7 @@ func TestDeviceLoginCanceledStopsPolling(t *testing.T) {
 func TestDeviceFlowWithoutDeviceEndpointSaysWhatToSet(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	env := codeEnv(srv)
-	env.Flow = manager.FlowDeviceCode
+	env.Flow = config.FlowDeviceCode
 	r := newRig(t, srv, nil, env)
 	_, err := r.m.Login(context.Background(), "local")
 	if err == nil || !strings.Contains(err.Error(), "device_authorization_url") {

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/tokentray/tokentray/config"
 )
 
 // Metadata is the part of an authorization server's metadata (RFC 8414,
@@ -101,7 +103,7 @@ func metadataURLs(issuer string) ([]string, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("issuer must not have a query or fragment (RFC 8414 §2)")
 	}
-	if !secureEndpoint(u) {
+	if !config.SecureEndpoint(u) {
 		return nil, fmt.Errorf("issuer must be https:// unless the host is loopback")
 	}
 	origin := u.Scheme + "://" + u.Host
@@ -131,7 +133,7 @@ func (md Metadata) checkEndpoints() error {
 		if err != nil || u.Host == "" {
 			return fmt.Errorf("%s %q is not an absolute URL", ep.name, ep.url)
 		}
-		if !secureEndpoint(u) {
+		if !config.SecureEndpoint(u) {
 			return fmt.Errorf("%s %q must be https:// unless the host is loopback", ep.name, ep.url)
 		}
 	}

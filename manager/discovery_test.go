@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/fakeclock"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/internal/oidcserver"
@@ -163,7 +164,7 @@ func TestDiscoveredMetadataIsCachedAndRefetchedAfterAFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	counter := &countingTransport{}
-	m, err := manager.New(&manager.Config{Environments: []manager.Environment{env}}, manager.Options{
+	m, err := manager.New(&config.Config{Environments: []config.Environment{env}}, manager.Options{
 		Store: store, Clock: fakeclock.New(epoch), Logger: testLogger(), Jitter: func() float64 { return 0 },
 		HTTPClient: &http.Client{Transport: counter},
 	})

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/fakeclock"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
@@ -29,10 +30,10 @@ type rig struct {
 
 var epoch = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
-func codeEnv(srv *oauthserver.Server) manager.Environment {
-	return manager.Environment{
+func codeEnv(srv *oauthserver.Server) config.Environment {
+	return config.Environment{
 		Name:     "local",
-		Flow:     manager.FlowAuthorizationCode,
+		Flow:     config.FlowAuthorizationCode,
 		AuthURL:  srv.AuthURL(),
 		TokenURL: srv.TokenURL(),
 		ClientID: oauthserver.DefaultClientID,
@@ -40,17 +41,17 @@ func codeEnv(srv *oauthserver.Server) manager.Environment {
 	}
 }
 
-func ccEnv(srv *oauthserver.Server) manager.Environment {
-	return manager.Environment{
+func ccEnv(srv *oauthserver.Server) config.Environment {
+	return config.Environment{
 		Name:     "shared",
-		Flow:     manager.FlowClientCredentials,
+		Flow:     config.FlowClientCredentials,
 		TokenURL: srv.TokenURL(),
 		ClientID: oauthserver.DefaultClientID,
 	}
 }
 
 // newRig starts an engine on env with the client secret stored.
-func newRig(t testing.TB, srv *oauthserver.Server, store manager.Store, env manager.Environment) *rig {
+func newRig(t testing.TB, srv *oauthserver.Server, store manager.Store, env config.Environment) *rig {
 	t.Helper()
 	if store == nil {
 		store = manager.NewMemoryStore()
@@ -59,11 +60,11 @@ func newRig(t testing.TB, srv *oauthserver.Server, store manager.Store, env mana
 		t.Fatal(err)
 	}
 	r := &rig{t: t, srv: srv, clock: fakeclock.New(epoch), store: store}
-	r.m = r.start(&manager.Config{Environments: []manager.Environment{env}})
+	r.m = r.start(&config.Config{Environments: []config.Environment{env}})
 	return r
 }
 
-func (r *rig) start(cfg *manager.Config) *manager.Manager {
+func (r *rig) start(cfg *config.Config) *manager.Manager {
 	r.t.Helper()
 	m, err := manager.New(cfg, manager.Options{
 		Store:        r.store,

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 )
@@ -152,7 +153,7 @@ func TestLoginTimesOutAndClosesListener(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	r := &rig{t: t, srv: srv, store: manager.NewMemoryStore()}
 	r.clock = newRig(t, srv, nil, codeEnv(srv)).clock
-	m, err := manager.New(&manager.Config{Environments: []manager.Environment{codeEnv(srv)}}, manager.Options{
+	m, err := manager.New(&config.Config{Environments: []config.Environment{codeEnv(srv)}}, manager.Options{
 		Store: r.store, Clock: r.clock, LoginTimeout: 200 * time.Millisecond,
 		Logger: discardLogger(),
 	})
@@ -474,7 +475,7 @@ func TestClientCredentialsOneSharedToken(t *testing.T) {
 
 func TestUnconfiguredWithoutClientSecret(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
-	m, err := manager.New(&manager.Config{Environments: []manager.Environment{ccEnv(srv)}}, manager.Options{Logger: discardLogger()})
+	m, err := manager.New(&config.Config{Environments: []config.Environment{ccEnv(srv)}}, manager.Options{Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

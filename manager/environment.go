@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tokentray/tokentray/config"
 )
 
 // tokenSet is what the engine holds for one environment.
@@ -44,7 +46,7 @@ func (t *tokenSet) stored() StoredTokens {
 // refreshes through the manager's single-flight group.
 type environment struct {
 	m    *Manager
-	cfg  Environment
+	cfg  config.Environment
 	kick chan struct{} // wakes the scheduler early
 
 	ctx    context.Context // ends when the environment is stopped
@@ -75,9 +77,9 @@ type environment struct {
 	lastLogin   *loginSession // the one that ended last, for WaitLogin
 }
 
-func newEnvironment(m *Manager, cfg Environment) *environment {
+func newEnvironment(m *Manager, cfg config.Environment) *environment {
 	if cfg.Flow == "" {
-		cfg.Flow = FlowAuthorizationCode
+		cfg.Flow = config.FlowAuthorizationCode
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &environment{
@@ -183,7 +185,7 @@ func (e *environment) unconfigured() string {
 	switch {
 	case e.cfg.ClientID == "":
 		return "no client_id in the config"
-	case e.cfg.Flow == FlowClientCredentials && e.secret == "":
+	case e.cfg.Flow == config.FlowClientCredentials && e.secret == "":
 		return "no client secret"
 	}
 	return ""
@@ -211,13 +213,13 @@ func (e *environment) state(now time.Time) State {
 		return StateRefreshing
 	case e.fatal != "":
 		return StateError
-	case e.needsLogin && e.cfg.Flow != FlowClientCredentials:
+	case e.needsLogin && e.cfg.Flow != config.FlowClientCredentials:
 		// The refresh token is dead: the user must act even while the
 		// access token lasts (Token still hands it out until then).
 		return StateNeedsLogin
 	case e.tok.validFor(now, 0):
 		return StateValid
-	case e.cfg.Flow == FlowClientCredentials:
+	case e.cfg.Flow == config.FlowClientCredentials:
 		return StateExpired // fetched again on demand or by the scheduler
 	case e.needsLogin || e.tok == nil || e.tok.refresh == "":
 		return StateNeedsLogin

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+
+	"github.com/tokentray/tokentray/config"
 )
 
 // Errors callers branch on. The socket maps them to its error codes.
@@ -33,17 +35,17 @@ type ProviderError struct {
 func (e *ProviderError) Error() string {
 	switch {
 	case e.Code != "" && e.Description != "":
-		return fmt.Sprintf("%s: provider answered %s (HTTP %d): %s", e.Env, Printable(e.Code, 64), e.StatusCode, Printable(e.Description, 0))
+		return fmt.Sprintf("%s: provider answered %s (HTTP %d): %s", e.Env, config.Printable(e.Code, 64), e.StatusCode, config.Printable(e.Description, 0))
 	case e.Code != "":
-		return fmt.Sprintf("%s: provider answered %s (HTTP %d)", e.Env, Printable(e.Code, 64), e.StatusCode)
+		return fmt.Sprintf("%s: provider answered %s (HTTP %d)", e.Env, config.Printable(e.Code, 64), e.StatusCode)
 	case e.StatusCode != 0:
 		return fmt.Sprintf("%s: provider answered HTTP %d", e.Env, e.StatusCode)
 	}
 	var netErr net.Error // *url.Error from the HTTP client is one
 	if errors.As(e.Err, &netErr) || errors.Is(e.Err, context.DeadlineExceeded) {
-		return fmt.Sprintf("%s: provider unreachable: %s", e.Env, Printable(fmt.Sprint(e.Err), 0))
+		return fmt.Sprintf("%s: provider unreachable: %s", e.Env, config.Printable(fmt.Sprint(e.Err), 0))
 	}
-	return fmt.Sprintf("%s: the provider's answer could not be used: %s", e.Env, Printable(fmt.Sprint(e.Err), 0))
+	return fmt.Sprintf("%s: the provider's answer could not be used: %s", e.Env, config.Printable(fmt.Sprint(e.Err), 0))
 }
 
 func (e *ProviderError) Unwrap() error { return e.Err }

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/fakeclock"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/internal/secretscan"
@@ -41,7 +42,7 @@ type faultOptions struct {
 	checkpoint  func(env string, step manager.RefreshStep)
 }
 
-func newFaultRig(t *testing.T, srv *oauthserver.Server, store manager.Store, env manager.Environment, o faultOptions) *faultRig {
+func newFaultRig(t *testing.T, srv *oauthserver.Server, store manager.Store, env config.Environment, o faultOptions) *faultRig {
 	t.Helper()
 	if store == nil {
 		store = manager.NewMemoryStore()
@@ -62,7 +63,7 @@ func newFaultRig(t *testing.T, srv *oauthserver.Server, store manager.Store, env
 	if testing.Verbose() {
 		logOut = io.MultiWriter(scan, os.Stderr)
 	}
-	m, err := manager.New(&manager.Config{Environments: []manager.Environment{env}}, manager.Options{
+	m, err := manager.New(&config.Config{Environments: []config.Environment{env}}, manager.Options{
 		Store:        store,
 		Clock:        f.clock,
 		Logger:       slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 )
@@ -24,7 +25,7 @@ import (
 // or errors that name the file; never a panic.
 func FuzzParseConfig(f *testing.F) {
 	for _, name := range []string{"full.toml", "errors.toml"} {
-		if data, err := os.ReadFile(filepath.Join("testdata", "config", name)); err == nil {
+		if data, err := os.ReadFile(filepath.Join("..", "config", "testdata", "config", name)); err == nil {
 			f.Add(data)
 		}
 	}
@@ -36,9 +37,9 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("[environment]\nname = 1\n\"\\u0000\" = [[1], {a = 2}]\n"))
 	const path = "/home/someone/.config/tokentray/config.toml"
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := manager.ParseConfig(path, data)
+		cfg, err := config.ParseConfig(path, data)
 		if err != nil {
-			for _, p := range manager.ConfigErrors(err) {
+			for _, p := range config.ConfigErrors(err) {
 				if !strings.Contains(p.Error(), path) {
 					t.Errorf("config error does not name the file: %q", p.Error())
 				}
@@ -57,7 +58,7 @@ func FuzzParseConfig(f *testing.F) {
 				t.Fatalf("duplicate environment %q accepted", e.Name)
 			}
 			names[e.Name] = true
-			if err := manager.CheckEnvironment(e); err != nil {
+			if err := config.CheckEnvironment(e); err != nil {
 				t.Errorf("accepted environment %q fails its own check: %v", e.Name, err)
 			}
 		}
@@ -125,7 +126,7 @@ func FuzzCallbackQuery(f *testing.F) {
 	srv := oauthserver.Start(f, oauthserver.Options{})
 	store := manager.NewMemoryStore()
 	_ = store.SaveSecret("local", oauthserver.DefaultClientSecret)
-	m, err := manager.New(&manager.Config{Environments: []manager.Environment{codeEnv(srv)}}, manager.Options{
+	m, err := manager.New(&config.Config{Environments: []config.Environment{codeEnv(srv)}}, manager.Options{
 		Store: store, Logger: discardLogger(), LoginTimeout: time.Hour,
 	})
 	if err != nil {

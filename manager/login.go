@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"golang.org/x/oauth2"
 )
 
@@ -36,10 +37,10 @@ func (e *environment) login(ctx context.Context) (LoginInfo, error) {
 	e.mu.Unlock()
 
 	switch e.cfg.Flow {
-	case FlowClientCredentials:
+	case config.FlowClientCredentials:
 		_, err := e.refreshShared(ctx)
 		return LoginInfo{}, err
-	case FlowDeviceCode:
+	case config.FlowDeviceCode:
 		return e.startDeviceLogin(ctx)
 	default:
 		return e.startCodeLogin(ctx)
@@ -77,7 +78,7 @@ func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
 		if err != nil {
 			e.m.log.Info("authorization ended without tokens", "env", e.cfg.Name, "err", err)
 			// The reason may quote the provider or the callback: printable only.
-			e.changed(EventLoginFailed, Printable(fmt.Sprintf("%s: authorization failed: %v", e.cfg.Name, err), 2*MaxShown))
+			e.changed(EventLoginFailed, config.Printable(fmt.Sprintf("%s: authorization failed: %v", e.cfg.Name, err), 2*config.MaxShown))
 			return
 		}
 		e.m.log.Info("authorization complete", "env", e.cfg.Name)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -67,7 +68,7 @@ type Manager struct {
 	storeSlots chan struct{}
 
 	mu      sync.Mutex
-	cfg     Config
+	cfg     config.Config
 	envs    map[string]*environment
 	started bool
 	closed  bool
@@ -75,9 +76,9 @@ type Manager struct {
 }
 
 // New builds an engine for cfg. Nothing runs until Start.
-func New(cfg *Config, opts Options) (*Manager, error) {
+func New(cfg *config.Config, opts Options) (*Manager, error) {
 	if cfg == nil {
-		cfg = &Config{}
+		cfg = &config.Config{}
 	}
 	if opts.Store == nil {
 		opts.Store = NewMemoryStore()
@@ -127,13 +128,13 @@ func (m *Manager) storeSlot() (release func()) {
 	return func() { <-m.storeSlots }
 }
 
-func normalizedConfig(cfg Config) Config {
-	cfg.Settings = withDefaults(cfg.Settings)
+func normalizedConfig(cfg config.Config) config.Config {
+	cfg.Settings = config.WithDefaults(cfg.Settings)
 	cfg.Environments = slices.Clone(cfg.Environments)
 	return cfg
 }
 
-func checkNames(cfg Config) error {
+func checkNames(cfg config.Config) error {
 	seen := map[string]bool{}
 	for _, e := range cfg.Environments {
 		if e.Name == "" {
@@ -187,7 +188,7 @@ func (m *Manager) envList() []*environment {
 }
 
 // Config returns the config the engine runs with.
-func (m *Manager) Config() Config {
+func (m *Manager) Config() config.Config {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cfg := m.cfg
@@ -195,7 +196,7 @@ func (m *Manager) Config() Config {
 	return cfg
 }
 
-func (m *Manager) settings() Settings {
+func (m *Manager) settings() config.Settings {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.cfg.Settings
@@ -203,7 +204,7 @@ func (m *Manager) settings() Settings {
 
 // SetConfig replaces the environments (after the window's edit form). Unchanged
 // environments keep their tokens; removed ones are forgotten in memory only.
-func (m *Manager) SetConfig(cfg *Config) error {
+func (m *Manager) SetConfig(cfg *config.Config) error {
 	next := normalizedConfig(*cfg)
 	if err := checkNames(next); err != nil {
 		return err
@@ -245,7 +246,7 @@ func (m *Manager) SetConfig(cfg *Config) error {
 	return nil
 }
 
-func equalEnvironment(a, b Environment) bool {
+func equalEnvironment(a, b config.Environment) bool {
 	return a.Name == b.Name && a.Preset == b.Preset && a.Flow == b.Flow && a.Issuer == b.Issuer &&
 		a.AuthURL == b.AuthURL && a.TokenURL == b.TokenURL && a.RevokeURL == b.RevokeURL &&
 		a.DeviceURL == b.DeviceURL && a.ClientID == b.ClientID && slices.Equal(a.Scopes, b.Scopes) &&
@@ -331,17 +332,6 @@ func (m *Manager) Authorize(ctx context.Context, name string) (LoginInfo, error)
 		m.log.Warn("could not open the browser", "env", name, "err", err)
 	}
 	return info, nil
-}
-
-// WaitLogin blocks until the running authorization of name ends; nil once
-// tokens are stored, and nil at once when no authorization is running but
-// the environment holds tokens.
-func (m *Manager) WaitLogin(ctx context.Context, name string) error {
-	e, err := m.env(name)
-	if err != nil {
-		return err
-	}
-	return e.waitLogin(ctx)
 }
 
 // CancelLogin ends a running authorization.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -36,7 +37,7 @@ func (e *environment) token(ctx context.Context, minValid time.Duration) (Token,
 		e.mu.Unlock()
 		return t, nil
 	}
-	canRefresh := e.cfg.Flow == FlowClientCredentials || (e.tok != nil && e.tok.refresh != "")
+	canRefresh := e.cfg.Flow == config.FlowClientCredentials || (e.tok != nil && e.tok.refresh != "")
 	seen := e.gen
 	e.mu.Unlock()
 	if !canRefresh {
@@ -96,7 +97,7 @@ func (e *environment) refreshNow() (Token, error) {
 	if e.tok != nil {
 		refresh = e.tok.refresh
 	}
-	if e.cfg.Flow != FlowClientCredentials && refresh == "" {
+	if e.cfg.Flow != config.FlowClientCredentials && refresh == "" {
 		e.mu.Unlock()
 		return Token{}, e.needsLoginError()
 	}
@@ -143,7 +144,7 @@ func (e *environment) fetch(ctx context.Context, refresh Secret) (*oauth2.Token,
 	if err != nil {
 		return nil, err
 	}
-	if e.cfg.Flow == FlowClientCredentials {
+	if e.cfg.Flow == config.FlowClientCredentials {
 		cc := &clientcredentials.Config{
 			ClientID:     conf.ClientID,
 			ClientSecret: conf.ClientSecret,
@@ -244,7 +245,7 @@ func (e *environment) failed(err error) error {
 	e.refreshing = false
 	kind, msg := EventRefreshFailed, pe.Error()
 	switch {
-	case pe.Code == "invalid_grant" && e.cfg.Flow != FlowClientCredentials:
+	case pe.Code == "invalid_grant" && e.cfg.Flow != config.FlowClientCredentials:
 		e.needsLogin = true
 		if e.tok != nil {
 			e.tok.refresh = "" // dead: never send it again
@@ -322,7 +323,7 @@ func asProviderError(env string, err error) *ProviderError {
 	out := &ProviderError{Env: env, Err: err}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		out.Code = Printable(re.ErrorCode, 64) // from outside, and it travels far
+		out.Code = config.Printable(re.ErrorCode, 64) // from outside, and it travels far
 		if re.Response != nil {
 			out.StatusCode = re.Response.StatusCode
 		}

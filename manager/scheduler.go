@@ -3,6 +3,8 @@ package manager
 import (
 	"fmt"
 	"time"
+
+	"github.com/tokentray/tokentray/config"
 )
 
 // recheck is how often the scheduler looks at the wall clock even when
@@ -60,7 +62,7 @@ func (e *environment) refreshDue() time.Time {
 	switch {
 	case e.unconfigured() != "", e.session != nil, e.refreshing, e.fatal != "", e.needsLogin:
 		return time.Time{}
-	case e.cfg.Flow != FlowClientCredentials && (e.tok == nil || e.tok.refresh == ""):
+	case e.cfg.Flow != config.FlowClientCredentials && (e.tok == nil || e.tok.refresh == ""):
 		return time.Time{}
 	case e.failures > 0:
 		return e.retryAt

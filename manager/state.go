@@ -1,6 +1,10 @@
 package manager
 
-import "time"
+import (
+	"time"
+
+	"github.com/tokentray/tokentray/config"
+)
 
 // State is where one environment stands. The values are part of the
 // socket and `status --json` contract.
@@ -21,34 +25,25 @@ func (s State) NeedsAttention() bool {
 	return s == StateNeedsLogin || s == StateError || s == StateExpired
 }
 
-// Flow is the OAuth2 grant an environment uses.
-type Flow string
-
-const (
-	FlowAuthorizationCode Flow = "authorization_code"
-	FlowClientCredentials Flow = "client_credentials"
-	FlowDeviceCode        Flow = "device_code"
-)
-
 // Status is a snapshot of one environment for views. It never holds a secret.
 type Status struct {
-	Name          string     `json:"name"`
-	Preset        string     `json:"preset,omitempty"`
-	Flow          Flow       `json:"flow"`
-	State         State      `json:"state"`
-	ExpiresAt     *time.Time `json:"expires_at"`           // nil when no access token
-	ExpiresIn     int64      `json:"expires_in,omitempty"` // seconds, at snapshot time
-	IssuedAt      *time.Time `json:"issued_at,omitempty"`  // when the current token was obtained
-	Scopes        []string   `json:"scopes"`               // asked for
-	GrantedScopes []string   `json:"granted_scopes,omitempty"`
-	MissingScopes []string   `json:"missing_scopes,omitempty"` // asked for, not granted
-	HasRefresh    bool       `json:"has_refresh_token"`
-	Persistent    bool       `json:"persistent"` // false: tokens live in memory only
-	Error         string     `json:"error,omitempty"`
-	Warning       string     `json:"warning,omitempty"`
-	NextStep      string     `json:"next_step,omitempty"` // what the user should do, for anything not valid
-	Claims        *Claims    `json:"claims,omitempty"`    // decoded, unverified JWT claims
-	Login         *LoginInfo `json:"login,omitempty"`     // while authorizing
+	Name          string      `json:"name"`
+	Preset        string      `json:"preset,omitempty"`
+	Flow          config.Flow `json:"flow"`
+	State         State       `json:"state"`
+	ExpiresAt     *time.Time  `json:"expires_at"`           // nil when no access token
+	ExpiresIn     int64       `json:"expires_in,omitempty"` // seconds, at snapshot time
+	IssuedAt      *time.Time  `json:"issued_at,omitempty"`  // when the current token was obtained
+	Scopes        []string    `json:"scopes"`               // asked for
+	GrantedScopes []string    `json:"granted_scopes,omitempty"`
+	MissingScopes []string    `json:"missing_scopes,omitempty"` // asked for, not granted
+	HasRefresh    bool        `json:"has_refresh_token"`
+	Persistent    bool        `json:"persistent"` // false: tokens live in memory only
+	Error         string      `json:"error,omitempty"`
+	Warning       string      `json:"warning,omitempty"`
+	NextStep      string      `json:"next_step,omitempty"` // what the user should do, for anything not valid
+	Claims        *Claims     `json:"claims,omitempty"`    // decoded, unverified JWT claims
+	Login         *LoginInfo  `json:"login,omitempty"`     // while authorizing
 }
 
 // Token is an access token handed to a caller.

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokentray/tokentray/config"
 )
 
 // slowStore is a MemoryStore whose reads take a while, like a keychain
@@ -30,10 +32,10 @@ func (s *slowStore) LoadTokens(env string) (*StoredTokens, error) {
 
 func TestManyEnvironmentsReadTheKeychainAFewAtATime(t *testing.T) {
 	const n = 200
-	cfg := &Config{}
+	cfg := &config.Config{}
 	for i := 0; i < n; i++ {
-		cfg.Environments = append(cfg.Environments, Environment{
-			Name: fmt.Sprintf("e%d", i), Flow: FlowClientCredentials,
+		cfg.Environments = append(cfg.Environments, config.Environment{
+			Name: fmt.Sprintf("e%d", i), Flow: config.FlowClientCredentials,
 			TokenURL: "http://127.0.0.1:1/token", ClientID: "id",
 		})
 	}

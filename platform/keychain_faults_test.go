@@ -19,6 +19,8 @@ import (
 	"github.com/zalando/go-keyring"
 	ss "github.com/zalando/go-keyring/secret_service"
 
+	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/internal/enginewait"
 	"github.com/tokentray/tokentray/internal/fakeclock"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
@@ -217,8 +219,8 @@ func TestOldOrGarbageItemIsKeptUntilANewLogin(t *testing.T) {
 
 func startKeychainEngine(t *testing.T, srv *oauthserver.Server, store manager.Store, clock *fakeclock.Clock, env string) *manager.Manager {
 	t.Helper()
-	m, err := manager.New(&manager.Config{Environments: []manager.Environment{{
-		Name: env, Flow: manager.FlowAuthorizationCode, AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(),
+	m, err := manager.New(&config.Config{Environments: []config.Environment{{
+		Name: env, Flow: config.FlowAuthorizationCode, AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(),
 		ClientID: oauthserver.DefaultClientID,
 	}}}, manager.Options{Store: store, Clock: clock, Jitter: func() float64 { return 0 }, Logger: testLog(t)})
 	if err != nil {
@@ -238,7 +240,7 @@ func login(t *testing.T, m *manager.Manager, env string) {
 	if code, body, err := oauthserver.FollowAndCallback(context.Background(), info.AuthorizationURL); err != nil || code != 200 {
 		t.Fatalf("callback: %d %v %s", code, err, body)
 	}
-	if err := m.WaitLogin(context.Background(), env); err != nil {
+	if err := enginewait.Login(context.Background(), m, env); err != nil {
 		t.Fatal(err)
 	}
 }

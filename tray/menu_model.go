@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -89,7 +90,7 @@ func canUseToken(s manager.Status, now time.Time) bool {
 	case manager.StateUnconfigured, manager.StateNeedsLogin, manager.StateAuthorizing:
 		return false
 	}
-	return hasLiveToken(s, now) || s.HasRefresh || s.Flow == manager.FlowClientCredentials
+	return hasLiveToken(s, now) || s.HasRefresh || s.Flow == config.FlowClientCredentials
 }
 
 // hasLiveToken says whether s holds an access token that has not expired.

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -17,10 +18,10 @@ func at(d time.Duration) *time.Time { t := now.Add(d); return &t }
 
 func statuses() []manager.Status {
 	return []manager.Status{
-		{Name: "zepto-sandbox", Flow: manager.FlowAuthorizationCode, State: manager.StateValid,
+		{Name: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: manager.StateValid,
 			ExpiresAt: at(time.Hour + 52*time.Minute + 59*time.Second), HasRefresh: true, Persistent: true},
-		{Name: "zepto-production", Flow: manager.FlowAuthorizationCode, State: manager.StateNeedsLogin, Persistent: true},
-		{Name: "campaignflow-prod", Flow: manager.FlowClientCredentials, State: manager.StateExpired,
+		{Name: "zepto-production", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin, Persistent: true},
+		{Name: "campaignflow-prod", Flow: config.FlowClientCredentials, State: manager.StateExpired,
 			ExpiresAt: at(-time.Minute), Persistent: true},
 	}
 }

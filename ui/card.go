@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -211,7 +212,7 @@ func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 	case manager.StateValid, manager.StateRefreshing:
 		out = []*widget.Button{copyToken, copyHeader, refresh, signOut, edit}
 	case manager.StateExpired:
-		if s.HasRefresh || s.Flow == manager.FlowClientCredentials {
+		if s.HasRefresh || s.Flow == config.FlowClientCredentials {
 			out = []*widget.Button{refresh, authorize, signOut, edit}
 		} else {
 			out = []*widget.Button{authorize, signOut, edit}

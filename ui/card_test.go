@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -71,7 +72,7 @@ func TestCountdownTicksWithoutRebuildingTheCard(t *testing.T) {
 
 func TestNeedsLoginCardOffersAuthorizeAndSaysWhatToDo(t *testing.T) {
 	s := manager.Status{
-		Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: manager.FlowAuthorizationCode, State: manager.StateNeedsLogin,
+		Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin,
 		Persistent: true, Error: "provider answered invalid_grant (HTTP 400)", NextStep: "choose Authorize to sign in again",
 	}
 	c, calls := newTestCard(t, s)
@@ -111,7 +112,7 @@ func TestErrorCardWithLiveTokenStillOffersTheToken(t *testing.T) {
 }
 
 func TestUnconfiguredCardOnlyOffersEdit(t *testing.T) {
-	s := manager.Status{Name: "local", Flow: manager.FlowClientCredentials, State: manager.StateUnconfigured,
+	s := manager.Status{Name: "local", Flow: config.FlowClientCredentials, State: manager.StateUnconfigured,
 		NextStep: "run `tokentray secret set local`", Persistent: true}
 	c, _ := newTestCard(t, s)
 	if got := buttons(c.root); !slices.Equal(got, []string{labelEdit}) {
@@ -123,7 +124,7 @@ func TestUnconfiguredCardOnlyOffersEdit(t *testing.T) {
 }
 
 func TestDeviceCodeCardShowsTheCodeAndAQRCode(t *testing.T) {
-	s := manager.Status{Name: "tv", Flow: manager.FlowDeviceCode, State: manager.StateAuthorizing, Persistent: true,
+	s := manager.Status{Name: "tv", Flow: config.FlowDeviceCode, State: manager.StateAuthorizing, Persistent: true,
 		Login: &manager.LoginInfo{UserCode: "WDJB-MJHT", VerificationURI: "https://example.com/device",
 			VerificationURIComplete: "https://example.com/device?user_code=WDJB-MJHT", ExpiresAt: now.Add(10 * time.Minute)}}
 	c, calls := newTestCard(t, s)
@@ -161,7 +162,7 @@ func TestDeviceCodeCardShowsTheCodeAndAQRCode(t *testing.T) {
 }
 
 func TestAuthorizationCodeLoginOffersTheLinkAgain(t *testing.T) {
-	s := manager.Status{Name: "local", Flow: manager.FlowAuthorizationCode, State: manager.StateAuthorizing, Persistent: true,
+	s := manager.Status{Name: "local", Flow: config.FlowAuthorizationCode, State: manager.StateAuthorizing, Persistent: true,
 		Login: &manager.LoginInfo{AuthorizationURL: "http://127.0.0.1:9096/authorize?client_id=test-client"}}
 	c, calls := newTestCard(t, s)
 	if got := buttons(c.root); !slices.Equal(got, []string{labelOpenAgain, labelCopyLink, labelCancel}) {
@@ -219,7 +220,7 @@ func TestCardShowsGrantedScopesAndJWTClaims(t *testing.T) {
 }
 
 func TestNeedsLoginCardPointsAtItsAuthorizeButton(t *testing.T) {
-	s := manager.Status{Name: "web", Flow: manager.FlowAuthorizationCode, State: manager.StateNeedsLogin,
+	s := manager.Status{Name: "web", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin,
 		Persistent: true, NextStep: "run `tokentray login web`"}
 	c, _ := newTestCard(t, s)
 	if text := shownText(c.root); !strings.Contains(text, "Next: choose Authorize to sign in (or run `tokentray login web`)") {

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/tray"
 )
@@ -41,7 +42,7 @@ type desktopApp struct {
 func newDesktop(a fyne.App, m *manager.Manager, opts Options) *desktopApp {
 	clearAfter := m.Config().Settings.ClipboardClear
 	if clearAfter <= 0 {
-		clearAfter = manager.DefaultClipboardClear
+		clearAfter = config.DefaultClipboardClear
 	}
 	if opts.ConfigPath == "" {
 		opts.ConfigPath = m.Config().Path
@@ -67,7 +68,7 @@ func (d *desktopApp) build() {
 	d.win = d.app.NewWindow("tokentray")
 	d.win.SetIcon(tray.Icon)
 	d.win.Resize(fyne.NewSize(760, 600))
-	d.view = newMainView(d.envActions(), manager.Presets(), d.opts.SocketPath, d.openAddForm)
+	d.view = newMainView(d.envActions(), config.Presets(), d.opts.SocketPath, d.openAddForm)
 	d.win.SetContent(d.view.root)
 
 	closeWindow := d.quit

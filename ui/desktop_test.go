@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -23,7 +24,7 @@ func testDesktop(t *testing.T, configText string) (*desktopApp, *manager.Manager
 	if err := os.WriteFile(path, []byte(configText), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := manager.LoadConfig(path)
+	cfg, err := config.LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestAddFormWritesTheConfigAndPutsTheSecretInTheKeychain(t *testing.T) {
 	d, m, store, path := testDesktop(t, "# my environments\n")
 	f, save := d.showForm(nil, "")
 	f.name.SetText("local")
-	f.flow.SetSelected(string(manager.FlowClientCredentials))
+	f.flow.SetSelected(string(config.FlowClientCredentials))
 	f.clientID.SetText("test-client")
 	f.tokenURL.SetText("http://127.0.0.1:9096/token")
 	f.secret.SetText("s3cret-value")

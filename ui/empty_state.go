@@ -5,8 +5,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/config"
 )
 
 const emptyIntro = "tokentray signs you in to OAuth2 APIs in the browser, keeps every " +
@@ -15,7 +14,7 @@ const emptyIntro = "tokentray signs you in to OAuth2 APIs in the browser, keeps 
 	"(tokentray token <environment>). Add an environment to start:"
 
 // emptyState is the first-start page: what tokentray does, and the presets.
-func emptyState(presets []manager.Preset, onAdd func(string)) fyne.CanvasObject {
+func emptyState(presets []config.Preset, onAdd func(string)) fyne.CanvasObject {
 	heading := widget.NewLabelWithStyle("No environments yet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	heading.SizeName = theme.SizeNameSubHeadingText
 	intro := widget.NewLabel(emptyIntro)

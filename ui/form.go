@@ -10,16 +10,17 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
 const customPreset = "Custom (any OAuth2 server)"
 
-var flows = []string{string(manager.FlowAuthorizationCode), string(manager.FlowClientCredentials), string(manager.FlowDeviceCode)}
+var flows = []string{string(config.FlowAuthorizationCode), string(config.FlowClientCredentials), string(config.FlowDeviceCode)}
 
 // envForm adds or edits one environment. It shows only the fields the
 // chosen preset leaves to the user; environment() validates them with the
-// rules the config file is loaded with (manager.CheckEnvironment).
+// rules the config file is loaded with (config.CheckEnvironment).
 type envForm struct {
 	original string          // the name being edited, "" when adding
 	taken    map[string]bool // names of the other environments
@@ -46,7 +47,7 @@ type envForm struct {
 // newEnvForm builds the form for existing (nil when adding, then presetName
 // preselects a preset; "" for a custom provider). taken lists every
 // environment name in the config.
-func newEnvForm(existing *manager.Environment, presetName string, taken []string) *envForm {
+func newEnvForm(existing *config.Environment, presetName string, taken []string) *envForm {
 	f := &envForm{
 		taken:      map[string]bool{},
 		notes:      wrapped(widget.LowImportance),
@@ -81,10 +82,10 @@ func newEnvForm(existing *manager.Environment, presetName string, taken []string
 	f.tokenURL.SetPlaceHolder("https://example.com/oauth/token")
 	f.authURL.SetPlaceHolder("https://example.com/oauth/authorize")
 	f.deviceURL.SetPlaceHolder("https://example.com/oauth/device")
-	f.flow.SetSelected(string(manager.FlowAuthorizationCode))
+	f.flow.SetSelected(string(config.FlowAuthorizationCode))
 
 	options := []string{}
-	for _, p := range manager.Presets() {
+	for _, p := range config.Presets() {
 		options = append(options, p.Name)
 	}
 	options = append(options, customPreset)
@@ -124,18 +125,18 @@ func newEnvForm(existing *manager.Environment, presetName string, taken []string
 }
 
 // currentPreset is the chosen preset; ok is false for a custom provider.
-func (f *envForm) currentPreset() (manager.Preset, bool) {
+func (f *envForm) currentPreset() (config.Preset, bool) {
 	if f.preset.Selected == customPreset {
-		return manager.Preset{}, false
+		return config.Preset{}, false
 	}
-	return manager.LookupPreset(f.preset.Selected)
+	return config.LookupPreset(f.preset.Selected)
 }
 
 // layoutFields shows the fields the chosen preset and flow need. scopes
 // are the ones to tick; nil keeps the preset's defaults.
 func (f *envForm) layoutFields(scopes []string) {
 	p, isPreset := f.currentPreset()
-	flow := manager.Flow(f.flow.Selected)
+	flow := config.Flow(f.flow.Selected)
 	if isPreset && p.Flow != "" {
 		flow = p.Flow
 	}
@@ -168,16 +169,16 @@ func (f *envForm) layoutFields(scopes []string) {
 	if p.NeedsIssuer || (!isPreset && f.issuer.Text != "") {
 		items = append(items, widget.NewFormItem("Issuer", f.issuer))
 	}
-	if !isPreset && flow == manager.FlowAuthorizationCode {
+	if !isPreset && flow == config.FlowAuthorizationCode {
 		items = append(items, widget.NewFormItem("Authorization URL", f.authURL))
 	}
-	if !isPreset && flow == manager.FlowDeviceCode {
+	if !isPreset && flow == config.FlowDeviceCode {
 		items = append(items, widget.NewFormItem("Device authorization URL", f.deviceURL))
 	}
 	if p.NeedsTokenURL || !isPreset {
 		items = append(items, widget.NewFormItem("Token URL", f.tokenURL))
 	}
-	if flow == manager.FlowAuthorizationCode {
+	if flow == config.FlowAuthorizationCode {
 		redirect := widget.NewFormItem("Redirect URI", f.redirect)
 		if p.NeedsRedirectURI {
 			redirect.HintText = "required: exactly the URI registered with the provider"
@@ -195,9 +196,9 @@ func (f *envForm) layoutFields(scopes []string) {
 // environment builds the environment the form describes, as the config
 // file will hold it (only what the preset leaves open), and validates it.
 // The secret is "" when the user left it empty.
-func (f *envForm) environment() (manager.Environment, manager.Secret, error) {
+func (f *envForm) environment() (config.Environment, manager.Secret, error) {
 	p, isPreset := f.currentPreset()
-	e := manager.Environment{
+	e := config.Environment{
 		Name:     strings.TrimSpace(f.name.Text),
 		ClientID: strings.TrimSpace(f.clientID.Text),
 	}
@@ -210,13 +211,13 @@ func (f *envForm) environment() (manager.Environment, manager.Secret, error) {
 			e.TokenURL = strings.TrimSpace(f.tokenURL.Text)
 		}
 	} else {
-		e.Flow = manager.Flow(f.flow.Selected)
+		e.Flow = config.Flow(f.flow.Selected)
 		e.Issuer = strings.TrimSpace(f.issuer.Text)
 		e.TokenURL = strings.TrimSpace(f.tokenURL.Text)
 		switch e.Flow {
-		case manager.FlowAuthorizationCode:
+		case config.FlowAuthorizationCode:
 			e.AuthURL = strings.TrimSpace(f.authURL.Text)
-		case manager.FlowDeviceCode:
+		case config.FlowDeviceCode:
 			e.DeviceURL = strings.TrimSpace(f.deviceURL.Text)
 		}
 	}
@@ -224,7 +225,7 @@ func (f *envForm) environment() (manager.Environment, manager.Secret, error) {
 	if isPreset {
 		flow = p.Flow
 	}
-	if flow == manager.FlowAuthorizationCode {
+	if flow == config.FlowAuthorizationCode {
 		e.RedirectURI = strings.TrimSpace(f.redirect.Text)
 	}
 	if len(p.ScopeChoices) > 0 {
@@ -240,7 +241,7 @@ func (f *envForm) environment() (manager.Environment, manager.Secret, error) {
 	if e.ClientID == "" {
 		problems = append(problems, "client_id: missing: copy the client ID from the provider's developer console")
 	}
-	for _, ce := range manager.ConfigErrors(manager.CheckEnvironment(e)) {
+	for _, ce := range config.ConfigErrors(config.CheckEnvironment(e)) {
 		problems = append(problems, ce.Key+": "+ce.Msg)
 	}
 	if len(problems) > 0 {

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -30,7 +31,7 @@ func (d *desktopApp) openEditForm(env string) {
 // showForm opens the add/edit form over the window. Save keeps the form
 // open while anything is wrong, with the problems under the fields. It
 // returns the form and what Save does, for tests.
-func (d *desktopApp) showForm(existing *manager.Environment, preset string) (*envForm, func()) {
+func (d *desktopApp) showForm(existing *config.Environment, preset string) (*envForm, func()) {
 	d.show()
 	cfg := d.m.Config()
 	var names []string
@@ -84,10 +85,10 @@ func (d *desktopApp) showForm(existing *manager.Environment, preset string) (*en
 // saveEnvironment writes the config file with e in place of original (or
 // added), reloads it with the rules of a normal start and hands the result
 // to the engine; the secret goes to the keychain, never to the file.
-func (d *desktopApp) saveEnvironment(original string, e manager.Environment, secret manager.Secret) error {
+func (d *desktopApp) saveEnvironment(original string, e config.Environment, secret manager.Secret) error {
 	cfg := d.m.Config()
 	cfg.Environments = slices.Clone(cfg.Environments) // the engine's copy stays untouched
-	i := slices.IndexFunc(cfg.Environments, func(x manager.Environment) bool { return original != "" && x.Name == original })
+	i := slices.IndexFunc(cfg.Environments, func(x config.Environment) bool { return original != "" && x.Name == original })
 	if i >= 0 {
 		cfg.Environments[i] = e
 	} else {
@@ -111,7 +112,7 @@ func (d *desktopApp) removeEnvironment(name string) {
 		fyne.Do(func() {
 			cfg := d.m.Config()
 			cfg.Environments = slices.DeleteFunc(slices.Clone(cfg.Environments),
-				func(x manager.Environment) bool { return x.Name == name })
+				func(x config.Environment) bool { return x.Name == name })
 			if err := d.writeAndApply(&cfg); err != nil {
 				d.fail("Remove "+name, err)
 				return
@@ -131,16 +132,16 @@ func (d *desktopApp) removeEnvironment(name string) {
 // writeAndApply saves cfg and gives the engine what a fresh start would
 // read from the file, so the window can never run a config the loader
 // would refuse.
-func (d *desktopApp) writeAndApply(cfg *manager.Config) error {
+func (d *desktopApp) writeAndApply(cfg *config.Config) error {
 	path := d.opts.ConfigPath
 	if path == "" {
 		return errors.New("no config file path: start tokentray with --config PATH")
 	}
 	cfg.Path = path
-	if err := manager.SaveConfigFile(path, cfg); err != nil {
+	if err := config.SaveConfigFile(path, cfg); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
-	loaded, err := manager.LoadConfig(path)
+	loaded, err := config.LoadConfig(path)
 	if err != nil {
 		return fmt.Errorf("%s was saved but does not load again: %w", path, err)
 	}

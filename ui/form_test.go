@@ -6,8 +6,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
-
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/config"
 )
 
 func TestFormValidatesLikeTheConfigLoader(t *testing.T) {
@@ -46,13 +45,13 @@ func TestFormValidatesLikeTheConfigLoader(t *testing.T) {
 		}, "token_url: missing"},
 		{"custom token URL must be https", "", func(f *envForm) {
 			f.name.SetText("local")
-			f.flow.SetSelected(string(manager.FlowClientCredentials))
+			f.flow.SetSelected(string(config.FlowClientCredentials))
 			f.clientID.SetText("abc")
 			f.tokenURL.SetText("http://auth.example.com/token")
 		}, "token_url: must be https:// unless the host is loopback"},
 		{"custom on loopback", "", func(f *envForm) {
 			f.name.SetText("local")
-			f.flow.SetSelected(string(manager.FlowAuthorizationCode))
+			f.flow.SetSelected(string(config.FlowAuthorizationCode))
 			f.clientID.SetText("test-client")
 			f.authURL.SetText("http://127.0.0.1:9096/authorize")
 			f.tokenURL.SetText("http://127.0.0.1:9096/token")
@@ -118,7 +117,7 @@ func TestFormOffersThePresetsScopeChoices(t *testing.T) {
 	if !formHas(f, "Token URL") || !formHas(f, "Authorization URL") || !formHas(f, "Flow") {
 		t.Error("a custom provider must ask for flow, authorization and token URL")
 	}
-	f.flow.SetSelected(string(manager.FlowClientCredentials))
+	f.flow.SetSelected(string(config.FlowClientCredentials))
 	if formHas(f, "Authorization URL") || formHas(f, "Redirect URI") {
 		t.Error("client credentials need no authorization URL or redirect URI")
 	}
@@ -126,7 +125,7 @@ func TestFormOffersThePresetsScopeChoices(t *testing.T) {
 
 func TestEditFormKeepsExistingValues(t *testing.T) {
 	test.NewTempApp(t)
-	existing := manager.Environment{Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: manager.FlowAuthorizationCode,
+	existing := config.Environment{Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode,
 		ClientID: "abc", Scopes: []string{"public", "payments"}, RedirectURI: "http://127.0.0.1:8750/callback",
 		AuthURL: "https://go.sandbox.zeptopayments.com/oauth/authorize", TokenURL: "https://go.sandbox.zeptopayments.com/oauth/token"}
 	f := newEnvForm(&existing, "", []string{"zepto-sandbox", "other"})

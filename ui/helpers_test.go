@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -78,7 +79,7 @@ func button(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
 
 func validStatus(name string) manager.Status {
 	return manager.Status{
-		Name: name, Preset: "zepto-sandbox", Flow: manager.FlowAuthorizationCode,
+		Name: name, Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode,
 		State: manager.StateValid, IssuedAt: at(-8 * time.Minute), ExpiresAt: at(time.Hour + 52*time.Minute + 7*time.Second),
 		HasRefresh: true, Persistent: true,
 	}

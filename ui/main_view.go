@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -34,7 +35,7 @@ type mainView struct {
 	order []string
 }
 
-func newMainView(a envActions, presets []manager.Preset, socketPath string, onAdd func(string)) *mainView {
+func newMainView(a envActions, presets []config.Preset, socketPath string, onAdd func(string)) *mainView {
 	v := &mainView{actions: a, onAdd: onAdd, cards: map[string]*card{}}
 	v.memory = wrapped(widget.WarningImportance)
 	v.memory.SetText("No keychain (Secret Service) found: tokens are kept in memory only and are gone when tokentray quits. " +

@@ -6,13 +6,14 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
 func TestFirstStartExplainsAndOffersThePresets(t *testing.T) {
 	test.NewTempApp(t)
 	var added []string
-	v := newMainView(envActions{}, manager.Presets(), "/run/user/1000/tokentray/tokentray.sock", func(p string) { added = append(added, p) })
+	v := newMainView(envActions{}, config.Presets(), "/run/user/1000/tokentray/tokentray.sock", func(p string) { added = append(added, p) })
 	v.update(nil, now)
 	text := shownText(v.root)
 	for _, want := range []string{"No environments yet", "keeps every environment's access token fresh", "/run/user/1000/tokentray/tokentray.sock"} {
@@ -29,7 +30,7 @@ func TestFirstStartExplainsAndOffersThePresets(t *testing.T) {
 
 func TestCardsFollowTheConfigAndSayWhenTokensAreInMemoryOnly(t *testing.T) {
 	test.NewTempApp(t)
-	v := newMainView(envActions{}, manager.Presets(), "/tmp/s.sock", func(string) {})
+	v := newMainView(envActions{}, config.Presets(), "/tmp/s.sock", func(string) {})
 	a, b := validStatus("a"), validStatus("b")
 	v.update([]manager.Status{a, b}, now)
 	if strings.Contains(shownText(v.root), "No environments yet") {

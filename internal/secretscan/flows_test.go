@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/internal/enginewait"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/internal/secretscan"
 	"github.com/tokentray/tokentray/manager"
-	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // TestNoSecretInAnyLogLineOrErrorString runs the flows a user meets —
@@ -33,10 +35,10 @@ func TestNoSecretInAnyLogLineOrErrorString(t *testing.T) {
 	store := manager.NewMemoryStore()
 	_ = store.SaveSecret("local", oauthserver.DefaultClientSecret)
 	_ = store.SaveSecret("shared", oauthserver.DefaultClientSecret)
-	m, err := manager.New(&manager.Config{Environments: []manager.Environment{
-		{Name: "local", Flow: manager.FlowAuthorizationCode, AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(),
+	m, err := manager.New(&config.Config{Environments: []config.Environment{
+		{Name: "local", Flow: config.FlowAuthorizationCode, AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(),
 			RevokeURL: srv.RevokeURL(), ClientID: oauthserver.DefaultClientID},
-		{Name: "shared", Flow: manager.FlowClientCredentials, TokenURL: srv.TokenURL(), ClientID: oauthserver.DefaultClientID},
+		{Name: "shared", Flow: config.FlowClientCredentials, TokenURL: srv.TokenURL(), ClientID: oauthserver.DefaultClientID},
 	}}, manager.Options{Store: store, Logger: log, HTTPClient: scan.Client(&http.Client{Timeout: 2 * time.Second}), LoginTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -60,13 +62,13 @@ func TestNoSecretInAnyLogLineOrErrorString(t *testing.T) {
 	}
 	defer os.RemoveAll(dir)
 	sock := filepath.Join(dir, "s.sock")
-	ln, err := platform.ListenSocket(sock, log)
+	ln, err := socket.Listen(sock, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := platform.NewSocketServer(m, log, platform.SocketLimits{RequestTimeout: 5 * time.Second})
+	server := socket.NewServer(m, log, socket.Limits{RequestTimeout: 5 * time.Second})
 	go server.Serve(ln)
-	client := platform.NewSocketClient(sock, 10*time.Second)
+	client := socket.NewClient(sock, 10*time.Second)
 	ctx := context.Background()
 	note := func(what string, err error) { scan.Error(what, err) }
 
@@ -79,7 +81,7 @@ func TestNoSecretInAnyLogLineOrErrorString(t *testing.T) {
 	code, page, err := oauthserver.FollowAndCallback(ctx, info.AuthorizationURL)
 	note("callback", err)
 	scan.Text("callback page", page)
-	if code != 200 || m.WaitLogin(ctx, "local") != nil {
+	if code != 200 || enginewait.Login(ctx, m, "local") != nil {
 		t.Fatalf("login failed: %d %v", code, err)
 	}
 	// The listener's other answers: replay, wrong state, an empty GET.
@@ -155,7 +157,7 @@ func TestNoSecretInAnyLogLineOrErrorString(t *testing.T) {
 		_, page, err = oauthserver.FollowAndCallback(ctx, info.AuthorizationURL)
 		note("callback again", err)
 		scan.Text("callback page", page)
-		note("wait", m.WaitLogin(ctx, "local"))
+		note("wait", enginewait.Login(ctx, m, "local"))
 	}
 	_, err = client.Logout(ctx, "local")
 	note("logout", err)

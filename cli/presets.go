@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tokentray/tokentray/config"
+)
+
+// printPresets writes `tokentray presets`: every built-in preset, what it
+// fills into an [[environment]] and what the config must still say.
+func printPresets(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, p := range config.Presets() {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", p.Name, p.Description)
+		row := func(label, value string) {
+			if value != "" {
+				fmt.Fprintf(tw, "  %s\t%s\n", label, value)
+			}
+		}
+		flow := string(p.Flow)
+		if p.NeedsIssuer {
+			flow += " (or flow = \"device_code\" where the provider offers device authorization)"
+		}
+		row("flow", flow)
+		if p.NeedsIssuer {
+			row("endpoints", "from the issuer's discovery document (RFC 8414 metadata, or OpenID configuration)")
+		}
+		row("authorization", p.AuthURL)
+		row("token", p.TokenURL)
+		row("revocation", p.RevokeURL)
+		row("device", p.DeviceURL)
+		row("scopes", scopesLine(p))
+		row("client auth", authStyleLine(p.AuthStyle, p.NeedsIssuer))
+		if p.TokenLifetime > 0 {
+			row("token lifetime", formatLifetime(p.TokenLifetime)+" (assumed when a token answer has no expires_in)")
+		}
+		row("you set", strings.Join(asksFor(p), ", "))
+		row("notes", p.Notes)
+	}
+	return tw.Flush()
+}
+
+func scopesLine(p config.Preset) string {
+	line := strings.Join(p.Scopes, " ")
+	if line == "" {
+		line = "none by default"
+	}
+	if len(p.ScopeChoices) > 0 {
+		line += " (choices: " + strings.Join(p.ScopeChoices, " ") + ")"
+	}
+	return line
+}
+
+func authStyleLine(style string, discovered bool) string {
+	switch {
+	case style == "form":
+		return "client_id and client_secret in the request body"
+	case style == "header":
+		return "HTTP Basic"
+	case discovered:
+		return "HTTP Basic, or the request body when the metadata lists only client_secret_post"
+	default:
+		return "HTTP Basic"
+	}
+}
+
+// asksFor lists what the config (and keychain) must still provide.
+func asksFor(p config.Preset) []string {
+	var out []string
+	if p.NeedsIssuer {
+		out = append(out, "issuer")
+	}
+	if p.NeedsTokenURL {
+		out = append(out, "token_url")
+	}
+	out = append(out, "client_id")
+	if p.NeedsRedirectURI {
+		out = append(out, "redirect_uri (exactly as registered with the provider)")
+	}
+	if p.Flow == config.FlowClientCredentials {
+		out = append(out, "the client secret (`tokentray secret set NAME`)")
+	} else {
+		out = append(out, "the client secret if the application has one (`tokentray secret set NAME`)")
+	}
+	return out
+}
+
+func formatLifetime(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
+}

@@ -1,0 +1,735 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
+)
+
+// ConfigError is one problem in a config file. It names the file, the line
+// and the key, so the message tells the user exactly what to fix.
+type ConfigError struct {
+	File string
+	Line int    // 1-based; the table header's line when a required key is missing
+	Env  string // environment name; "" outside an environment or when it has none
+	Key  string // as written in its table; settings keys read "settings.NAME"
+	Msg  string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	}
+	if e.Env != "" {
+		fmt.Fprintf(&b, "environment %q: ", Printable(e.Env, 0))
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, "key %q: ", Printable(e.Key, 0))
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ConfigErrors returns every *ConfigError inside err (ParseConfig joins
+// them with errors.Join), in order.
+func ConfigErrors(err error) []*ConfigError {
+	var out []*ConfigError
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case *ConfigError:
+			out = append(out, e)
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
+
+// LoadConfig reads and validates the config file at path. When the file
+// does not exist it returns an empty Config (default settings, no
+// environments) and an error for which errors.Is(err, fs.ErrNotExist)
+// holds, so the caller can decide whether a missing file matters. A file
+// another user could write, or that is not a regular file of at most
+// MaxConfigSize bytes, is refused (see CheckConfigFile).
+func LoadConfig(path string) (*Config, error) {
+	data, err := readConfigFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		cfg := &Config{Path: path}
+		cfg.Settings = WithDefaults(cfg.Settings)
+		return cfg, fmt.Errorf("no config file at %s: %w", path, err)
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig reads a config file's contents; path is only used in
+// messages and as Config.Path. The config is strict: unknown keys, values
+// of the wrong type, bad values, duplicate names, missing required keys and
+// any client_secret are errors. All problems are reported at once, sorted by
+// line, as *ConfigError values joined with errors.Join (see ConfigErrors).
+//
+// Presets are applied and default settings filled. On error the returned
+// Config is non-nil when the file could be read as TOML and holds the
+// environments that had no problem, for callers that want to show them.
+func ParseConfig(path string, data []byte) (*Config, error) {
+	doc, err := parseTOMLDoc(data)
+	if err != nil {
+		return nil, tomlSyntaxError(path, err)
+	}
+	r := configReader{file: path}
+	cfg := r.read(doc)
+	cfg.Path = path
+	return cfg, r.err()
+}
+
+// CheckEnvironment validates one environment the way ParseConfig does, for
+// the add/edit form. The errors are *ConfigError values without file or line.
+func CheckEnvironment(e Environment) error {
+	r := configReader{}
+	r.checkEnv(e, func(string) int { return 0 })
+	return r.err()
+}
+
+// tomlSyntaxError turns a go-toml error into a positioned ConfigError.
+// A ConfigError from checkConfigShape only gets the file name.
+func tomlSyntaxError(path string, err error) error {
+	var shape *ConfigError
+	if errors.As(err, &shape) {
+		shape.File = path
+		return shape
+	}
+	ce := &ConfigError{File: path, Msg: Printable(strings.TrimPrefix(err.Error(), "toml: "), 0)}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		ce.Line, _ = de.Position()
+		if k := de.Key(); len(k) > 0 {
+			ce.Key = strings.Join(k, ".")
+		}
+	}
+	ce.Msg = "not valid TOML: " + ce.Msg
+	return ce
+}
+
+// Keys of an [[environment]] table, in the order WriteConfig writes them.
+var envKeys = []string{
+	"name", "preset", "flow", "issuer", "auth_url", "token_url", "revocation_url",
+	"device_authorization_url", "client_id", "scopes", "redirect_uri", "auth_style",
+}
+
+var settingsKeys = []string{"refresh_margin", "clipboard_clear"}
+
+var envNameRE = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+const secretMsg = "secrets never live in the config file; delete this line and run `tokentray secret set %s` (it reads the secret from stdin into the keychain)"
+
+// configReader turns a parsed document into a Config, collecting problems.
+type configReader struct {
+	file  string
+	errs  []*ConfigError
+	names map[string]int // environment name -> line of its name key
+}
+
+func (r *configReader) fail(line int, env, key, format string, args ...any) {
+	r.errs = append(r.errs, &ConfigError{File: r.file, Line: line, Env: env, Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// err joins the problems found, sorted by line; nil when there are none.
+// Past maxProblems the rest are counted in one last line: a screen of
+// problems is enough to start fixing.
+func (r *configReader) err() error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(r.errs, func(i, j int) bool { return r.errs[i].Line < r.errs[j].Line })
+	shown := r.errs
+	if len(shown) > maxProblems {
+		shown = shown[:maxProblems]
+	}
+	errs := make([]error, 0, len(shown)+1)
+	for _, e := range shown {
+		errs = append(errs, e)
+	}
+	if more := len(r.errs) - len(shown); more > 0 {
+		errs = append(errs, &ConfigError{File: r.file, Msg: fmt.Sprintf("and %d more problems", more)})
+	}
+	return errors.Join(errs...)
+}
+
+func (r *configReader) read(doc *tomlDoc) *Config {
+	cfg := &Config{}
+	for _, k := range doc.root.keys {
+		switch k.name {
+		case "settings":
+			if k.val.kind != unstable.Table && k.val.kind != unstable.InlineTable {
+				r.fail(k.line, "", k.name, "must be a table ([settings]), not %s", kindName(k.val))
+				continue
+			}
+			cfg.Settings = r.readSettings(k.val.table)
+		case "environment":
+			for _, t := range envTables(k.val) {
+				if t == nil {
+					r.fail(k.line, "", k.name, "must be a list of tables ([[environment]]), not %s", kindName(k.val))
+					break
+				}
+				if e, ok := r.readEnv(t); ok {
+					cfg.Environments = append(cfg.Environments, e)
+				}
+			}
+		case "client_secret":
+			r.fail(k.line, "", k.name, secretMsg, "NAME")
+		default:
+			r.fail(k.line, "", k.name, "unknown key (the config has [settings] and [[environment]] tables)")
+		}
+	}
+	cfg.Settings = WithDefaults(cfg.Settings)
+	return cfg
+}
+
+// envTables returns the tables of an environment array; a nil entry means
+// the value is not an array of tables.
+func envTables(v *tomlValue) []*tomlTable {
+	if v.kind != unstable.ArrayTable && v.kind != unstable.Array {
+		return []*tomlTable{nil}
+	}
+	out := make([]*tomlTable, 0, len(v.items))
+	for _, it := range v.items {
+		if it.table == nil {
+			return []*tomlTable{nil}
+		}
+		out = append(out, it.table)
+	}
+	return out
+}
+
+// WithDefaults fills unset (zero or negative) settings with the defaults.
+func WithDefaults(s Settings) Settings {
+	if s.RefreshMargin <= 0 {
+		s.RefreshMargin = DefaultRefreshMargin
+	}
+	if s.ClipboardClear <= 0 {
+		s.ClipboardClear = DefaultClipboardClear
+	}
+	return s
+}
+
+func (r *configReader) readSettings(t *tomlTable) Settings {
+	var s Settings
+	for _, k := range t.keys {
+		key := "settings." + k.name
+		var dst *time.Duration
+		switch k.name {
+		case "refresh_margin":
+			dst = &s.RefreshMargin
+		case "clipboard_clear":
+			dst = &s.ClipboardClear
+		case "client_secret":
+			r.fail(k.line, "", key, secretMsg, "NAME")
+			continue
+		default:
+			r.fail(k.line, "", key, "unknown key (known keys: %s)", strings.Join(settingsKeys, ", "))
+			continue
+		}
+		if k.val.kind != unstable.String {
+			r.fail(k.line, "", key, "must be a duration string such as \"5m\" (got %s)", kindName(k.val))
+			continue
+		}
+		d, err := time.ParseDuration(k.val.str)
+		if err != nil || d <= 0 {
+			r.fail(k.line, "", key, "must be a positive duration such as \"5m\" or \"45s\" (got %q)", Printable(k.val.str, 0))
+			continue
+		}
+		*dst = d
+	}
+	return s
+}
+
+// readEnv reads one [[environment]] table. ok is false when it had problems.
+func (r *configReader) readEnv(t *tomlTable) (Environment, bool) {
+	before := len(r.errs)
+	var e Environment
+	// The name first, so every message about this table can carry it.
+	if k := t.get("name"); k != nil && k.val.kind == unstable.String {
+		e.Name = k.val.str
+	}
+	lineOf := func(key string) int {
+		if k := t.get(key); k != nil {
+			return k.line
+		}
+		return t.line
+	}
+	fields := map[string]*string{
+		"name": &e.Name, "preset": &e.Preset, "issuer": &e.Issuer,
+		"auth_url": &e.AuthURL, "token_url": &e.TokenURL, "revocation_url": &e.RevokeURL,
+		"device_authorization_url": &e.DeviceURL, "client_id": &e.ClientID,
+		"redirect_uri": &e.RedirectURI, "auth_style": &e.AuthStyle,
+	}
+	for _, k := range t.keys {
+		switch k.name {
+		case "client_secret":
+			name := e.Name
+			if name == "" {
+				name = "NAME"
+			}
+			r.fail(k.line, e.Name, k.name, secretMsg, name)
+		case "flow":
+			if s, ok := r.stringValue(k, e.Name); ok {
+				e.Flow = Flow(s)
+			}
+		case "scopes":
+			e.Scopes = r.scopesValue(k, e.Name)
+		default:
+			dst, known := fields[k.name]
+			if !known {
+				r.fail(k.line, e.Name, k.name, "unknown key (known keys: %s)", strings.Join(envKeys, ", "))
+				continue
+			}
+			if s, ok := r.stringValue(k, e.Name); ok {
+				*dst = s
+			}
+		}
+	}
+	if first, dup := r.names[e.Name]; dup && e.Name != "" {
+		r.fail(lineOf("name"), e.Name, "name", "duplicate name: the environment on line %d already has it; every environment needs its own name", first)
+	} else if e.Name != "" {
+		if r.names == nil {
+			r.names = map[string]int{}
+		}
+		r.names[e.Name] = lineOf("name")
+	}
+	if len(r.errs) > before {
+		return e, false
+	}
+	e = r.checkEnv(e, lineOf)
+	return e, len(r.errs) == before
+}
+
+func (r *configReader) stringValue(k *tomlKey, env string) (string, bool) {
+	if k.val.kind != unstable.String {
+		r.fail(k.line, env, k.name, "must be a string (got %s)", kindName(k.val))
+		return "", false
+	}
+	return k.val.str, true
+}
+
+func (r *configReader) scopesValue(k *tomlKey, env string) []string {
+	if k.val.kind != unstable.Array {
+		r.fail(k.line, env, k.name, "must be a list of strings such as [\"read\", \"write\"] (got %s)", kindName(k.val))
+		return nil
+	}
+	scopes := make([]string, 0, len(k.val.items))
+	for _, it := range k.val.items {
+		if it.kind != unstable.String {
+			r.fail(k.line, env, k.name, "must be a list of strings (got an element of type %s)", kindName(it))
+			return nil
+		}
+		scopes = append(scopes, it.str)
+	}
+	return scopes
+}
+
+// checkEnv validates values, applies the preset and checks that what the
+// flow needs is there. lineOf gives the line of a key (or of the table).
+func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environment {
+	before := len(r.errs)
+	fail := func(key, format string, args ...any) {
+		r.fail(lineOf(key), e.Name, key, format, args...)
+	}
+	switch {
+	case e.Name == "":
+		fail("name", "missing: every environment needs a name of lowercase letters, digits and dashes, e.g. name = \"zepto-sandbox\"")
+	case !envNameRE.MatchString(e.Name):
+		fail("name", "must be lowercase letters, digits and dashes only (got %q)", Printable(e.Name, 0))
+	}
+	var preset Preset
+	if e.Preset != "" {
+		p, ok := LookupPreset(e.Preset)
+		if !ok {
+			fail("preset", "unknown preset %q (known presets: %s)", Printable(e.Preset, 0), presetNames())
+		}
+		preset = p
+	}
+	switch e.Flow {
+	case "", FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode:
+	default:
+		fail("flow", "unknown flow %q (use %q, %q or %q)", Printable(string(e.Flow), 0), FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode)
+	}
+	for _, u := range []struct{ key, val string }{
+		{"issuer", e.Issuer}, {"auth_url", e.AuthURL}, {"token_url", e.TokenURL},
+		{"revocation_url", e.RevokeURL}, {"device_authorization_url", e.DeviceURL},
+	} {
+		if u.val != "" {
+			if msg := checkEndpointURL(u.val); msg != "" {
+				fail(u.key, "%s", msg)
+			}
+		}
+	}
+	if e.RedirectURI != "" {
+		if msg := checkRedirectURI(e.RedirectURI); msg != "" {
+			fail("redirect_uri", "%s", msg)
+		}
+	}
+	switch e.AuthStyle {
+	case "", "header", "form":
+	default:
+		fail("auth_style", "must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out for HTTP Basic (got %q)", Printable(e.AuthStyle, 0))
+	}
+	for _, s := range e.Scopes {
+		if s == "" || strings.ContainsAny(s, " \t\r\n") {
+			fail("scopes", "each scope is one word without spaces; list them separately, e.g. [\"read\", \"write\"] (got %q)", Printable(s, 0))
+			break
+		}
+	}
+	if len(r.errs) > before {
+		return e
+	}
+
+	e, _ = ApplyPreset(e) // the preset name was checked above
+
+	// What the flow needs, once the preset has filled its part. With an
+	// issuer the endpoints come from discovery when the engine starts.
+	discovered := e.Issuer != "" || preset.NeedsIssuer
+	switch {
+	case preset.NeedsIssuer && e.Issuer == "":
+		fail("issuer", "missing: the %s preset reads the endpoints from the provider's discovery document; set issuer = \"https://...\"", preset.Name)
+	case e.Flow == "":
+		fail("flow", "missing: set flow = %q, %q or %q, or use a preset (%s)", FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode, presetNames())
+	}
+	if e.TokenURL == "" && !discovered {
+		if preset.NeedsTokenURL {
+			fail("token_url", "missing: the %s preset does not know the token endpoint; set token_url to the one the provider gave you with your API credentials", preset.Name)
+		} else {
+			fail("token_url", "missing: set token_url to the provider's token endpoint (or issuer, for discovery)")
+		}
+	}
+	if e.Flow == FlowAuthorizationCode && e.AuthURL == "" && !discovered {
+		fail("auth_url", "missing: the authorization_code flow needs auth_url, the provider's authorization endpoint (or issuer, for discovery)")
+	}
+	if e.Flow == FlowDeviceCode && e.DeviceURL == "" && !discovered {
+		fail("device_authorization_url", "missing: the device_code flow needs device_authorization_url (or issuer, for discovery)")
+	}
+	if preset.NeedsRedirectURI && e.RedirectURI == "" && e.Flow == FlowAuthorizationCode {
+		fail("redirect_uri", "missing: %s only accepts the exact redirect URI registered with your OAuth application; "+
+			"set redirect_uri = \"http://127.0.0.1:8750/callback\" and register the same URI with the provider", preset.Name)
+	}
+	return e
+}
+
+// checkEndpointURL returns what is wrong with a provider URL, or "".
+func checkEndpointURL(raw string) string {
+	shown := Printable(raw, 0)
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Sprintf("must be an absolute URL such as \"https://example.com/oauth/token\" (got %q)", shown)
+	}
+	if !SecureEndpoint(u) {
+		return fmt.Sprintf("must be https:// unless the host is loopback (got %q)", shown)
+	}
+	return ""
+}
+
+// SecureEndpoint reports whether u may carry secrets: https://, or plain
+// http:// on a loopback host.
+func SecureEndpoint(u *url.URL) bool {
+	return u.Scheme == "https" || (u.Scheme == "http" && IsLoopbackHost(u.Hostname()))
+}
+
+// checkRedirectURI returns what is wrong with a redirect URI, or "". The
+// engine listens on it, so it must be plain http on a loopback address,
+// with the port and the path the provider has registered.
+func checkRedirectURI(raw string) string {
+	shown := Printable(raw, 0)
+	u, err := url.Parse(raw)
+	example := "http://127.0.0.1:8750/callback"
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Sprintf("must be an absolute URL such as %q (got %q)", example, shown)
+	}
+	host := u.Hostname()
+	switch {
+	case u.Scheme != "http":
+		return fmt.Sprintf("must be http:// on a loopback address, where tokentray listens, e.g. %q (got %q)", example, shown)
+	case host != "127.0.0.1" && host != "::1" && host != "localhost":
+		return fmt.Sprintf("must use host 127.0.0.1, [::1] or localhost, e.g. %q (got %q)", example, shown)
+	case u.Port() == "":
+		return fmt.Sprintf("must name a port, e.g. %q (got %q)", example, shown)
+	case u.Path == "":
+		return fmt.Sprintf("must have a path, e.g. %q (got %q)", example, shown)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return fmt.Sprintf("must not have a #fragment (got %q)", shown)
+	case u.User != nil:
+		return fmt.Sprintf("must not carry user information (got %q)", shown)
+	}
+	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+		return fmt.Sprintf("port must be between 1 and 65535 (got %q)", shown)
+	}
+	return ""
+}
+
+// IsLoopbackHost: localhost, 127.0.0.0/8 or ::1.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func kindName(v *tomlValue) string {
+	switch v.kind {
+	case unstable.String:
+		return "a string"
+	case unstable.Integer:
+		return "an integer"
+	case unstable.Float:
+		return "a float"
+	case unstable.Bool:
+		return "a boolean"
+	case unstable.Array:
+		return "a list"
+	case unstable.ArrayTable:
+		return "a list of tables"
+	case unstable.Table, unstable.InlineTable:
+		return "a table"
+	default:
+		return "a date/time"
+	}
+}
+
+// --- a small TOML document model that remembers where everything is ---
+
+// tomlValue is a value with the line it appears on.
+type tomlValue struct {
+	kind  unstable.Kind // String, Integer, ..., Array, ArrayTable, Table or InlineTable
+	line  int
+	str   string       // scalars: the decoded value
+	items []*tomlValue // Array and ArrayTable elements
+	table *tomlTable   // Table and InlineTable
+}
+
+// tomlKey is one key of a table. start, valStart and end are byte offsets
+// of the `key = value` expression, its value, and its end, for in-place
+// edits; start is -1 for keys that are not top-level expressions.
+type tomlKey struct {
+	name                 string
+	line                 int
+	val                  *tomlValue
+	start, valStart, end int
+}
+
+// tomlTable is a table in document order. start is the offset of its
+// [header] line, -1 when it has none (root, dotted or inline tables).
+type tomlTable struct {
+	line  int
+	start int
+	keys  []*tomlKey
+}
+
+func (t *tomlTable) get(name string) *tomlKey {
+	for _, k := range t.keys {
+		if k.name == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// tomlDoc is a parsed document: the root table and the top-level headers
+// in order, for splitting the text into blocks.
+type tomlDoc struct {
+	data       []byte
+	lineStarts []int
+	root       *tomlTable
+	headers    []tomlHeader
+}
+
+type tomlHeader struct {
+	path  []string
+	array bool
+	table *tomlTable
+}
+
+func parseTOMLDoc(data []byte) (*tomlDoc, error) {
+	// go-toml's decoder checks everything the TOML spec asks (duplicate
+	// keys, redefined tables, ...) with positions; the walk below can then
+	// trust the document's shape.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // a BOM from Windows editors
+	if err := checkConfigShape(data); err != nil {
+		return nil, err
+	}
+	var scratch map[string]any
+	if err := toml.Unmarshal(data, &scratch); err != nil {
+		return nil, err
+	}
+	doc := &tomlDoc{data: data, root: &tomlTable{line: 1, start: -1}, lineStarts: []int{0}}
+	for i, c := range data {
+		if c == '\n' {
+			doc.lineStarts = append(doc.lineStarts, i+1)
+		}
+	}
+	var p unstable.Parser
+	p.Reset(data)
+	current := doc.root
+	for p.NextExpression() {
+		expr := p.Expression()
+		switch expr.Kind {
+		case unstable.KeyValue:
+			doc.addKeyValue(current, expr, true)
+		case unstable.Table, unstable.ArrayTable:
+			current = doc.addHeader(expr)
+		}
+	}
+	if err := p.Error(); err != nil {
+		return nil, err // unreachable after Unmarshal succeeded, kept for safety
+	}
+	return doc, nil
+}
+
+func (d *tomlDoc) lineAt(offset int) int {
+	return sort.Search(len(d.lineStarts), func(i int) bool { return d.lineStarts[i] > offset })
+}
+
+func (d *tomlDoc) lineStartOf(offset int) int {
+	return d.lineStarts[d.lineAt(offset)-1]
+}
+
+type keyPart struct {
+	name       string
+	start, end int
+}
+
+func keyParts(n *unstable.Node) []keyPart {
+	var parts []keyPart
+	it := n.Key()
+	for it.Next() {
+		k := it.Node()
+		parts = append(parts, keyPart{name: string(k.Data), start: int(k.Raw.Offset), end: int(k.Raw.Offset + k.Raw.Length)})
+	}
+	return parts
+}
+
+// child returns the table under name in t, creating an implicit one;
+// for an array of tables it returns the last element.
+func (d *tomlDoc) child(t *tomlTable, name string, line int) *tomlTable {
+	if k := t.get(name); k != nil {
+		switch {
+		case k.val.table != nil:
+			return k.val.table
+		case len(k.val.items) > 0 && k.val.items[len(k.val.items)-1].table != nil:
+			return k.val.items[len(k.val.items)-1].table
+		}
+	}
+	nt := &tomlTable{line: line, start: -1}
+	t.keys = append(t.keys, &tomlKey{name: name, line: line, start: -1, val: &tomlValue{kind: unstable.Table, line: line, table: nt}})
+	return nt
+}
+
+func (d *tomlDoc) addHeader(expr *unstable.Node) *tomlTable {
+	parts := keyParts(expr)
+	line := d.lineAt(parts[0].start)
+	start := d.lineStartOf(parts[0].start)
+	t := d.root
+	for _, part := range parts[:len(parts)-1] {
+		t = d.child(t, part.name, line)
+	}
+	last := parts[len(parts)-1].name
+	h := tomlHeader{array: expr.Kind == unstable.ArrayTable}
+	for _, part := range parts {
+		h.path = append(h.path, part.name)
+	}
+	if h.array {
+		k := t.get(last)
+		if k == nil {
+			k = &tomlKey{name: last, line: line, start: -1, val: &tomlValue{kind: unstable.ArrayTable, line: line}}
+			t.keys = append(t.keys, k)
+		}
+		nt := &tomlTable{line: line, start: start}
+		k.val.items = append(k.val.items, &tomlValue{kind: unstable.Table, line: line, table: nt})
+		h.table = nt
+	} else {
+		nt := d.child(t, last, line)
+		nt.line, nt.start = line, start // an implicit table becomes explicit here
+		h.table = nt
+	}
+	d.headers = append(d.headers, h)
+	return h.table
+}
+
+func (d *tomlDoc) addKeyValue(t *tomlTable, expr *unstable.Node, topLevel bool) {
+	parts := keyParts(expr)
+	line := d.lineAt(parts[len(parts)-1].start)
+	for _, part := range parts[:len(parts)-1] {
+		t = d.child(t, part.name, line)
+	}
+	k := &tomlKey{name: parts[len(parts)-1].name, line: line, start: -1, val: d.value(expr.Value(), line)}
+	if topLevel {
+		k.start = int(expr.Raw.Offset)
+		k.end = int(expr.Raw.Offset + expr.Raw.Length)
+		// The value starts after `=` and the blanks around it.
+		i := parts[len(parts)-1].end
+		for i < k.end && d.data[i] != '=' {
+			i++
+		}
+		for i++; i < k.end && (d.data[i] == ' ' || d.data[i] == '\t'); i++ {
+		}
+		k.valStart = i
+	}
+	t.keys = append(t.keys, k)
+}
+
+func (d *tomlDoc) value(n *unstable.Node, line int) *tomlValue {
+	v := &tomlValue{kind: n.Kind, line: line}
+	switch n.Kind {
+	case unstable.Array:
+		it := n.Children()
+		for it.Next() {
+			if c := it.Node(); c.Kind != unstable.Comment {
+				v.items = append(v.items, d.value(c, line))
+			}
+		}
+	case unstable.InlineTable:
+		v.table = &tomlTable{line: line, start: -1}
+		it := n.Children()
+		for it.Next() {
+			if c := it.Node(); c.Kind == unstable.KeyValue {
+				d.addKeyValue(v.table, c, false)
+			}
+		}
+	default:
+		v.str = string(n.Data)
+	}
+	return v
+}
+
+// stringsEqualNil compares scope lists, telling nil (unset) from empty.
+func stringsEqualNil(a, b []string) bool {
+	return (a == nil) == (b == nil) && slices.Equal(a, b)
+}

@@ -1,0 +1,188 @@
+package config
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Preset is what a provider fixes about its OAuth setup, so a config entry
+// only needs a name, a client id and (where the provider wants one) a
+// redirect URI. Values are filled into an Environment by ApplyPreset.
+type Preset struct {
+	Name        string
+	Description string
+	Flow        Flow
+	AuthURL     string
+	TokenURL    string
+	RevokeURL   string
+	DeviceURL   string
+	// Scopes are asked for when the config names none.
+	Scopes []string
+	// ScopeChoices is the pick list the add/edit form offers.
+	ScopeChoices []string
+	// AuthStyle is how the client authenticates at the token endpoint
+	// ("header", "form" or "" for the default, HTTP Basic).
+	AuthStyle string
+	// NeedsRedirectURI: the provider compares the redirect URI with the
+	// registered one exactly, so the config must name it.
+	NeedsRedirectURI bool
+	// NeedsTokenURL: the preset does not know the token endpoint; the
+	// config must name it.
+	NeedsTokenURL bool
+	// NeedsIssuer: endpoints come from OIDC / RFC 8414 discovery of the
+	// issuer, so the config must name the issuer.
+	NeedsIssuer bool
+	// TokenLifetime is the documented access token lifetime, for when a
+	// token response carries no expires_in. 0 = not documented.
+	TokenLifetime time.Duration
+	Notes         string
+}
+
+// Zepto's scopes. Zepto documents them in its own API documentation
+// repository (github.com/zeptofs/api-documentation, source/guides/zepto-api.md):
+// the Postman environment it ships sets scope = "public agreements
+// bank_accounts bank_connections contacts payments payment_requests
+// refund_requests transactions refunds open_agreements offline_access", and
+// its OpenAPI spec names the bank_connections scope for Bank Connections.
+// The token answer example there grants "public", the default here.
+var zeptoScopeChoices = []string{
+	"public", "agreements", "bank_accounts", "bank_connections", "contacts",
+	"payments", "payment_requests", "refund_requests", "transactions",
+	"refunds", "open_agreements", "offline_access",
+}
+
+// zeptoPreset builds the two Zepto presets, which differ only in host.
+//
+// Endpoints: Zepto's OAuth grant flow guide
+// (https://docs.zeptopayments.com/docs/oauth-grant-flow and
+// zeptofs/api-documentation source/guides/zepto-api.md) authorizes at
+// https://go.sandbox.zeptopayments.com/oauth/authorize and exchanges and
+// refreshes at https://go.sandbox.zeptopayments.com/oauth/token, with
+// client_id and client_secret as form fields. The same guide names
+// "Production UI: https://go.zeptopayments.com/", and Zepto's OpenAPI spec
+// declares authorizationUrl /oauth/authorize and tokenUrl /oauth/token
+// relative to that UI host, hence the production URLs.
+//
+// Lifetime and rotation, from the same guide: "Access tokens are short
+// lived and last 2 hours but refresh tokens do not expire" (expires_in
+// 7200), and "refresh_tokens are single use so you'll want to store the
+// newly generated refresh_token everytime you use it".
+func zeptoPreset(name, env, host string) Preset {
+	return Preset{
+		Name:             name,
+		Description:      "Zepto payments API, " + env + " (authorization code)",
+		Flow:             FlowAuthorizationCode,
+		AuthURL:          "https://" + host + "/oauth/authorize",
+		TokenURL:         "https://" + host + "/oauth/token",
+		Scopes:           []string{"public"},
+		ScopeChoices:     zeptoScopeChoices,
+		AuthStyle:        "form",
+		NeedsRedirectURI: true,
+		TokenLifetime:    2 * time.Hour,
+		Notes: "Register an OAuth application at https://" + host + "/oauth/applications " +
+			"with exactly the redirect_uri of this environment. Refresh tokens are single use: " +
+			"each refresh returns a new one. Zepto documents that the offline_access scope " +
+			"gives access tokens that do not expire.",
+	}
+}
+
+// presets is the built-in list, in the order the form shows it.
+var presets = []Preset{
+	zeptoPreset("zepto-sandbox", "sandbox", "go.sandbox.zeptopayments.com"),
+	zeptoPreset("zepto-production", "production", "go.zeptopayments.com"),
+	{
+		// Campaign Flow's own documentation names no token endpoint or
+		// lifetime that could be found (the API lives under
+		// https://app.campaignflow.com.au/api/v2, test host
+		// test.campaignflow.com.au, per the third-party hex package
+		// campaign_flow). That package derives the token URL as
+		// <host>/oauth2/v1/token, but it is a generated third-party client,
+		// not the provider's word, so the preset does not guess: the config
+		// must name token_url.
+		Name:          "campaignflow",
+		Description:   "Campaign Flow API (client credentials)",
+		Flow:          FlowClientCredentials,
+		NeedsTokenURL: true,
+		Notes: "Campaign Flow issues a client id and secret per environment (prod, test). " +
+			"Set token_url to the token endpoint Campaign Flow gave you with your API credentials.",
+	},
+	{
+		Name:        "oidc",
+		Description: "Any OpenID Connect provider (endpoints from issuer discovery)",
+		Flow:        FlowAuthorizationCode,
+		Scopes:      []string{"openid"},
+		ScopeChoices: []string{
+			"openid", "profile", "email", "offline_access",
+		},
+		NeedsIssuer: true,
+		Notes:       "Endpoints are read from <issuer>/.well-known/openid-configuration (RFC 8414 metadata first) on first use, cached, and read again after a failure.",
+	},
+	{
+		Name:        "oauth2",
+		Description: "Any OAuth 2 server with RFC 8414 metadata (endpoints from issuer discovery)",
+		Flow:        FlowAuthorizationCode,
+		NeedsIssuer: true,
+		Notes:       "Endpoints are read from <issuer>/.well-known/oauth-authorization-server (OpenID configuration as fallback) on first use, cached, and read again after a failure.",
+	},
+}
+
+// Presets returns the built-in presets. The slice and its contents are
+// copies; changing them changes nothing here.
+func Presets() []Preset {
+	out := make([]Preset, len(presets))
+	for i, p := range presets {
+		out[i] = p.clone()
+	}
+	return out
+}
+
+// LookupPreset returns the preset called name.
+func LookupPreset(name string) (Preset, bool) {
+	for _, p := range presets {
+		if p.Name == name {
+			return p.clone(), true
+		}
+	}
+	return Preset{}, false
+}
+
+func (p Preset) clone() Preset {
+	p.Scopes = slices.Clone(p.Scopes)
+	p.ScopeChoices = slices.Clone(p.ScopeChoices)
+	return p
+}
+
+func presetNames() string {
+	names := make([]string, len(presets))
+	for i, p := range presets {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// ApplyPreset fills what e's preset fixes and e leaves unset: flow,
+// endpoints, default scopes and auth style. Anything set in e wins.
+// Scopes count as set when non-nil, so an explicit empty list stays empty.
+// An environment without a preset is returned unchanged.
+func ApplyPreset(e Environment) (Environment, error) {
+	if e.Preset == "" {
+		return e, nil
+	}
+	p, ok := LookupPreset(e.Preset)
+	if !ok {
+		return e, fmt.Errorf("unknown preset %q (known presets: %s)", e.Preset, presetNames())
+	}
+	e.Flow = cmp.Or(e.Flow, p.Flow)
+	e.AuthURL = cmp.Or(e.AuthURL, p.AuthURL)
+	e.TokenURL = cmp.Or(e.TokenURL, p.TokenURL)
+	e.RevokeURL = cmp.Or(e.RevokeURL, p.RevokeURL)
+	e.DeviceURL = cmp.Or(e.DeviceURL, p.DeviceURL)
+	e.AuthStyle = cmp.Or(e.AuthStyle, p.AuthStyle)
+	if e.Scopes == nil && p.Scopes != nil {
+		e.Scopes = p.Scopes // already a copy
+	}
+	return e, nil
+}
