@@ -80,16 +80,7 @@ func callbackAttackerMain(mode string, args []string) int {
 // callbackNobody skips unless the test can act as another local user.
 func callbackNobody(t *testing.T) *user.User {
 	t.Helper()
-	if os.Getuid() != 0 {
-		t.Skip("needs root to act as another user")
-	}
-	if _, err := exec.LookPath("runuser"); err != nil {
-		t.Skip("runuser not found")
-	}
-	u, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skip("no user nobody")
-	}
+	u, _, _ := requireNobody(t)
 	return u
 }
 

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,17 +41,7 @@ func (h *home) runTimed(limit time.Duration, args ...string) (result, time.Durat
 // configAttacker is the uid of `nobody`; it skips without root or runuser.
 func configAttacker(t *testing.T) int {
 	t.Helper()
-	if os.Getuid() != 0 {
-		t.Skip("needs root to act as another user")
-	}
-	if _, err := exec.LookPath("runuser"); err != nil {
-		t.Skip("runuser not found")
-	}
-	u, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skip("no user nobody")
-	}
-	uid, _ := strconv.Atoi(u.Uid)
+	_, uid, _ := requireNobody(t)
 	return uid
 }
 

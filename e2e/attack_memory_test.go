@@ -4,32 +4,18 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// nobodyIDs is the uid and gid of the user `nobody`, the attacker of these
-// tests; it skips when the test cannot act as another user.
+// nobodyIDs is the uid and gid of the attacker of these tests.
 func nobodyIDs(t *testing.T) (uid, gid int) {
 	t.Helper()
-	if os.Getuid() != 0 {
-		t.Skip("needs root to run processes as another user")
-	}
-	if _, err := exec.LookPath("runuser"); err != nil {
-		t.Skip("runuser not found")
-	}
-	u, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skip("no user nobody")
-	}
-	uid, _ = strconv.Atoi(u.Uid)
-	gid, _ = strconv.Atoi(u.Gid)
+	_, uid, gid = requireNobody(t)
 	return uid, gid
 }
 

@@ -40,13 +40,7 @@ type attackBench struct {
 
 func newAttackBench(t *testing.T) *attackBench {
 	t.Helper()
-	if os.Getuid() != 0 {
-		t.Skip("needs root to run the attacker as another user")
-	}
-	nobody, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skip("no user nobody")
-	}
+	nobody, _, _ := requireNobody(t)
 	b := &attackBench{t: t, h: newHome(t), nobody: nobody}
 	b.tmp = publicDir(t, "tt-att-", 0o1777)
 	b.sockDir = filepath.Join(b.tmp, "tokentray-"+strconv.Itoa(os.Getuid()))
@@ -135,21 +129,7 @@ func (b *attackBench) victimEnviron() []string {
 // victim runs tokentray ARGS as the victim and waits for it.
 func (b *attackBench) victim(stdin string, args ...string) result {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = b.victimEnviron()
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	res := result{stdout: out.String(), stderr: errb.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		res.code = ee.ExitCode()
-	} else if err != nil {
-		b.t.Fatalf("run tokentray %v: %v", args, err)
-	}
-	return res
+	return runWith(b.t, b.victimEnviron(), stdin, args...)
 }
 
 // rawGet is what a client that checks nothing would get from sock.

@@ -127,10 +127,17 @@ type result struct {
 // run runs tokentray ARGS with stdin and waits for it.
 func (h *home) run(stdin string, args ...string) result {
 	h.t.Helper()
+	return runWith(h.t, h.environ(), stdin, args...)
+}
+
+// runWith runs tokentray ARGS in the process environment env, with stdin,
+// and waits for it (a minute at most).
+func runWith(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = h.environ()
+	cmd.Env = env
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -139,7 +146,7 @@ func (h *home) run(stdin string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		res.code = ee.ExitCode()
 	} else if err != nil {
-		h.t.Fatalf("run tokentray %v: %v", args, err)
+		t.Fatalf("run tokentray %v: %v", args, err)
 	}
 	return res
 }

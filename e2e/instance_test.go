@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,16 +109,7 @@ func TestWithoutADisplayTokentrayRunsAsDaemon(t *testing.T) {
 // wide, so that only the SO_PEERCRED check stands between another user and
 // the tokens.
 func TestAnotherUserIsRefusedByThePeerCheck(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root to run a client as another user")
-	}
-	if _, err := exec.LookPath("runuser"); err != nil {
-		t.Skip("runuser not found")
-	}
-	nobody, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skip("no user nobody")
-	}
+	nobody, _, _ := requireNobody(t)
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	h := newHome(t)
 	env := h.envName("peer")
