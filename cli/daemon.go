@@ -88,6 +88,9 @@ func (c *cli) serve(withUI bool) int {
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("tokentray running", "socket", socketPath, "config", configPath,
 		"environments", len(cfg.Environments), "pid", os.Getpid())
+	if len(cfg.Environments) == 0 {
+		fmt.Fprint(c.stderr, noEnvironmentsGuidance(configPath, withUI))
+	}
 
 	shutdown := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

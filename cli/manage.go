@@ -36,7 +36,7 @@ func (c *cli) cmdRefresh(args []string) int {
 	if err != nil {
 		return c.clientFailure(err, env)
 	}
-	fmt.Fprintf(c.stdout, "%s: refreshed, expires in %s\n", env, humanDuration(time.Duration(t.ExpiresIn)*time.Second))
+	fmt.Fprintf(c.stdout, "%s: refreshed, expires in %s\n", env, manager.FormatTimeLeft(time.Duration(t.ExpiresIn)*time.Second))
 	return exitOK
 }
 

@@ -5,9 +5,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/manager"
 )
 
 // printPresets writes `tokentray presets`: every built-in preset, what it
@@ -39,7 +39,7 @@ func printPresets(w io.Writer) error {
 		row("scopes", scopesLine(p))
 		row("client auth", authStyleLine(p.AuthStyle, p.NeedsIssuer))
 		if p.TokenLifetime > 0 {
-			row("token lifetime", formatLifetime(p.TokenLifetime)+" (assumed when a token answer has no expires_in)")
+			row("token lifetime", manager.FormatTimeLeft(p.TokenLifetime)+" (assumed when a token answer has no expires_in)")
 		}
 		row("you set", strings.Join(asksFor(p), ", "))
 		row("notes", p.Notes)
@@ -90,10 +90,4 @@ func asksFor(p config.Preset) []string {
 		out = append(out, "the client secret if the application has one (`tokentray secret set NAME`)")
 	}
 	return out
-}
-
-func formatLifetime(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	return strings.TrimSuffix(s, "0m")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 const usageStatus = `Usage: tokentray status [--json]
@@ -34,6 +36,12 @@ func (c *cli) cmdStatus(args []string) int {
 	cl := c.client(30 * time.Second)
 	defer cl.Close()
 	envs, err := cl.Environments(context.Background())
+	if errors.Is(err, socket.ErrNotRunning) && !*asJSON && c.configIsEmpty() {
+		// Nothing to start yet: how to add an environment comes first. The
+		// exit code stays 4 (no running tokentray), as the contract says.
+		fmt.Fprint(c.stdout, noEnvironmentsGuidance(c.configPath(), true))
+		fmt.Fprintf(c.stdout, "then start tokentray with `tokentray` (or `tokentray daemon` without a desktop)\n")
+	}
 	if err != nil {
 		return c.clientFailure(err, "")
 	}
@@ -48,16 +56,27 @@ func (c *cli) cmdStatus(args []string) int {
 		}
 		return exitOK
 	}
+	if len(envs) == 0 {
+		fmt.Fprint(c.stdout, noEnvironmentsGuidance(c.configPath(), true))
+		return exitOK
+	}
 	writeStatusTable(c.stdout, envs, time.Now())
 	return exitOK
 }
 
-// writeStatusTable prints the human form of status. A warning that every
-// environment shares (no keychain) is said once, at the end.
+// configIsEmpty says whether the config file holds no environment (or
+// does not exist yet); a file with problems is not empty.
+func (c *cli) configIsEmpty() bool {
+	cfg, err := loadConfigForServe(c.configPath())
+	return err == nil && len(cfg.Environments) == 0
+}
+
+// writeStatusTable prints the human form of status for one or more
+// environments. A warning that every environment shares (no keychain) is
+// said once, at the end.
 func writeStatusTable(w io.Writer, envs []manager.Status, now time.Time) {
 	if len(envs) == 0 {
-		fmt.Fprintln(w, "no environments configured: add one in the window or in the config file")
-		return
+		return // cmdStatus says how to add one instead
 	}
 	shared := envs[0].Warning
 	for _, st := range envs[1:] {
@@ -72,8 +91,8 @@ func writeStatusTable(w io.Writer, envs []manager.Status, now time.Time) {
 		if st.State != manager.StateValid && st.Error != "" {
 			notes = append(notes, st.Error)
 		}
-		if st.NextStep != "" {
-			notes = append(notes, st.NextStep)
+		if next := nextStep(st); next != "" {
+			notes = append(notes, next)
 		}
 		if st.Warning != "" && st.Warning != shared {
 			notes = append(notes, "warning: "+st.Warning)
@@ -98,33 +117,16 @@ func timeLeft(st manager.Status, now time.Time) string {
 	}
 	left := st.ExpiresAt.Sub(now)
 	if left <= 0 {
-		return "expired " + humanDuration(-left) + " ago"
+		return "expired " + manager.FormatTimeLeft(left) + " ago"
 	}
-	return "expires in " + humanDuration(left)
+	return "expires in " + manager.FormatTimeLeft(left)
 }
 
-// humanDuration keeps the two largest units, rounded down, and drops a
-// zero second one: 1h 52m, 2h, 4m 10s, 12m, 45s, 2d 3h.
-func humanDuration(d time.Duration) string {
-	d = d.Truncate(time.Second)
-	days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
-	mins, secs := int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
-	two := func(a int, ua string, b int, ub string) string {
-		if b == 0 {
-			return fmt.Sprintf("%d%s", a, ua)
-		}
-		return fmt.Sprintf("%d%s %d%s", a, ua, b, ub)
+// nextStep words the typed next step; a daemon too old to send one still
+// sends the text.
+func nextStep(st manager.Status) string {
+	if st.Next != nil {
+		return socket.NextStepText(st.Name, st.Next)
 	}
-	switch {
-	case days > 0:
-		return two(days, "d", hours, "h")
-	case hours > 0:
-		return two(hours, "h", mins, "m")
-	case mins >= 10:
-		return fmt.Sprintf("%dm", mins)
-	case mins > 0:
-		return two(mins, "m", secs, "s")
-	default:
-		return fmt.Sprintf("%ds", secs)
-	}
+	return st.NextStep
 }

@@ -9,26 +9,6 @@ import (
 	"github.com/tokentray/tokentray/manager"
 )
 
-func TestHumanDurationReadsLikeAPerson(t *testing.T) {
-	for _, c := range []struct {
-		in   time.Duration
-		want string
-	}{
-		{time.Hour + 52*time.Minute + 30*time.Second, "1h 52m"},
-		{2*time.Hour - 500*time.Millisecond, "1h 59m"},
-		{2 * time.Hour, "2h"},
-		{4*time.Minute + 10*time.Second, "4m 10s"},
-		{12*time.Minute + 40*time.Second, "12m"},
-		{45 * time.Second, "45s"},
-		{0, "0s"},
-		{51 * time.Hour, "2d 3h"},
-	} {
-		if got := humanDuration(c.in); got != c.want {
-			t.Errorf("humanDuration(%v) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
 func TestStatusTableSaysTimeLeftAndWhatToDoNext(t *testing.T) {
 	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	exp := now.Add(time.Hour + 52*time.Minute)
@@ -37,7 +17,8 @@ func TestStatusTableSaysTimeLeftAndWhatToDoNext(t *testing.T) {
 	var out bytes.Buffer
 	writeStatusTable(&out, []manager.Status{
 		{Name: "zepto-sandbox", State: manager.StateValid, ExpiresAt: &exp, Warning: noKeychain},
-		{Name: "campaignflow", State: manager.StateNeedsLogin, NextStep: "run `tokentray login campaignflow`", Warning: noKeychain},
+		{Name: "campaignflow", State: manager.StateNeedsLogin, Next: &manager.Next{Action: manager.NextLogin}, Warning: noKeychain},
+		// No typed next: the text of an older daemon is shown as it came.
 		{Name: "cf-test", State: manager.StateExpired, ExpiresAt: &old, Error: "provider unreachable", NextStep: "retrying", Warning: noKeychain},
 	}, now)
 	want := "zepto-sandbox  valid        expires in 1h 52m\n" +

@@ -8,8 +8,9 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/tokentray/tokentray/manager"
 )
 
 const usageToken = `Usage: tokentray token ENV [--min-valid DUR] [--format raw|json|header]
@@ -48,11 +49,7 @@ func (c *cli) cmdToken(args []string) int {
 		}
 		fmt.Fprintln(c.stdout, string(b))
 	case "header":
-		typ := t.TokenType
-		if typ == "" || strings.EqualFold(typ, "bearer") {
-			typ = "Bearer"
-		}
-		fmt.Fprintf(c.stdout, "Authorization: %s %s\n", typ, t.AccessToken.Reveal())
+		fmt.Fprintln(c.stdout, manager.AuthorizationHeader(t.TokenType, t.AccessToken.Reveal()))
 	default:
 		fmt.Fprintln(c.stdout, t.AccessToken.Reveal())
 	}
@@ -114,6 +111,6 @@ func (c *cli) cmdExec(args []string) int {
 		return strings.HasPrefix(kv, *envVar+"=")
 	})
 	environ = append(environ, *envVar+"="+t.AccessToken.Reveal())
-	err = syscall.Exec(path, command, environ)
+	err = execInPlace(path, command, environ)
 	return c.fail(exitFailure, fmt.Sprintf("exec: cannot run %s: %v", command[0], err))
 }

@@ -65,7 +65,7 @@ func checkConfigFileInfo(path string, fi fs.FileInfo) error {
 	if uid, me, ok := fileOwner(fi); ok && uid != me && uid != 0 {
 		return &ConfigError{File: path, Msg: fmt.Sprintf("owned by uid %d, not by you (uid %d), so that user can change it; copy it to a file of your own and run `chmod 600` on it", uid, me)}
 	}
-	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+	if perm := fi.Mode().Perm(); unixModes && perm&0o022 != 0 {
 		return &ConfigError{File: path, Msg: fmt.Sprintf("mode %04o lets other users change it; run `chmod 600 %s`", perm, path)}
 	}
 	return nil

@@ -154,9 +154,8 @@ const secretMsg = "secrets never live in the config file; delete this line and r
 
 // configReader turns a parsed document into a Config, collecting problems.
 type configReader struct {
-	file  string
-	errs  []*ConfigError
-	names map[string]int // environment name -> line of its name key
+	file string
+	errs []*ConfigError
 }
 
 func (r *configReader) fail(line int, env, key, format string, args ...any) {
@@ -187,6 +186,7 @@ func (r *configReader) err() error {
 
 func (r *configReader) read(doc *tomlDoc) *Config {
 	cfg := &Config{}
+	var envs []envRead // every table read, for the duplicate-name check
 	for _, k := range doc.root.keys {
 		switch k.name {
 		case "settings":
@@ -201,9 +201,7 @@ func (r *configReader) read(doc *tomlDoc) *Config {
 					r.fail(k.line, "", k.name, "must be a list of tables ([[environment]]), not %s", kindName(k.val))
 					break
 				}
-				if e, ok := r.readEnv(t); ok {
-					cfg.Environments = append(cfg.Environments, e)
-				}
+				envs = append(envs, r.readEnv(t))
 			}
 		case "client_secret":
 			r.fail(k.line, "", k.name, secretMsg, "NAME")
@@ -211,8 +209,30 @@ func (r *configReader) read(doc *tomlDoc) *Config {
 			r.fail(k.line, "", k.name, "unknown key (the config has [settings] and [[environment]] tables)")
 		}
 	}
+	names := make([]string, len(envs))
+	for i, re := range envs {
+		names[i] = re.env.Name
+	}
+	dups := DuplicateNames(names)
+	for i, re := range envs {
+		if first, dup := dups[i]; dup {
+			r.fail(re.nameLine, re.env.Name, "name", "duplicate name: the environment on line %d already has it; every environment needs its own name", envs[first].nameLine)
+			continue
+		}
+		if re.ok {
+			cfg.Environments = append(cfg.Environments, re.env)
+		}
+	}
 	cfg.Settings = WithDefaults(cfg.Settings)
 	return cfg
+}
+
+// envRead is one [[environment]] table as read: ok is false when it had
+// problems.
+type envRead struct {
+	env      Environment
+	nameLine int
+	ok       bool
 }
 
 // envTables returns the tables of an environment array; a nil entry means
@@ -273,8 +293,8 @@ func (r *configReader) readSettings(t *tomlTable) Settings {
 	return s
 }
 
-// readEnv reads one [[environment]] table. ok is false when it had problems.
-func (r *configReader) readEnv(t *tomlTable) (Environment, bool) {
+// readEnv reads one [[environment]] table.
+func (r *configReader) readEnv(t *tomlTable) envRead {
 	before := len(r.errs)
 	var e Environment
 	// The name first, so every message about this table can carry it.
@@ -318,19 +338,11 @@ func (r *configReader) readEnv(t *tomlTable) (Environment, bool) {
 			}
 		}
 	}
-	if first, dup := r.names[e.Name]; dup && e.Name != "" {
-		r.fail(lineOf("name"), e.Name, "name", "duplicate name: the environment on line %d already has it; every environment needs its own name", first)
-	} else if e.Name != "" {
-		if r.names == nil {
-			r.names = map[string]int{}
-		}
-		r.names[e.Name] = lineOf("name")
-	}
 	if len(r.errs) > before {
-		return e, false
+		return envRead{e, lineOf("name"), false}
 	}
 	e = r.checkEnv(e, lineOf)
-	return e, len(r.errs) == before
+	return envRead{e, lineOf("name"), len(r.errs) == before}
 }
 
 func (r *configReader) stringValue(k *tomlKey, env string) (string, bool) {

@@ -95,15 +95,14 @@ func SaveConfigFile(path string, cfg *Config) error {
 
 func checkConfigForWrite(cfg *Config) error {
 	var errs []error
-	seen := map[string]bool{}
-	for _, e := range cfg.Environments {
+	dups := DuplicateNames(cfg.Names())
+	for i, e := range cfg.Environments {
 		if err := CheckEnvironment(e); err != nil {
 			errs = append(errs, err)
 		}
-		if e.Name != "" && seen[e.Name] {
+		if _, dup := dups[i]; dup {
 			errs = append(errs, &ConfigError{Env: e.Name, Key: "name", Msg: "duplicate name: every environment needs its own name"})
 		}
-		seen[e.Name] = true
 	}
 	if cfg.Settings.RefreshMargin < 0 {
 		errs = append(errs, &ConfigError{Key: "settings.refresh_margin", Msg: "must be a positive duration"})

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Another local user against the loopback callback listener (issue 9):

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Another local user (nobody) attacks the socket of the victim (the test's

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Benchmarks of issue 3, kept out of the normal `go test` run: they only

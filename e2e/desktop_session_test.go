@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Helpers of desktop_test.go: the desktop app under the private X and

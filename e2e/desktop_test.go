@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // The desktop app end to end: the built binary under Xvfb with xfce4-panel

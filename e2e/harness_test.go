@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e drives the built tokentray binary the way a user and a script
 // would: a daemon on a private socket, a real OAuth server on loopback and
 // the real keychain of the test session (scripts/testenv.sh).

@@ -127,7 +127,7 @@ func (p *devicePoll) run(ctx context.Context) (*oauth2.Token, error) {
 		case pe.Code == "expired_token":
 			return nil, deviceExpired(name)
 		case pe.Code == "access_denied":
-			return nil, fmt.Errorf("%s: authorization was denied at the provider (access_denied); run `tokentray login %s` to try again", name, name)
+			return nil, &ActionError{Env: name, Err: fmt.Errorf("%s: authorization was denied at the provider (access_denied)", name), Next: Next{Action: NextLogin}}
 		case pe.Temporary() && ctx.Err() == nil:
 			p.e.m.log.Warn("device authorization poll failed; polling on", "env", name, "err", pe)
 		default:
@@ -137,7 +137,7 @@ func (p *devicePoll) run(ctx context.Context) (*oauth2.Token, error) {
 }
 
 func deviceExpired(name string) error {
-	return fmt.Errorf("%s: the device code expired before it was approved; run `tokentray login %s` for a new code", name, name)
+	return &ActionError{Env: name, Err: fmt.Errorf("%s: the device code expired before it was approved", name), Next: Next{Action: NextLogin}}
 }
 
 // poll makes one device access token request (RFC 8628 §3.4). Errors

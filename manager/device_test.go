@@ -156,8 +156,9 @@ func TestDeviceCodeExpiredAtTheProviderEndsLogin(t *testing.T) {
 	eventually(t, "login to end", r.loginEnded("box"))
 
 	err := r.m.WaitLogin(context.Background(), "box")
-	if err == nil || !strings.Contains(err.Error(), "device code expired") || !strings.Contains(err.Error(), "tokentray login box") {
-		t.Fatalf("WaitLogin: %v, want the device code expired message", err)
+	var ae *manager.ActionError
+	if err == nil || !strings.Contains(err.Error(), "device code expired") || !errors.As(err, &ae) || ae.Next.Action != manager.NextLogin {
+		t.Fatalf("WaitLogin: %v, want the device code expired message and a login as the next step", err)
 	}
 	if n := len(srv.DevicePolls()); n != 1 {
 		t.Errorf("%d polls, want 1 answered expired_token", n)

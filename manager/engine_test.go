@@ -261,6 +261,12 @@ func TestBackoffThroughInjected503s(t *testing.T) {
 	if ev.Status.State != manager.StateValid || !strings.Contains(ev.Status.Error, "503") {
 		t.Errorf("after a 503 the token is still valid and the error shown: %+v", ev.Status)
 	}
+	if n := ev.Status.Next; n == nil || n.Action != manager.NextRetry || n.RetryAt == nil || !n.RetryAt.After(r.clock.Now()) {
+		t.Errorf("next %+v, want a retry at a time to come", n)
+	}
+	if strings.Contains(ev.Status.Error, "local") {
+		t.Errorf("status error %q repeats the environment's name", ev.Status.Error)
+	}
 	// Backoff doubles from 1s (jitter 0 gives the lower half): 0.5s, 1s, 2s.
 	for i, wait := range []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second} {
 		time.Sleep(20 * time.Millisecond)
@@ -303,8 +309,8 @@ func TestRevokedRefreshTokenNeedsLogin(t *testing.T) {
 		t.Errorf("the dead refresh token was sent again")
 	}
 	st, _ := r.m.Status("local")
-	if !strings.Contains(st.NextStep, "tokentray login local") {
-		t.Errorf("next step %q does not say how to recover", st.NextStep)
+	if st.Next == nil || st.Next.Action != manager.NextLogin {
+		t.Errorf("next %+v does not say how to recover", st.Next)
 	}
 	r.login("local")
 	if got := r.state("local"); got != manager.StateValid {
@@ -484,7 +490,7 @@ func TestUnconfiguredWithoutClientSecret(t *testing.T) {
 	}
 	m.Start()
 	defer m.Close()
-	if st, _ := m.Status("shared"); st.State != manager.StateUnconfigured || !strings.Contains(st.NextStep, "secret set shared") {
+	if st, _ := m.Status("shared"); st.State != manager.StateUnconfigured || st.Next == nil || st.Next.Action != manager.NextSetSecret {
 		t.Fatalf("status %+v", st)
 	}
 	if _, err := m.Token(context.Background(), "shared", 0); !errors.Is(err, manager.ErrUnconfigured) {

@@ -24,7 +24,7 @@ type tokenSet struct {
 }
 
 func (t *tokenSet) validFor(now time.Time, d time.Duration) bool {
-	return t != nil && t.access != "" && now.Add(d).Before(t.expiresAt)
+	return t != nil && t.access != "" && usableUntil(t.expiresAt, now, d)
 }
 
 func (t *tokenSet) token() Token {
@@ -174,6 +174,9 @@ func (e *environment) load() {
 // interruptedRefresh explains a refresh token lost to a crash mid-refresh.
 const interruptedRefresh = "tokentray stopped during a refresh after the provider had replaced the refresh token, so the new one was never saved"
 
+// refreshTokenRejected explains an invalid_grant answer to a refresh.
+const refreshTokenRejected = "the provider rejected the refresh token (revoked or expired)"
+
 // changed publishes the environment's new status.
 func (e *environment) changed(kind EventKind, msg string) {
 	st := e.status(e.m.clock.Now())
@@ -191,15 +194,16 @@ func (e *environment) unconfigured() string {
 	return ""
 }
 
-// unconfiguredError is the error Token and Login return while something
-// is missing, saying what to do; nil when configured. e.mu must be held.
+// unconfiguredError is the error Token, Refresh and Login return while
+// something is missing, with the step that fixes it; nil when configured.
+// e.mu must be held.
 func (e *environment) unconfiguredError() error {
 	what := e.unconfigured()
 	if what == "" {
 		return nil
 	}
 	_, next := e.explain(StateUnconfigured)
-	return fmt.Errorf("%s: %w (%s): %s", e.cfg.Name, ErrUnconfigured, what, next)
+	return &ActionError{Env: e.cfg.Name, Err: fmt.Errorf("%s: %w (%s)", e.cfg.Name, ErrUnconfigured, what), Next: *next}
 }
 
 // state derives the State. e.mu must be held.
@@ -270,44 +274,48 @@ func (e *environment) status(now time.Time) Status {
 		info := e.session.info
 		st.Login = &info
 	}
-	st.Error, st.NextStep = e.explain(st.State)
+	st.Error, st.Next = e.explain(st.State)
 	st.Warning = e.warning()
 	return st
 }
 
-// explain says what went wrong and what the user can do. e.mu must be held.
-func (e *environment) explain(s State) (problem, next string) {
-	name := e.cfg.Name
+// explain says what went wrong and what the user can do, as a typed step
+// each view words itself. e.mu must be held.
+func (e *environment) explain(s State) (problem string, next *Next) {
+	retryAt := func() *time.Time {
+		t := e.retryAt
+		return &t
+	}
 	switch s {
 	case StateUnconfigured:
 		what := e.unconfigured()
 		if e.cfg.ClientID == "" {
-			return what, "add client_id for " + name + " to the config file"
+			return what, &Next{Action: NextEditConfig, Key: "client_id"}
 		}
-		return what, fmt.Sprintf("run `tokentray secret set %s` and paste the client secret", name)
+		return what, &Next{Action: NextSetSecret}
 	case StateNeedsLogin:
 		if e.needsLogin {
-			problem = "the provider rejected the refresh token (revoked or expired)"
+			problem = refreshTokenRejected
 			if e.interrupted {
 				problem = interruptedRefresh
 			}
 		}
-		return problem, fmt.Sprintf("run `tokentray login %s`", name)
+		return problem, &Next{Action: NextLogin}
 	case StateError:
-		return e.fatal, fmt.Sprintf("check the client id and secret (`tokentray secret set %s`), then `tokentray login %s`", name, name)
+		return e.fatal, &Next{Action: NextCheckCredentials}
 	case StateExpired:
 		if e.lastErr != "" {
-			return e.lastErr, fmt.Sprintf("retrying at %s; check the network or run `tokentray refresh %s`", e.retryAt.Format(time.Kitchen), name)
+			return e.lastErr, &Next{Action: NextCheckNetwork, RetryAt: retryAt()}
 		}
-		return "", fmt.Sprintf("a new token is fetched on first use, or run `tokentray refresh %s`", name)
+		return "", &Next{Action: NextRefresh}
 	case StateValid:
 		if e.lastErr != "" {
-			return e.lastErr, fmt.Sprintf("refresh failed; retrying at %s while the token is still valid", e.retryAt.Format(time.Kitchen))
+			return e.lastErr, &Next{Action: NextRetry, RetryAt: retryAt()}
 		}
 	case StateAuthorizing:
-		return "", "finish the authorization in the browser"
+		return "", &Next{Action: NextWaitForBrowser}
 	}
-	return "", ""
+	return "", nil
 }
 
 // warning collects what the user should know even when things work. e.mu must be held.

@@ -2,9 +2,14 @@ package manager
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/url"
+	"syscall"
 
 	"github.com/tokentray/tokentray/config"
 )
@@ -18,6 +23,18 @@ var (
 	ErrLoginCanceled      = errors.New("authorization canceled")
 )
 
+// ActionError is an engine error the user fixes with a known step. The
+// engine only names the step; each view words it (the socket appends the
+// command line's words to its message).
+type ActionError struct {
+	Env  string
+	Err  error // what is wrong; wraps ErrNeedsLogin, ErrUnconfigured, ...
+	Next Next
+}
+
+func (e *ActionError) Error() string { return e.Err.Error() }
+func (e *ActionError) Unwrap() error { return e.Err }
+
 // ProviderError is a failed call to the provider: a transport error, a
 // 5xx, or an OAuth error response such as invalid_grant.
 type ProviderError struct {
@@ -25,27 +42,94 @@ type ProviderError struct {
 	Code string // OAuth error code ("invalid_grant"), "" for transport errors
 	// Description is the provider's error_description, if it sent one.
 	Description string
-	StatusCode  int // HTTP status, 0 when no response arrived
-	Err         error
+	StatusCode  int    // HTTP status, 0 when no response arrived
+	Host        string // the host that was asked, when known
+	// Cause is a transport failure in a few words ("connection refused",
+	// "timeout", "TLS certificate not trusted"); "" when the provider answered.
+	Cause string
+	Err   error
 }
 
-// Error shows the provider's words (code, description, the transport's
-// error, which may quote the answer) only printable and short: they reach
-// terminals, logs and notifications.
-func (e *ProviderError) Error() string {
+// Error is Summary with the environment's name in front.
+func (e *ProviderError) Error() string { return e.Env + ": " + e.Summary() }
+
+// Summary says what went wrong without the environment's name (views show
+// it next to the name already) and without the transport's noise. The
+// provider's words (code, description) are shown only printable and
+// short: they reach terminals, logs and notifications.
+func (e *ProviderError) Summary() string {
 	switch {
 	case e.Code != "" && e.Description != "":
-		return fmt.Sprintf("%s: provider answered %s (HTTP %d): %s", e.Env, config.Printable(e.Code, 64), e.StatusCode, config.Printable(e.Description, 0))
+		return fmt.Sprintf("provider answered %s (HTTP %d): %s", config.Printable(e.Code, 64), e.StatusCode, config.Printable(e.Description, 0))
 	case e.Code != "":
-		return fmt.Sprintf("%s: provider answered %s (HTTP %d)", e.Env, config.Printable(e.Code, 64), e.StatusCode)
+		return fmt.Sprintf("provider answered %s (HTTP %d)", config.Printable(e.Code, 64), e.StatusCode)
 	case e.StatusCode != 0:
-		return fmt.Sprintf("%s: provider answered HTTP %d", e.Env, e.StatusCode)
+		return fmt.Sprintf("provider answered HTTP %d", e.StatusCode)
+	case e.Cause != "" && e.Host != "":
+		return fmt.Sprintf("can't reach %s: %s", config.Printable(e.Host, 0), e.Cause)
+	case e.Cause != "":
+		return "provider unreachable: " + e.Cause
 	}
-	var netErr net.Error // *url.Error from the HTTP client is one
-	if errors.As(e.Err, &netErr) || errors.Is(e.Err, context.DeadlineExceeded) {
-		return fmt.Sprintf("%s: provider unreachable: %s", e.Env, config.Printable(fmt.Sprint(e.Err), 0))
+	var netErr net.Error
+	if errors.As(e.Err, &netErr) {
+		return "provider unreachable: " + config.Printable(innermost(e.Err), 0)
 	}
-	return fmt.Sprintf("%s: the provider's answer could not be used: %s", e.Env, config.Printable(fmt.Sprint(e.Err), 0))
+	return "the provider's answer could not be used: " + config.Printable(fmt.Sprint(e.Err), 0)
+}
+
+// transportCause names a failure that kept the request from getting an
+// answer, in a few words; "" when err is not one.
+func transportCause(err error) string {
+	var dns *net.DNSError
+	var tlsRecord tls.RecordHeaderError
+	var tlsVerify *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var badHost x509.HostnameError
+	var badCert x509.CertificateInvalidError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	case errors.As(err, &dns):
+		if dns.IsNotFound {
+			return "host not found"
+		}
+		return "DNS lookup failed"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed"
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return "network unreachable"
+	case errors.As(err, &tlsVerify), errors.As(err, &unknownCA), errors.As(err, &badHost), errors.As(err, &badCert):
+		return "TLS certificate not trusted"
+	case errors.As(err, &tlsRecord):
+		return "TLS handshake failed"
+	}
+	return ""
+}
+
+// errorHost is the host a failed HTTP request went to, when err says.
+func errorHost(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			return u.Host
+		}
+	}
+	return ""
+}
+
+// innermost is the last error in err's chain: the cause without the
+// `Post "…": dial tcp …` wrapping.
+func innermost(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
 
 func (e *ProviderError) Unwrap() error { return e.Err }

@@ -417,8 +417,8 @@ func TestInvalidGrantNeedsLoginOnceAndNeverLoops(t *testing.T) {
 		t.Errorf("%d needs_login notifications, want 1", n)
 	}
 	st := f.status("local")
-	if st.State != manager.StateNeedsLogin || !strings.Contains(st.NextStep, "tokentray login local") {
-		t.Errorf("status %s, next step %q", st.State, st.NextStep)
+	if st.State != manager.StateNeedsLogin || st.Next == nil || st.Next.Action != manager.NextLogin {
+		t.Errorf("status %s, next %+v", st.State, st.Next)
 	}
 }
 
@@ -449,8 +449,8 @@ func TestInvalidClientIsAnErrorStateWithoutLoop(t *testing.T) {
 	f.clock.Advance(untilRefreshDue)
 	eventually(t, "error state", func() bool { return f.status("local").State == manager.StateError })
 	st := f.status("local")
-	if !strings.Contains(st.Error, "invalid_client") || !strings.Contains(st.NextStep, "secret set local") {
-		t.Errorf("error %q, next step %q: want invalid_client and how to fix it", st.Error, st.NextStep)
+	if !strings.Contains(st.Error, "invalid_client") || st.Next == nil || st.Next.Action != manager.NextCheckCredentials {
+		t.Errorf("error %q, next %+v: want invalid_client and how to fix it", st.Error, st.Next)
 	}
 	requests := srv.TokenRequests()
 	f.clock.Advance(6 * time.Hour)
@@ -749,8 +749,8 @@ func TestRestartAfterACrashMidRefresh(t *testing.T) {
 				if !errors.Is(err, manager.ErrNeedsLogin) {
 					t.Errorf("Token after restart: %v, want ErrNeedsLogin", err)
 				}
-				if !strings.Contains(st.Error, tc.wantInMessage) || !strings.Contains(st.NextStep, "tokentray login local") {
-					t.Errorf("status error %q, next step %q: want what happened and what to do", st.Error, st.NextStep)
+				if !strings.Contains(st.Error, tc.wantInMessage) || st.Next == nil || st.Next.Action != manager.NextLogin {
+					t.Errorf("status error %q, next %+v: want what happened and what to do", st.Error, st.Next)
 				}
 			}
 			next.clock.Advance(3 * time.Hour) // no loop, whatever the outcome

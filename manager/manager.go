@@ -135,15 +135,14 @@ func normalizedConfig(cfg config.Config) config.Config {
 }
 
 func checkNames(cfg config.Config) error {
-	seen := map[string]bool{}
-	for _, e := range cfg.Environments {
+	dups := config.DuplicateNames(cfg.Names())
+	for i, e := range cfg.Environments {
 		if e.Name == "" {
 			return errors.New("an environment has no name")
 		}
-		if seen[e.Name] {
+		if _, dup := dups[i]; dup {
 			return fmt.Errorf("environment %q appears twice", e.Name)
 		}
-		seen[e.Name] = true
 	}
 	return nil
 }

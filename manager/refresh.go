@@ -47,16 +47,16 @@ func (e *environment) token(ctx context.Context, minValid time.Duration) (Token,
 }
 
 func (e *environment) needsLoginError() error {
-	return fmt.Errorf("%s %w: run `tokentray login %s`", e.cfg.Name, ErrNeedsLogin, e.cfg.Name)
+	return &ActionError{Env: e.cfg.Name, Err: fmt.Errorf("%s %w", e.cfg.Name, ErrNeedsLogin), Next: Next{Action: NextLogin}}
 }
 
 // refreshShared forces a refresh, joining one already running.
 func (e *environment) refreshShared(ctx context.Context) (Token, error) {
 	e.ensureLoaded()
 	e.mu.Lock()
-	if what := e.unconfigured(); what != "" {
+	if err := e.unconfiguredError(); err != nil {
 		e.mu.Unlock()
-		return Token{}, fmt.Errorf("%s: %w (%s)", e.cfg.Name, ErrUnconfigured, what)
+		return Token{}, err
 	}
 	seen := e.gen
 	e.mu.Unlock()
@@ -181,9 +181,7 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret) Token {
 		}
 		e.mu.Unlock()
 	}
-	if ts.tokenType == "" {
-		ts.tokenType = "Bearer"
-	}
+	ts.tokenType = TokenTypeOrDefault(ts.tokenType)
 	if lifetime := expiresIn(ot); lifetime > 0 {
 		ts.expiresAt = now.Add(lifetime)
 	} else {
@@ -252,12 +250,12 @@ func (e *environment) failed(err error) error {
 		}
 		e.failures, e.lastErr = 0, ""
 		kind = EventNeedsLogin
-		msg = fmt.Sprintf("%s: the provider rejected the refresh token; run `tokentray login %s`", name, name)
+		msg = name + ": " + refreshTokenRejected
 		if e.interrupted {
-			msg = fmt.Sprintf("%s: %s; run `tokentray login %s`", name, interruptedRefresh, name)
+			msg = name + ": " + interruptedRefresh
 		}
 	case !pe.Temporary():
-		e.fatal = pe.Error()
+		e.fatal = pe.Summary()
 		e.failures, e.lastErr = 0, ""
 	default:
 		if e.cfg.Issuer != "" {
@@ -267,7 +265,7 @@ func (e *environment) failed(err error) error {
 			e.failingFrom = now
 		}
 		e.failures++
-		e.lastErr = pe.Error()
+		e.lastErr = pe.Summary()
 		wait := backoff(e.failures, e.m.jitter())
 		if neverSent(err) {
 			wait = min(wait, offlineRetryCap)
@@ -280,11 +278,11 @@ func (e *environment) failed(err error) error {
 		}
 	}
 	e.mu.Unlock()
-	e.m.log.Warn("refresh failed", "env", name, "err", pe)
+	e.m.log.Warn("refresh failed", "env", name, "err", pe.Summary(), "detail", config.Printable(fmt.Sprint(pe.Err), 0))
 	e.changed(kind, msg)
 	e.wake()
 	if kind == EventNeedsLogin {
-		return fmt.Errorf("%w: %w", e.needsLoginError(), pe)
+		return &ActionError{Env: name, Err: fmt.Errorf("%s %w: %w", name, ErrNeedsLogin, pe), Next: Next{Action: NextLogin}}
 	}
 	return pe
 }
@@ -320,12 +318,16 @@ func asProviderError(env string, err error) *ProviderError {
 	if errors.As(err, &pe) {
 		return pe
 	}
-	out := &ProviderError{Env: env, Err: err}
+	out := &ProviderError{Env: env, Err: err, Host: errorHost(err), Cause: transportCause(err)}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		out.Code = config.Printable(re.ErrorCode, 64) // from outside, and it travels far
+		out.Cause = ""
 		if re.Response != nil {
 			out.StatusCode = re.Response.StatusCode
+			if re.Response.Request != nil {
+				out.Host = re.Response.Request.URL.Host
+			}
 		}
 		// Drop the response body: it may echo what was sent.
 		out.Err = fmt.Errorf("token endpoint answered HTTP %d %s", out.StatusCode, re.ErrorCode)
@@ -418,7 +420,7 @@ func (e *environment) endpoints(ctx context.Context) (endpoints, error) {
 	}
 	md, err := e.m.meta.lookup(ctx, e.m.http, e.cfg.Issuer)
 	if err != nil {
-		return ep, &ProviderError{Env: e.cfg.Name, Err: err}
+		return ep, asProviderError(e.cfg.Name, err)
 	}
 	ep.AuthURL = cmp.Or(ep.AuthURL, md.AuthorizationEndpoint)
 	ep.TokenURL = cmp.Or(ep.TokenURL, md.TokenEndpoint)

@@ -41,9 +41,32 @@ type Status struct {
 	Persistent    bool        `json:"persistent"` // false: tokens live in memory only
 	Error         string      `json:"error,omitempty"`
 	Warning       string      `json:"warning,omitempty"`
-	NextStep      string      `json:"next_step,omitempty"` // what the user should do, for anything not valid
+	Next          *Next       `json:"next,omitempty"`      // what the user should do, for anything not valid
+	NextStep      string      `json:"next_step,omitempty"` // Next in the command line's words; filled by the socket, not the engine
 	Claims        *Claims     `json:"claims,omitempty"`    // decoded, unverified JWT claims
 	Login         *LoginInfo  `json:"login,omitempty"`     // while authorizing
+}
+
+// NextAction is what the user should do next. The values are part of the
+// socket contract ("next": {"action": ...}); each view words them itself.
+type NextAction string
+
+const (
+	NextLogin            NextAction = "login"             // authorize in the browser
+	NextSetSecret        NextAction = "set_secret"        // store the client secret
+	NextEditConfig       NextAction = "edit_config"       // add Next.Key to the config
+	NextWaitForBrowser   NextAction = "wait_for_browser"  // finish the running authorization
+	NextCheckCredentials NextAction = "check_credentials" // the provider refused the client: fix id/secret, then log in
+	NextRetry            NextAction = "retry"             // the engine retries at RetryAt; the token is still valid
+	NextCheckNetwork     NextAction = "check_network"     // the engine retries at RetryAt; the token has expired
+	NextRefresh          NextAction = "refresh"           // expired: fetched on first use, or refresh now
+)
+
+// Next is a typed next step with the data a view needs to word it.
+type Next struct {
+	Action  NextAction `json:"action"`
+	Key     string     `json:"key,omitempty"`      // NextEditConfig: the missing config key
+	RetryAt *time.Time `json:"retry_at,omitempty"` // NextRetry, NextCheckNetwork: the next attempt
 }
 
 // Token is an access token handed to a caller.

@@ -3,6 +3,7 @@ package platform
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 
@@ -28,7 +29,9 @@ func ConfigPath(flagValue string) string {
 }
 
 // SocketPath is where the unix socket is: the --socket flag when given,
-// else $TOKENTRAY_SOCKET, else $XDG_RUNTIME_DIR/tokentray/tokentray.sock.
+// else $TOKENTRAY_SOCKET, else $XDG_RUNTIME_DIR/tokentray/tokentray.sock
+// (on Windows %LOCALAPPDATA%\tokentray\tokentray.sock: the user's own
+// folder, where the socket directory gets an ACL that admits only them).
 // Without XDG_RUNTIME_DIR it is in a per-user directory under the temp dir
 // (/tmp/tokentray-<uid>/tokentray.sock), which anyone can create first:
 // socket.EnsureSocketDir and the socket client refuse it then.
@@ -38,6 +41,11 @@ func SocketPath(flagValue string) string {
 	}
 	if p := os.Getenv("TOKENTRAY_SOCKET"); p != "" {
 		return p
+	}
+	if runtime.GOOS == "windows" {
+		if dir, err := os.UserCacheDir(); err == nil { // %LOCALAPPDATA%
+			return filepath.Join(dir, "tokentray", "tokentray.sock")
+		}
 	}
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(dir) {
 		xdgMu.Lock()

@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# deps.sh installs the Debian packages that building and testing tokentray
-# need: the Fyne (cgo/OpenGL/X11) build headers and the pieces of a private
-# desktop session that scripts/testenv.sh starts. It installs only what is
-# missing and runs `apt-get update` at most once, so a machine that already
-# has everything is left alone (and needs no network).
+# deps.sh installs the Debian packages tokentray needs for one job:
+#   build  the Fyne (cgo/OpenGL/X11) build headers: `make build`, `make run`
+#   test   build, plus the private desktop session that scripts/testenv.sh
+#          starts and the tools the tests look at the screen with (default)
+#   cross  build, plus mingw-w64 for the Windows desktop app (`make cross`)
+# It installs only what is missing and runs `apt-get update` at most once,
+# so a machine that already has everything is left alone (and needs no
+# network).
 set -euo pipefail
 
-packages=(
+build=(
 	make
 	# building Fyne: cgo, OpenGL and X11 headers
 	gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 	libxinerama-dev libxi-dev libxxf86vm-dev
-	# the private session of scripts/testenv.sh
-	xvfb xfce4-panel gnome-keyring dbus-x11 libsecret-tools procps
-	# tools tests use to look at the screen, clipboard and notifications
-	xclip imagemagick xdotool x11-utils libnotify-bin
 )
+
+case "${1:-test}" in
+build)
+	packages=("${build[@]}")
+	;;
+test)
+	packages=(
+		"${build[@]}"
+		# the private session of scripts/testenv.sh
+		xvfb xfce4-panel gnome-keyring dbus-x11 libsecret-tools procps
+		# tools tests use to look at the screen, clipboard and notifications
+		xclip imagemagick xdotool x11-utils libnotify-bin
+	)
+	;;
+cross)
+	packages=("${build[@]}" gcc-mingw-w64-x86-64)
+	;;
+*)
+	echo "usage: scripts/deps.sh [build|test|cross] (default: test)" >&2
+	exit 2
+	;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

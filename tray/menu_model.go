@@ -4,7 +4,6 @@
 package tray
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/tokentray/tokentray/config"
@@ -90,12 +89,7 @@ func canUseToken(s manager.Status, now time.Time) bool {
 	case manager.StateUnconfigured, manager.StateNeedsLogin, manager.StateAuthorizing:
 		return false
 	}
-	return hasLiveToken(s, now) || s.HasRefresh || s.Flow == config.FlowClientCredentials
-}
-
-// hasLiveToken says whether s holds an access token that has not expired.
-func hasLiveToken(s manager.Status, now time.Time) bool {
-	return s.ExpiresAt != nil && s.ExpiresAt.After(now)
+	return s.UsableFor(now, 0) || s.HasRefresh || s.Flow == config.FlowClientCredentials
 }
 
 // stateLine is the short state text of a submenu title.
@@ -105,7 +99,7 @@ func stateLine(s manager.Status, now time.Time) string {
 		if s.ExpiresAt == nil {
 			return "valid"
 		}
-		return "valid, " + MinutesLeft(s.ExpiresAt.Sub(now)) + " left"
+		return "valid, " + manager.FormatTimeLeft(s.ExpiresAt.Sub(now)) + " left"
 	case manager.StateRefreshing:
 		return "refreshing"
 	case manager.StateAuthorizing:
@@ -115,29 +109,12 @@ func stateLine(s manager.Status, now time.Time) string {
 	case manager.StateExpired:
 		return "expired"
 	case manager.StateError:
-		if hasLiveToken(s, now) {
-			return "error, " + MinutesLeft(s.ExpiresAt.Sub(now)) + " left"
+		if s.UsableFor(now, 0) {
+			return "error, " + manager.FormatTimeLeft(s.ExpiresAt.Sub(now)) + " left"
 		}
 		return "error"
 	case manager.StateUnconfigured:
 		return "not set up"
 	}
 	return string(s.State)
-}
-
-// MinutesLeft formats a duration to the minute: "1h 52m", "45m", "<1m",
-// "3d 4h". Partial minutes round down, so it never promises too much.
-func MinutesLeft(d time.Duration) string {
-	if d < time.Minute {
-		return "<1m"
-	}
-	m := int(d / time.Minute)
-	days, hours, mins := m/(24*60), m/60%24, m%60
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%dh %02dm", hours, mins)
-	}
-	return fmt.Sprintf("%dm", mins)
 }

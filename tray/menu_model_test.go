@@ -92,20 +92,6 @@ func TestMenuSaysWhenTokensAreInMemoryOnlyOrNothingIsSetUp(t *testing.T) {
 	}
 }
 
-func TestMinutesLeft(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		30 * time.Second:                "<1m",
-		59*time.Minute + 59*time.Second: "59m",
-		time.Hour + 2*time.Minute:       "1h 02m",
-		50*time.Hour + 30*time.Minute:   "2d 2h",
-		-5 * time.Minute:                "<1m",
-	} {
-		if got := MinutesLeft(d); got != want {
-			t.Errorf("MinutesLeft(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 func TestMenuClicksGoToTheHandlers(t *testing.T) {
 	test.NewTempApp(t)
 	var got []string

@@ -81,18 +81,22 @@ func (d *desktopApp) copyToken(env string, header bool) {
 				d.fail("Copy the token of "+env, err)
 				return
 			}
-			what := "token"
-			text := tok.AccessToken.Reveal()
-			if header {
-				what = "Authorization header"
-				text = "Authorization: Bearer " + text
-			}
+			what, text := copyText(tok, header)
 			d.clip.after = d.m.Config().Settings.ClipboardClear // as the config says now
 			d.clip.copy(text)
 			d.view.flash(fmt.Sprintf("Copied the %s of %s; the clipboard clears in %s unless you copy something else.",
 				what, env, d.clip.after.Round(time.Second)))
 		})
 	})
+}
+
+// copyText is what Copy token or Copy header puts on the clipboard; the
+// header carries the token's real type.
+func copyText(tok manager.Token, header bool) (what, text string) {
+	if header {
+		return "Authorization header", manager.AuthorizationHeader(tok.TokenType, tok.AccessToken.Reveal())
+	}
+	return "token", tok.AccessToken.Reveal()
 }
 
 func (d *desktopApp) confirmSignOut(env string) {

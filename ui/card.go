@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -117,13 +118,40 @@ func (c *card) tick(now time.Time) {
 	}
 }
 
-// cardNextStep puts the engine's advice in the card's words where the card
-// has a button for it: the engine speaks to the command line.
+// cardNextStep words the engine's next step for the card, pointing at the
+// card's own buttons where it has one.
 func cardNextStep(s manager.Status) string {
-	if s.NextStep == "run `tokentray login "+s.Name+"`" {
-		return "choose Authorize to sign in (or run `tokentray login " + s.Name + "`)"
+	n := s.Next
+	if n == nil {
+		return ""
 	}
-	return s.NextStep
+	switch n.Action {
+	case manager.NextLogin:
+		return "choose " + labelAuthorize + " to sign in"
+	case manager.NextSetSecret:
+		return "choose " + labelEdit + " and set the client secret"
+	case manager.NextEditConfig:
+		return "choose " + labelEdit + " and fill in " + cmp.Or(n.Key, "client_id")
+	case manager.NextCheckCredentials:
+		return "check the client ID and secret (" + labelEdit + "), then choose " + labelAuthorize
+	case manager.NextCheckNetwork:
+		return "check the network; tokentray retries " + cardRetryWhen(n.RetryAt)
+	case manager.NextRetry:
+		return "tokentray retries " + cardRetryWhen(n.RetryAt) + "; the current token stays valid"
+	case manager.NextRefresh:
+		return "a new token is fetched on first use, or choose " + labelRefresh
+	case manager.NextWaitForBrowser:
+		return "finish the authorization in the browser"
+	}
+	return string(n.Action)
+}
+
+// cardRetryWhen is to the second: early retries are seconds apart.
+func cardRetryWhen(at *time.Time) string {
+	if at == nil || at.IsZero() {
+		return "soon"
+	}
+	return "at " + at.Local().Format("15:04:05")
 }
 
 // tokenDetails says what the provider granted and, for a JWT access token,
@@ -200,7 +228,7 @@ func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 	cancel := btn(labelCancel, theme.CancelIcon(), c.actions.Cancel)
 	edit := btn(labelEdit, theme.DocumentCreateIcon(), c.actions.Edit)
 
-	live := s.ExpiresAt != nil && s.ExpiresAt.After(now)
+	live := s.UsableFor(now, 0)
 	var out []*widget.Button
 	switch s.State {
 	case manager.StateUnconfigured:

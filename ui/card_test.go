@@ -33,7 +33,7 @@ func newTestCard(t *testing.T, s manager.Status) (*card, *[]string) {
 func TestValidCardShowsCountdownLifetimeAndCopyActions(t *testing.T) {
 	c, calls := newTestCard(t, validStatus("zepto-sandbox"))
 	text := shownText(c.root)
-	for _, want := range []string{"zepto-sandbox", "zepto-sandbox · authorization code", "VALID", "expires in 1:52:07"} {
+	for _, want := range []string{"zepto-sandbox", "zepto-sandbox · authorization code", "VALID", "expires in 1h 52m"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("card shows %q, want it to contain %q", text, want)
 		}
@@ -54,15 +54,15 @@ func TestValidCardShowsCountdownLifetimeAndCopyActions(t *testing.T) {
 func TestCountdownTicksWithoutRebuildingTheCard(t *testing.T) {
 	c, _ := newTestCard(t, validStatus("local"))
 	before := c.buttons.Objects[0]
-	c.tick(now.Add(7 * time.Second))
-	if got := c.countdown.Text; got != "expires in 1:52:00" {
-		t.Errorf("after 7s countdown = %q, want %q", got, "expires in 1:52:00")
+	c.tick(now.Add(2*time.Minute + 7*time.Second))
+	if got := c.countdown.Text; got != "expires in 1h 50m" {
+		t.Errorf("after 2m07s countdown = %q, want %q", got, "expires in 1h 50m")
 	}
 	if c.buttons.Objects[0] != before {
 		t.Error("a tick rebuilt the buttons; it should only move the countdown")
 	}
 	c.tick(now.Add(2 * time.Hour))
-	if got := c.countdown.Text; got != "expired 0:07:53 ago" {
+	if got := c.countdown.Text; got != "expired 7m 53s ago" {
 		t.Errorf("past expiry countdown = %q", got)
 	}
 	if c.bar.Value != 0 {
@@ -73,11 +73,11 @@ func TestCountdownTicksWithoutRebuildingTheCard(t *testing.T) {
 func TestNeedsLoginCardOffersAuthorizeAndSaysWhatToDo(t *testing.T) {
 	s := manager.Status{
 		Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin,
-		Persistent: true, Error: "provider answered invalid_grant (HTTP 400)", NextStep: "choose Authorize to sign in again",
+		Persistent: true, Error: "provider answered invalid_grant (HTTP 400)", Next: &manager.Next{Action: manager.NextLogin},
 	}
 	c, calls := newTestCard(t, s)
 	text := shownText(c.root)
-	for _, want := range []string{"NEEDS LOGIN", "no token", "Error: provider answered invalid_grant (HTTP 400)", "Next: choose Authorize to sign in again"} {
+	for _, want := range []string{"NEEDS LOGIN", "no token", "Error: provider answered invalid_grant (HTTP 400)", "Next: choose Authorize to sign in"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("card shows %q, want it to contain %q", text, want)
 		}
@@ -97,11 +97,11 @@ func TestNeedsLoginCardOffersAuthorizeAndSaysWhatToDo(t *testing.T) {
 func TestErrorCardWithLiveTokenStillOffersTheToken(t *testing.T) {
 	s := validStatus("campaignflow-prod")
 	s.State = manager.StateError
-	s.Error = "provider unreachable: connection refused"
-	s.NextStep = "tokentray retries on its own; the current token stays valid until 13:52"
+	s.Error = "provider answered invalid_client (HTTP 401)"
+	s.Next = &manager.Next{Action: manager.NextCheckCredentials}
 	c, _ := newTestCard(t, s)
 	text := shownText(c.root)
-	for _, want := range []string{"ERROR", "expires in 1:52:07", "Error: provider unreachable", "Next: tokentray retries"} {
+	for _, want := range []string{"ERROR", "expires in 1h 52m", "Error: provider answered invalid_client", "Next: check the client ID and secret (Edit), then choose Authorize"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("card shows %q, want it to contain %q", text, want)
 		}
@@ -113,7 +113,7 @@ func TestErrorCardWithLiveTokenStillOffersTheToken(t *testing.T) {
 
 func TestUnconfiguredCardOnlyOffersEdit(t *testing.T) {
 	s := manager.Status{Name: "local", Flow: config.FlowClientCredentials, State: manager.StateUnconfigured,
-		NextStep: "run `tokentray secret set local`", Persistent: true}
+		Next: &manager.Next{Action: manager.NextSetSecret}, Persistent: true}
 	c, _ := newTestCard(t, s)
 	if got := buttons(c.root); !slices.Equal(got, []string{labelEdit}) {
 		t.Errorf("buttons = %q, want Edit only", got)
@@ -180,10 +180,11 @@ func TestCountdownText(t *testing.T) {
 		s    manager.Status
 		want string
 	}{
-		{"hours", manager.Status{State: manager.StateValid, ExpiresAt: at(time.Hour + 52*time.Minute + 7*time.Second + 900*time.Millisecond)}, "expires in 1:52:07"},
-		{"under a minute", manager.Status{State: manager.StateValid, ExpiresAt: at(42 * time.Second)}, "expires in 0:00:42"},
-		{"days", manager.Status{State: manager.StateValid, ExpiresAt: at(49*time.Hour + 5*time.Second)}, "expires in 2d 1:00:05"},
-		{"expired", manager.Status{State: manager.StateExpired, ExpiresAt: at(-3*time.Minute - 10*time.Second)}, "expired 0:03:10 ago"},
+		{"hours", manager.Status{State: manager.StateValid, ExpiresAt: at(time.Hour + 52*time.Minute + 7*time.Second + 900*time.Millisecond)}, "expires in 1h 52m"},
+		{"last ten minutes", manager.Status{State: manager.StateValid, ExpiresAt: at(4*time.Minute + 10*time.Second + 900*time.Millisecond)}, "expires in 4m 10s"},
+		{"under a minute", manager.Status{State: manager.StateValid, ExpiresAt: at(42 * time.Second)}, "expires in 42s"},
+		{"days", manager.Status{State: manager.StateValid, ExpiresAt: at(49*time.Hour + 5*time.Second)}, "expires in 2d 1h"},
+		{"expired", manager.Status{State: manager.StateExpired, ExpiresAt: at(-3*time.Minute - 10*time.Second)}, "expired 3m 10s ago"},
 		{"no expiry given", manager.Status{State: manager.StateValid}, "the provider gave no expiry"},
 		{"no token", manager.Status{State: manager.StateNeedsLogin}, "no token"},
 	} {
@@ -221,9 +222,35 @@ func TestCardShowsGrantedScopesAndJWTClaims(t *testing.T) {
 
 func TestNeedsLoginCardPointsAtItsAuthorizeButton(t *testing.T) {
 	s := manager.Status{Name: "web", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin,
-		Persistent: true, NextStep: "run `tokentray login web`"}
+		Persistent: true, Next: &manager.Next{Action: manager.NextLogin}}
 	c, _ := newTestCard(t, s)
-	if text := shownText(c.root); !strings.Contains(text, "Next: choose Authorize to sign in (or run `tokentray login web`)") {
+	if text := shownText(c.root); !strings.Contains(text, "Next: choose Authorize to sign in") {
 		t.Errorf("card shows %q", text)
+	}
+}
+
+func TestCardWordsEachNextStepInItsOwnButtons(t *testing.T) {
+	at := time.Date(2026, 3, 1, 15, 4, 5, 0, time.Local)
+	for _, tc := range []struct {
+		next *manager.Next
+		want string
+	}{
+		{nil, ""},
+		{&manager.Next{Action: manager.NextLogin}, "choose Authorize to sign in"},
+		{&manager.Next{Action: manager.NextSetSecret}, "choose Edit and set the client secret"},
+		{&manager.Next{Action: manager.NextEditConfig, Key: "client_id"}, "choose Edit and fill in client_id"},
+		{&manager.Next{Action: manager.NextCheckCredentials}, "check the client ID and secret (Edit), then choose Authorize"},
+		{&manager.Next{Action: manager.NextCheckNetwork, RetryAt: &at}, "check the network; tokentray retries at 15:04:05"},
+		{&manager.Next{Action: manager.NextRetry, RetryAt: &at}, "tokentray retries at 15:04:05; the current token stays valid"},
+		{&manager.Next{Action: manager.NextRefresh}, "a new token is fetched on first use, or choose Refresh"},
+		{&manager.Next{Action: manager.NextWaitForBrowser}, "finish the authorization in the browser"},
+	} {
+		s := manager.Status{Name: "web", Next: tc.next, NextStep: "run `tokentray login web`"}
+		if got := cardNextStep(s); got != tc.want {
+			t.Errorf("cardNextStep(%+v) = %q, want %q", tc.next, got, tc.want)
+		}
+		if strings.Contains(cardNextStep(s), "`tokentray") {
+			t.Errorf("the card words %+v as a command", tc.next)
+		}
 	}
 }

@@ -1,14 +1,15 @@
 package ui
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/tokentray/tokentray/manager"
 )
 
-// countdownText is the live line of a card: "expires in 1:52:07",
-// "expired 0:03:10 ago", or why there is no countdown.
+// countdownText is the live line of a card: "expires in 1h 52m",
+// "expired 3m 10s ago", or why there is no countdown. The words are the
+// command line's (manager.FormatTimeLeft); seconds show in the last ten
+// minutes, when the once-a-second redraw matters.
 func countdownText(s manager.Status, now time.Time) string {
 	if s.ExpiresAt == nil {
 		if s.State == manager.StateValid || s.State == manager.StateRefreshing {
@@ -18,20 +19,9 @@ func countdownText(s manager.Status, now time.Time) string {
 	}
 	left := s.ExpiresAt.Sub(now)
 	if left > 0 {
-		return "expires in " + clock(left)
+		return "expires in " + manager.FormatTimeLeft(left)
 	}
-	return "expired " + clock(-left) + " ago"
-}
-
-// clock formats a duration as h:mm:ss (seconds rounded down, so it never
-// shows more time than is left), with days in front past 24 hours.
-func clock(d time.Duration) string {
-	secs := int64(d / time.Second)
-	days, h, m, s := secs/86400, secs/3600%24, secs/60%60, secs%60
-	if days > 0 {
-		return fmt.Sprintf("%dd %d:%02d:%02d", days, h, m, s)
-	}
-	return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	return "expired " + manager.FormatTimeLeft(left) + " ago"
 }
 
 // lifetimeLeft is the share of the token's lifetime still ahead, in [0,1];

@@ -22,8 +22,8 @@ var flows = []string{string(config.FlowAuthorizationCode), string(config.FlowCli
 // chosen preset leaves to the user; environment() validates them with the
 // rules the config file is loaded with (config.CheckEnvironment).
 type envForm struct {
-	original string          // the name being edited, "" when adding
-	taken    map[string]bool // names of the other environments
+	original string   // the name being edited, "" when adding
+	taken    []string // names of the other environments
 
 	preset      *widget.Select
 	notes       *widget.Label
@@ -49,7 +49,6 @@ type envForm struct {
 // environment name in the config.
 func newEnvForm(existing *config.Environment, presetName string, taken []string) *envForm {
 	f := &envForm{
-		taken:      map[string]bool{},
 		notes:      wrapped(widget.LowImportance),
 		name:       widget.NewEntry(),
 		flow:       widget.NewSelect(flows, nil),
@@ -70,7 +69,7 @@ func newEnvForm(existing *config.Environment, presetName string, taken []string)
 	}
 	for _, n := range taken {
 		if n != f.original {
-			f.taken[n] = true
+			f.taken = append(f.taken, n)
 		}
 	}
 	f.name.SetPlaceHolder("e.g. zepto-sandbox (lowercase letters, digits, dashes)")
@@ -235,7 +234,7 @@ func (f *envForm) environment() (config.Environment, manager.Secret, error) {
 	}
 
 	var problems []string
-	if f.taken[e.Name] {
+	if _, dup := config.DuplicateNames(append(slices.Clip(f.taken), e.Name))[len(f.taken)]; dup {
 		problems = append(problems, fmt.Sprintf("name: %q is already used by another environment; pick another name", e.Name))
 	}
 	if e.ClientID == "" {

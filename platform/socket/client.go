@@ -177,7 +177,7 @@ func (c *Client) transportError(err error) error {
 	if errors.As(err, &untrusted) {
 		return untrusted
 	}
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOTSOCK) {
+	if errors.Is(err, fs.ErrNotExist) || connRefused(err) || errors.Is(err, syscall.ENOTSOCK) {
 		return &NotRunningError{Path: c.Path, Err: err}
 	}
 	return fmt.Errorf("talk to tokentray on %s: %w", c.Path, err)

@@ -17,10 +17,12 @@ import (
 // (a symlink at the lock file, a fake socket).
 func EnsureSocketDir(socketPath string) error {
 	dir := filepath.Dir(socketPath)
-	err := os.Mkdir(dir, 0o700)
+	err := mkdirPrivate(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A missing parent (a --socket path in a new directory tree).
-		err = os.MkdirAll(dir, 0o700)
+		if err = os.MkdirAll(filepath.Dir(dir), 0o700); err == nil {
+			err = mkdirPrivate(dir)
+		}
 	}
 	created := err == nil
 	if err != nil && !errors.Is(err, fs.ErrExist) {
@@ -45,7 +47,7 @@ func EnsureSocketDir(socketPath string) error {
 		}
 		return nil
 	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+	if perm := fi.Mode().Perm(); unixModes && perm&0o077 != 0 {
 		return fmt.Errorf("socket directory %s can be reached by other users (mode %04o), so it may hold what they planted; remove it (rm -r %s) and start again, or pick another --socket path",
 			dir, perm, dir)
 	}

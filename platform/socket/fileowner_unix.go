@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// unixModes: files have an owner uid and mode bits worth checking.
+const unixModes = true
+
 // fileOwner returns the uid that owns the file fi describes.
 func fileOwner(fi fs.FileInfo) (uid int, ok bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)

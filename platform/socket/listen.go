@@ -9,11 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"golang.org/x/sys/unix"
 )
 
 // InUseError says another process already serves the socket.
@@ -23,6 +21,10 @@ type InUseError struct {
 }
 
 func (e *InUseError) Error() string {
+	if e.PID == 0 && !peerCheck {
+		// Windows cannot say who holds a unix socket.
+		return fmt.Sprintf("another tokentray is already serving on %s; stop it first or pass --socket PATH", e.Path)
+	}
 	if e.PID == 0 {
 		return fmt.Sprintf("another tokentray is starting on %s; stop it first or pass --socket PATH", e.Path)
 	}
@@ -32,8 +34,10 @@ func (e *InUseError) Error() string {
 // Listen claims the socket at path for this process: one instance per
 // socket. A live holder is named in an *InUseError; a socket file left by a
 // crashed run (nobody answers) is replaced. The directory must be a 0700
-// one of ours (EnsureSocketDir), the socket is made 0600, and every accepted connection passes the SO_PEERCRED
-// check: a peer running as another user gets a 403 and is hung up on.
+// one of ours (EnsureSocketDir), the socket is made 0600, and every
+// accepted connection passes the SO_PEERCRED (macOS: LOCAL_PEERCRED) check:
+// a peer running as another user gets a 403 and is hung up on. Windows has
+// neither modes nor peer credentials: the directory's ACL keeps others out.
 // Closing the listener removes the socket file.
 func Listen(path string, log *slog.Logger) (net.Listener, error) {
 	if log == nil {
@@ -48,9 +52,9 @@ func Listen(path string, log *slog.Logger) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := tryLock(lock); err != nil {
 		lock.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
+		if errors.Is(err, errLocked) {
 			pid, _ := socketHolder(path)
 			return nil, &InUseError{Path: path, PID: pid}
 		}
@@ -71,7 +75,7 @@ func Listen(path string, log *slog.Logger) (net.Listener, error) {
 	case err == nil:
 		return fail(&InUseError{Path: path, PID: pid})
 	case errors.Is(err, fs.ErrNotExist):
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case connRefused(err):
 		if err := removeStaleSocket(path); err != nil {
 			return fail(err)
 		}
@@ -84,24 +88,19 @@ func Listen(path string, log *slog.Logger) (net.Listener, error) {
 	if err != nil {
 		return fail(fmt.Errorf("listen on %s: %w", path, err))
 	}
-	// The 0700 directory already keeps others out; 0600 is the second lock.
-	if err := os.Chmod(path, 0o600); err != nil {
+	if err := restrictSocketFile(path); err != nil {
 		l.Close()
 		return fail(fmt.Errorf("chmod %s: %w", path, err))
 	}
 	return &peerCheckedListener{Listener: l, uid: uint32(os.Getuid()), log: log, lock: lock}, nil
 }
 
-// openLockFile opens (or creates) the lock file without following a
-// symlink someone planted there, and only if it is a regular file of ours.
-func openLockFile(name string) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
-	if errors.Is(err, unix.ELOOP) {
-		return nil, fmt.Errorf("socket lock %s is a symlink; remove it (rm %s) and start again", name, name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("socket lock: %w", err)
-	}
+// errLocked is tryLock's "another process holds the lock".
+var errLocked = errors.New("lock held by another process")
+
+// checkLockFile keeps the opened lock file f only if it is a regular file
+// of ours.
+func checkLockFile(f *os.File, name string) (*os.File, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -176,6 +175,9 @@ func (l *peerCheckedListener) Accept() (net.Conn, error) {
 		c, err := l.Listener.Accept()
 		if err != nil {
 			return nil, err
+		}
+		if !peerCheck {
+			return c, nil // Windows: no SO_PEERCRED; the directory's ACL is the check
 		}
 		cred, err := peerCred(c)
 		if err == nil && cred.UID == l.uid {

@@ -9,24 +9,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// PeerCred is who holds the other end of a unix socket connection, as the
-// kernel recorded it when the connection was made (SO_PEERCRED), so a peer
-// cannot lie about it.
-type PeerCred struct {
-	PID int32
-	UID uint32
-	GID uint32
-}
+// peerCheck: the listener and the client check the peer's uid.
+const peerCheck = true
 
 // peerCred reads SO_PEERCRED of a unix socket connection.
 func peerCred(c net.Conn) (PeerCred, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return PeerCred{}, fmt.Errorf("peer credentials: %T is not a unix socket connection", c)
-	}
-	raw, err := uc.SyscallConn()
+	raw, err := rawUnixConn(c)
 	if err != nil {
-		return PeerCred{}, fmt.Errorf("peer credentials: %w", err)
+		return PeerCred{}, err
 	}
 	var cred *unix.Ucred
 	var credErr error

@@ -237,6 +237,9 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
 	if envs == nil {
 		envs = []manager.Status{}
 	}
+	for i := range envs {
+		envs[i] = withNextStep(envs[i])
+	}
 	writeJSON(w, http.StatusOK, envs)
 }
 
@@ -246,7 +249,7 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, withNextStep(st))
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
@@ -371,7 +374,7 @@ func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, name string
 		s.writeEngineError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, withNextStep(st))
 }
 
 // events streams engine events as server-sent events:
@@ -434,6 +437,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if only != "" && ev.Env != only {
 				continue
 			}
+			if ev.Status != nil { // shared with other subscribers: fill a copy
+				st := withNextStep(*ev.Status)
+				ev.Status = &st
+			}
 			data, err := json.Marshal(ev)
 			if err != nil {
 				s.log.Error("encode event", "kind", ev.Kind, "env", ev.Env, "error", err)
@@ -458,7 +465,7 @@ func (s *Server) writeEngineError(w http.ResponseWriter, r *http.Request, err er
 		// Engine errors name environments and providers, never tokens.
 		s.log.Warn("socket request failed", "method", r.Method, "path", r.URL.Path, "code", code, "error", err)
 	}
-	writeError(w, status, code, err.Error())
+	writeError(w, status, code, engineErrorMessage(err))
 }
 
 func engineErrorStatus(err error) (int, string) {

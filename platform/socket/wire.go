@@ -28,15 +28,11 @@ type tokenAnswerJSON struct {
 
 // NewTokenAnswer builds the answer for t as of now.
 func NewTokenAnswer(t manager.Token, now time.Time) TokenAnswer {
-	typ := t.TokenType
-	if typ == "" {
-		typ = "Bearer"
-	}
 	in := int64(t.ExpiresAt.Sub(now) / time.Second)
 	if t.ExpiresAt.IsZero() || in < 0 {
 		in = 0
 	}
-	return TokenAnswer{AccessToken: t.AccessToken, TokenType: typ, ExpiresAt: t.ExpiresAt, ExpiresIn: in}
+	return TokenAnswer{AccessToken: t.AccessToken, TokenType: manager.TokenTypeOrDefault(t.TokenType), ExpiresAt: t.ExpiresAt, ExpiresIn: in}
 }
 
 // wire is the answer as sent; the server encodes it directly (the hot path).
