@@ -2,12 +2,11 @@
 
 package main
 
-import (
-	"github.com/tokentray/tokentray/manager"
-	"github.com/tokentray/tokentray/ui"
-)
+import "github.com/tokentray/tokentray/ui"
 
-// desktop runs the Fyne window and tray: this build carries them.
-func desktop(m *manager.Manager, configPath, socketPath string, hidden bool) error {
-	return ui.Run(m, ui.Options{ConfigPath: configPath, SocketPath: socketPath, Hidden: hidden})
+// window runs `tokentray window`: the Fyne window, a client of the host's
+// socket. Only that process starts Fyne; the host (tray, clipboard,
+// notifications) runs no GUI toolkit loop.
+func window(socketPath string, quitHostOnClose bool) error {
+	return ui.RunWindow(socketPath, ui.WindowOptions{QuitHostOnClose: quitHostOnClose})
 }

@@ -1,7 +1,7 @@
 // Command tokentray is a desktop companion for OAuth2-protected APIs: it
 // keeps access tokens fresh and hands them to scripts over a unix socket.
 //
-// main only picks the build's desktop (desktop.go or desktop_headless.go)
+// main only picks the build's window (desktop.go or desktop_headless.go)
 // and hands the command line to package cli.
 package main
 
@@ -14,5 +14,5 @@ import (
 
 func main() {
 	noise := initlog.Release()
-	os.Exit(cli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, cli.Options{Desktop: desktop, InitNoise: noise}))
+	os.Exit(cli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, cli.Options{Window: window, InitNoise: noise}))
 }

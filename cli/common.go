@@ -140,6 +140,8 @@ func (c *cli) clientFailure(err error, env string) int {
 		return c.fail(exitNoDaemon, fmt.Sprintf("no running tokentray on %s: start it with `tokentray` (or `tokentray daemon` without a desktop)", c.socketPath()))
 	case errors.As(err, &api):
 		switch api.Code {
+		case socket.CodeDenied:
+			return c.fail(exitDenied, c.deniedLine(env, api.Message)) // guard.go
 		case socket.CodeNeedsLogin:
 			return c.fail(exitNeedsLogin, fmt.Sprintf("%s needs login: run `tokentray login %s`", env, env))
 		case socket.CodeUnknownEnvironment:

@@ -16,6 +16,7 @@ import (
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/tray"
 )
 
 const usageDaemon = `Usage: tokentray daemon
@@ -31,10 +32,11 @@ func (c *cli) cmdDaemon(args []string) int {
 	return c.serve(false)
 }
 
-// runApp is `tokentray` alone: the desktop app, or the daemon when there is
-// no display to show a window on.
+// runApp is `tokentray` alone: the desktop host (engine, socket, tray,
+// clipboard, notifications; the window as a child process on demand), or
+// the daemon when there is no display.
 func (c *cli) runApp() int {
-	if c.opts.Desktop == nil {
+	if c.opts.Window == nil {
 		fmt.Fprintf(c.stderr, "this tokentray is built without the desktop app; running as daemon (socket: %s)\n", c.socketPath())
 		return c.serve(false)
 	}
@@ -45,8 +47,9 @@ func (c *cli) runApp() int {
 	return c.serve(true)
 }
 
-// serve wires config, keychain, engine and socket, then runs the window
-// (withUI) or waits for a signal.
+// serve wires config, keychain, engine and socket, then runs the desktop
+// host (withUI: tray, clipboard, notifications, window child; host.go) or
+// waits for a signal.
 func (c *cli) serve(withUI bool) int {
 	log := newLogger(c)
 	if err := platform.Harden(); err != nil { // keep tokens out of core files and /proc/PID/mem
@@ -65,6 +68,11 @@ func (c *cli) serve(withUI bool) int {
 	// is refused at once.
 	ln, err := socket.Listen(socketPath, log)
 	if err != nil {
+		var inUse *socket.InUseError
+		if withUI && errors.As(err, &inUse) {
+			// A second start on the desktop: show the running one's window.
+			return c.openRunningWindow(socketPath, err)
+		}
 		return c.fail(exitFailure, err.Error())
 	}
 	store, problem := platform.OpenStore()
@@ -84,6 +92,26 @@ func (c *cli) serve(withUI bool) int {
 	}
 	m.Start()
 	srv := socket.NewServer(m, log, socket.Limits{})
+	defer c.startConfigWatch(configPath, m, srv, log)()
+	var h *host
+	if withUI {
+		h = newHost(m, log, socketPath)
+		withTray := tray.HostAvailable()
+		if withTray {
+			h.tray = tray.Start(tray.Handlers{
+				Do:         h.trayAction,
+				OpenWindow: func() { h.logErr("open window", h.openWindow()) },
+				StartAtLogin: func(on bool) {
+					_, err := h.autostart(&on)
+					h.logErr("start at login", err)
+				},
+				Quit: h.Quit,
+			}, platform.AutostartEnabled())
+		} else {
+			h.quitOnWindowClose = true
+		}
+		srv.SetHostHooks(h.hooks(withTray))
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("tokentray running", "socket", socketPath, "config", configPath,
@@ -106,14 +134,19 @@ func (c *cli) serve(withUI bool) int {
 	defer signal.Stop(signals)
 
 	if withUI {
-		// The window owns the main goroutine until the user quits; a
-		// signal still removes the socket and stops the engine.
+		// The host's loop owns the main goroutine until the user quits; a
+		// signal ends it the same way, so the socket is removed, the
+		// window child ended and the clipboard cleared.
 		go func() {
-			<-signals
-			shutdown()
-			os.Exit(exitOK)
+			select {
+			case sig := <-signals:
+				log.Info("stopping", "signal", sig.String())
+				h.Quit()
+			case <-h.quit:
+			}
 		}()
-		err := c.opts.Desktop(m, configPath, socketPath, c.hidden)
+		err := h.run(c.hidden, served)
+		h.close()
 		shutdown()
 		if err != nil {
 			return c.fail(exitFailure, err.Error())

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -13,19 +17,27 @@ import (
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
+	"golang.org/x/term"
 )
 
-const usageLogin = `Usage: tokentray login ENV [--no-browser] [--timeout DUR]
+const usageLogin = `Usage: tokentray login ENV [--no-browser] [--timeout DUR] [--paste]
 
 Starts the authorization of ENV, prints the authorization URL alone on a line
 of stdout (for the device flow also the code to enter), opens the browser
 unless --no-browser, and waits until the tokens are stored.
+
+With --paste (automatic when ENV's redirect_uri is an https:// URI, where
+tokentray cannot listen), it also reads the URL the browser ended on after
+you approved (or just the code) from stdin, one line, and finishes the login
+with it. With a loopback redirect_uri the listener keeps waiting as well;
+whichever comes first wins.
 `
 
 func (c *cli) cmdLogin(args []string) int {
 	fs := c.flagSet("login", usageLogin)
 	noBrowser := fs.Bool("no-browser", false, "only print the URL")
 	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the authorization")
+	paste := fs.Bool("paste", false, "read the URL the browser ended on (or the code) from stdin")
 	pos, code, ok := c.commandArgs(fs, args, usageLogin, "ENV")
 	if !ok {
 		return code
@@ -74,19 +86,47 @@ func (c *cli) cmdLogin(args []string) int {
 
 	result := make(chan error, 1)
 	go func() { result <- waitLogin(events, env) }()
-	select {
-	case err = <-result:
-	case <-ctx.Done():
-		// Ctrl-C or --timeout: end the authorization in the app as well.
-		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = cl.CancelLogin(cctx, env)
-		ccancel()
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return c.fail(exitFailure, fmt.Sprintf("login %s: not finished within %s; run `tokentray login %s` to try again", env, *timeout, env))
+	// The paste path: always for a redirect URI tokentray cannot listen
+	// on, which the authorization URL names.
+	listening := !redirectNeedsPaste(target)
+	var pasted <-chan string
+	if *paste || !listening {
+		pasted = readPasted(c.stdin)
+		if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			// Only for a person: a script's stderr stays one line.
+			fmt.Fprintln(c.stderr, "After you approve, the browser goes to the redirect URI (the page may not load there): "+
+				"copy the URL from the address bar, paste it here and press Enter (the code alone works too).")
 		}
-		return c.fail(exitFailure, fmt.Sprintf("login %s: canceled", env))
 	}
-	if err != nil {
+	for err == nil {
+		select {
+		case err = <-result:
+			if err == nil {
+				err = errLoginDone
+			}
+		case line, ok := <-pasted:
+			if !ok {
+				pasted = nil
+				if !listening {
+					c.cancelLogin(env)
+					return c.fail(exitFailure, fmt.Sprintf("login %s: stdin ended before a URL was pasted; run `tokentray login %s` and paste the URL the browser ended on", env, env))
+				}
+				continue
+			}
+			if cerr := cl.CompleteLogin(ctx, env, line); cerr != nil {
+				return c.pasteFailure(cerr, env)
+			}
+			err = errLoginDone
+		case <-ctx.Done():
+			// Ctrl-C or --timeout: end the authorization in the app as well.
+			c.cancelLogin(env)
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return c.fail(exitFailure, fmt.Sprintf("login %s: not finished within %s; run `tokentray login %s` to try again", env, *timeout, env))
+			}
+			return c.fail(exitFailure, fmt.Sprintf("login %s: canceled", env))
+		}
+	}
+	if err != nil && !errors.Is(err, errLoginDone) {
 		return c.fail(exitFailure, fmt.Sprintf("login %s failed: %v; run `tokentray login %s` to try again", env, err, env))
 	}
 	// stdout keeps the URL alone; the confirmation is for the person.
@@ -149,4 +189,64 @@ func waitLogin(events *socket.EventStream, env string) error {
 			return errors.New(msg)
 		}
 	}
+}
+
+// errLoginDone ends the wait for a login that succeeded.
+var errLoginDone = errors.New("login done")
+
+// cancelLogin ends env's authorization in the app, best effort.
+func (c *cli) cancelLogin(env string) {
+	cl := c.client(5 * time.Second)
+	defer cl.Close()
+	cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer ccancel()
+	_ = cl.CancelLogin(cctx, env)
+}
+
+// pasteFailure words a refused paste. The login is ended in the app too:
+// this command is the only one that could paste another URL.
+func (c *cli) pasteFailure(err error, env string) int {
+	var api *socket.APIError
+	if !errors.As(err, &api) {
+		return c.clientFailure(err, env)
+	}
+	switch api.Code {
+	case socket.CodeStateMismatch, socket.CodeInvalidPaste, socket.CodeProviderError, socket.CodeNoLoginRunning:
+		c.cancelLogin(env)
+		return c.fail(exitFailure, fmt.Sprintf("login %s failed: %s; run `tokentray login %s` to try again", env, config.Printable(api.Message, 2*config.MaxShown), env))
+	}
+	c.cancelLogin(env)
+	return c.clientFailure(err, env)
+}
+
+// maxPastedLine bounds one pasted line; a redirect URL is far shorter.
+const maxPastedLine = 64 << 10
+
+// readPasted sends each non-empty line of r on the channel, closed at the
+// end of input. Reading stdin cannot be interrupted; the goroutine ends
+// with the input or the process.
+func readPasted(r io.Reader) <-chan string {
+	out := make(chan string, 1)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 4096), maxPastedLine)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" {
+				out <- line
+			}
+		}
+	}()
+	return out
+}
+
+// redirectNeedsPaste reports whether the authorization URL redirects to a
+// URI tokentray cannot listen on (an https:// one): then the login is
+// finished only by pasting.
+func redirectNeedsPaste(authURL string) bool {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return false
+	}
+	return config.RedirectNeedsPaste(u.Query().Get("redirect_uri"))
 }

@@ -35,7 +35,7 @@ func (c *cli) cmdToken(args []string) int {
 	if !slices.Contains([]string{"raw", "json", "header"}, *format) {
 		return c.fail(exitUsage, fmt.Sprintf("token: --format %q is not one of raw, json, header", *format))
 	}
-	cl := c.client(time.Minute)
+	cl := c.client(guardedReadTimeout) // guard.go: a guarded read waits for the user
 	defer cl.Close()
 	t, err := cl.Token(context.Background(), env, *minValid)
 	if err != nil {
@@ -101,7 +101,7 @@ func (c *cli) cmdExec(args []string) int {
 		return c.fail(exitFailure, fmt.Sprintf("exec: cannot run %s: %v", command[0], err))
 	}
 
-	cl := c.client(time.Minute)
+	cl := c.client(guardedReadTimeout)
 	t, err := cl.Token(context.Background(), env, *minValid)
 	cl.Close()
 	if err != nil {

@@ -5,22 +5,24 @@ import "time"
 // Environment is one [[environment]] table of the config file, after the
 // preset (if any) has filled what the provider fixes.
 type Environment struct {
-	Name        string   `toml:"name"`
-	Preset      string   `toml:"preset"`
-	Flow        Flow     `toml:"flow"`
-	Issuer      string   `toml:"issuer"` // oidc/oauth2 presets: endpoints come from discovery
-	AuthURL     string   `toml:"auth_url"`
-	TokenURL    string   `toml:"token_url"`
-	RevokeURL   string   `toml:"revocation_url"`
-	DeviceURL   string   `toml:"device_authorization_url"`
-	ClientID    string   `toml:"client_id"`
-	Scopes      []string `toml:"scopes"`
-	RedirectURI string   `toml:"redirect_uri"`
+	Name        string   `toml:"name" json:"name,omitempty"`
+	Preset      string   `toml:"preset" json:"preset,omitempty"`
+	Flow        Flow     `toml:"flow" json:"flow,omitempty"`
+	Issuer      string   `toml:"issuer" json:"issuer,omitempty"` // oidc/oauth2 presets: endpoints come from discovery
+	AuthURL     string   `toml:"auth_url" json:"auth_url,omitempty"`
+	TokenURL    string   `toml:"token_url" json:"token_url,omitempty"`
+	RevokeURL   string   `toml:"revocation_url" json:"revocation_url,omitempty"`
+	DeviceURL   string   `toml:"device_authorization_url" json:"device_authorization_url,omitempty"`
+	ClientID    string   `toml:"client_id" json:"client_id,omitempty"`
+	Scopes      []string `toml:"scopes" json:"scopes,omitempty"`
+	RedirectURI string   `toml:"redirect_uri" json:"redirect_uri,omitempty"`
 	// AuthStyle is how the client authenticates at the token endpoint:
 	// "header" (HTTP Basic), "form" (in the body, as Zepto wants) or ""
 	// (HTTP Basic, or "form" when the issuer's metadata accepts only
 	// client_secret_post; see authStyle and endpoints).
-	AuthStyle string `toml:"auth_style"`
+	AuthStyle string `toml:"auth_style" json:"auth_style,omitempty"`
+	// Guard is "none" (or "") or "confirm": a read waits for the user's yes (guard.go).
+	Guard string `toml:"guard" json:"guard,omitempty"`
 }
 
 // Settings are the optional [settings] table.
@@ -30,6 +32,8 @@ type Settings struct {
 	RefreshMargin time.Duration
 	// ClipboardClear is how long a copied token stays on the clipboard. Default 45s.
 	ClipboardClear time.Duration
+	// GuardWindow is how long an approved read of a guarded environment stays approved. Default 10m.
+	GuardWindow time.Duration
 }
 
 // Config is the whole config file.

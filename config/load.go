@@ -143,10 +143,10 @@ func tomlSyntaxError(path string, err error) error {
 // Keys of an [[environment]] table, in the order WriteConfig writes them.
 var envKeys = []string{
 	"name", "preset", "flow", "issuer", "auth_url", "token_url", "revocation_url",
-	"device_authorization_url", "client_id", "scopes", "redirect_uri", "auth_style",
+	"device_authorization_url", "client_id", "scopes", "redirect_uri", "auth_style", "guard",
 }
 
-var settingsKeys = []string{"refresh_margin", "clipboard_clear"}
+var settingsKeys = []string{"refresh_margin", "clipboard_clear", "guard_window"}
 
 var envNameRE = regexp.MustCompile(`^[a-z0-9-]+$`)
 
@@ -259,6 +259,9 @@ func WithDefaults(s Settings) Settings {
 	if s.ClipboardClear <= 0 {
 		s.ClipboardClear = DefaultClipboardClear
 	}
+	if s.GuardWindow <= 0 {
+		s.GuardWindow = DefaultGuardWindow // guard.go
+	}
 	return s
 }
 
@@ -272,6 +275,8 @@ func (r *configReader) readSettings(t *tomlTable) Settings {
 			dst = &s.RefreshMargin
 		case "clipboard_clear":
 			dst = &s.ClipboardClear
+		case "guard_window":
+			dst = &s.GuardWindow
 		case "client_secret":
 			r.fail(k.line, "", key, secretMsg, "NAME")
 			continue
@@ -311,7 +316,7 @@ func (r *configReader) readEnv(t *tomlTable) envRead {
 		"name": &e.Name, "preset": &e.Preset, "issuer": &e.Issuer,
 		"auth_url": &e.AuthURL, "token_url": &e.TokenURL, "revocation_url": &e.RevokeURL,
 		"device_authorization_url": &e.DeviceURL, "client_id": &e.ClientID,
-		"redirect_uri": &e.RedirectURI, "auth_style": &e.AuthStyle,
+		"redirect_uri": &e.RedirectURI, "auth_style": &e.AuthStyle, "guard": &e.Guard,
 	}
 	for _, k := range t.keys {
 		switch k.name {
@@ -415,6 +420,9 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 	default:
 		fail("auth_style", "must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out for HTTP Basic (got %q)", Printable(e.AuthStyle, 0))
 	}
+	if msg := checkGuard(e.Guard); msg != "" { // guard.go
+		fail("guard", "%s", msg)
+	}
 	for _, s := range e.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t\r\n") {
 			fail("scopes", "each scope is one word without spaces; list them separately, e.g. [\"read\", \"write\"] (got %q)", Printable(s, 0))
@@ -451,7 +459,11 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 	}
 	if preset.NeedsRedirectURI && e.RedirectURI == "" && e.Flow == FlowAuthorizationCode {
 		fail("redirect_uri", "missing: %s only accepts the exact redirect URI registered with your OAuth application; "+
-			"set redirect_uri = \"http://127.0.0.1:8750/callback\" and register the same URI with the provider", preset.Name)
+			"set redirect_uri = \"http://127.0.0.1:8750/callback\" and register the same URI with the provider "+
+			"(or set the https:// URI already registered, and paste the URL the browser ends on at login)", preset.Name)
+	}
+	if RedirectNeedsPaste(e.RedirectURI) && e.Flow != "" && e.Flow != FlowAuthorizationCode {
+		fail("redirect_uri", "an https:// redirect_uri is only used by the %s flow (this environment uses %s)", FlowAuthorizationCode, e.Flow)
 	}
 	return e
 }
@@ -475,35 +487,54 @@ func SecureEndpoint(u *url.URL) bool {
 	return u.Scheme == "https" || (u.Scheme == "http" && IsLoopbackHost(u.Hostname()))
 }
 
-// checkRedirectURI returns what is wrong with a redirect URI, or "". The
-// engine listens on it, so it must be plain http on a loopback address,
-// with the port and the path the provider has registered.
+// checkRedirectURI returns what is wrong with a redirect URI, or "". A
+// plain http redirect URI is one the engine listens on, so it must be on a
+// loopback address, with the port and the path the provider has
+// registered. An https:// one is the integrator's own callback (any host):
+// tokentray cannot listen there, so the login reads the URL the browser
+// ended on from the user instead (RedirectNeedsPaste).
 func checkRedirectURI(raw string) string {
 	shown := Printable(raw, 0)
 	u, err := url.Parse(raw)
 	example := "http://127.0.0.1:8750/callback"
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Sprintf("must be an absolute URL such as %q (got %q)", example, shown)
+		return fmt.Sprintf("must be an absolute URL such as %q or \"https://app.example.com/oauth/callback\" (got %q)", example, shown)
 	}
 	host := u.Hostname()
 	switch {
-	case u.Scheme != "http":
-		return fmt.Sprintf("must be http:// on a loopback address, where tokentray listens, e.g. %q (got %q)", example, shown)
-	case host != "127.0.0.1" && host != "::1" && host != "localhost":
-		return fmt.Sprintf("must use host 127.0.0.1, [::1] or localhost, e.g. %q (got %q)", example, shown)
-	case u.Port() == "":
-		return fmt.Sprintf("must name a port, e.g. %q (got %q)", example, shown)
-	case u.Path == "":
-		return fmt.Sprintf("must have a path, e.g. %q (got %q)", example, shown)
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return fmt.Sprintf("must not have a #fragment (got %q)", shown)
 	case u.User != nil:
 		return fmt.Sprintf("must not carry user information (got %q)", shown)
+	case u.Scheme == "https":
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return fmt.Sprintf("port must be between 1 and 65535 (got %q)", shown)
+			}
+		}
+		return ""
+	case u.Scheme != "http":
+		return fmt.Sprintf("must be http:// on a loopback address, where tokentray listens, e.g. %q, "+
+			"or the https:// URI registered with the provider, whose URL you then paste after login (got %q)", example, shown)
+	case host != "127.0.0.1" && host != "::1" && host != "localhost":
+		return fmt.Sprintf("must use host 127.0.0.1, [::1] or localhost, e.g. %q; a redirect URI on another host must be https:// (got %q)", example, shown)
+	case u.Port() == "":
+		return fmt.Sprintf("must name a port, e.g. %q (got %q)", example, shown)
+	case u.Path == "":
+		return fmt.Sprintf("must have a path, e.g. %q (got %q)", example, shown)
 	}
 	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
 		return fmt.Sprintf("port must be between 1 and 65535 (got %q)", shown)
 	}
 	return ""
+}
+
+// RedirectNeedsPaste reports whether a (valid) redirect URI is one tokentray
+// cannot listen on: an https:// URI, typically the integrator's own server.
+// A login with it is finished by pasting the URL the browser ended on.
+func RedirectNeedsPaste(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && raw != "" && strings.EqualFold(u.Scheme, "https")
 }
 
 // IsLoopbackHost: localhost, 127.0.0.0/8 or ::1.

@@ -22,7 +22,7 @@ func TestParseConfigReadsTheSampleFile(t *testing.T) {
 	}
 	want := &Config{
 		Path:     path,
-		Settings: Settings{RefreshMargin: 10 * time.Minute, ClipboardClear: 30 * time.Second},
+		Settings: Settings{RefreshMargin: 10 * time.Minute, ClipboardClear: 30 * time.Second, GuardWindow: DefaultGuardWindow},
 		Environments: []Environment{
 			{
 				Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: FlowAuthorizationCode,
@@ -72,7 +72,7 @@ func TestEmptyConfigHasDefaultSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Settings != (Settings{RefreshMargin: DefaultRefreshMargin, ClipboardClear: DefaultClipboardClear}) {
+	if cfg.Settings != (Settings{RefreshMargin: DefaultRefreshMargin, ClipboardClear: DefaultClipboardClear, GuardWindow: DefaultGuardWindow}) {
 		t.Errorf("settings = %+v", cfg.Settings)
 	}
 }
@@ -120,7 +120,11 @@ func TestConfigValidationNamesFileLineAndKey(t *testing.T) {
 		{"oauth2 preset needs issuer", "[[environment]]\nname = \"x\"\npreset = \"oauth2\"\nclient_id = \"c\"\n", 1, "x", "issuer", "set issuer"},
 		{"campaignflow needs token url", "[[environment]]\nname = \"cf\"\npreset = \"campaignflow\"\nclient_id = \"c\"\n", 1, "cf", "token_url", "campaignflow preset does not know the token endpoint"},
 		{"zepto needs redirect uri", "\n[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\n", 2, "zs", "redirect_uri", "only accepts the exact redirect URI registered"},
-		{"redirect not http", "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"https://127.0.0.1:8750/callback\"\n", 4, "zs", "redirect_uri", "must be http:// on a loopback address"},
+		{"redirect not http", "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"ftp://127.0.0.1:8750/callback\"\n", 4, "zs", "redirect_uri", "must be http:// on a loopback address"},
+		{"https redirect with fragment", "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"https://app.example.com/cb#x\"\n", 4, "zs", "redirect_uri", "fragment"},
+		{"https redirect with user", "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"https://me@app.example.com/cb\"\n", 4, "zs", "redirect_uri", "user information"},
+		{"https redirect bad port", "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"https://app.example.com:99999/cb\"\n", 4, "zs", "redirect_uri", "port must be between"},
+		{"https redirect without code flow", "[[environment]]\nname = \"x\"\nflow = \"client_credentials\"\ntoken_url = \"https://a.example/token\"\nredirect_uri = \"https://app.example.com/cb\"\n", 5, "x", "redirect_uri", "only used by the authorization_code flow"},
 		{"redirect not loopback", "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"http://example.com:8750/callback\"\n", 4, "zs", "redirect_uri", "host 127.0.0.1, [::1] or localhost"},
 		{"redirect without path", "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"http://127.0.0.1:8750\"\n", 4, "zs", "redirect_uri", "must have a path"},
 		{"redirect without port", "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"http://localhost/callback\"\n", 4, "zs", "redirect_uri", "must name a port"},
@@ -272,6 +276,38 @@ func TestCheckEnvironmentForTheForm(t *testing.T) {
 	}
 	if err := CheckEnvironment(Environment{Name: "zs", Preset: "zepto-sandbox", RedirectURI: "http://127.0.0.1:8750/cb"}); err != nil {
 		t.Errorf("valid environment: %v", err)
+	}
+}
+
+func TestHTTPSRedirectURIIsAcceptedForThePastePath(t *testing.T) {
+	src := "[[environment]]\nname = \"zs\"\npreset = \"zepto-sandbox\"\nredirect_uri = \"https://app.example.com/oauth/callback\"\n"
+	cfg, err := ParseConfig(testConfigPath, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Environments[0].RedirectURI; got != "https://app.example.com/oauth/callback" {
+		t.Errorf("redirect_uri = %q", got)
+	}
+	if err := CheckEnvironment(Environment{Name: "zs", Preset: "zepto-sandbox", RedirectURI: "https://127.0.0.1:8443/cb"}); err != nil {
+		t.Errorf("https on loopback: %v", err)
+	}
+}
+
+func TestRedirectNeedsPaste(t *testing.T) {
+	for _, tt := range []struct {
+		uri  string
+		want bool
+	}{
+		{"", false},
+		{"http://127.0.0.1:8750/callback", false},
+		{"http://localhost:8750/callback", false},
+		{"https://app.example.com/oauth/callback", true},
+		{"HTTPS://app.example.com/oauth/callback", true},
+		{"https://127.0.0.1:8443/callback", true},
+	} {
+		if got := RedirectNeedsPaste(tt.uri); got != tt.want {
+			t.Errorf("RedirectNeedsPaste(%q) = %v, want %v", tt.uri, got, tt.want)
+		}
 	}
 }
 

@@ -39,6 +39,12 @@ type Preset struct {
 	// token response carries no expires_in. 0 = not documented.
 	TokenLifetime time.Duration
 	Notes         string
+	// NotFoundHint is added to the message when the token endpoint answers
+	// HTTP 404: for a preset whose token URL is derived rather than
+	// documented, it says what to do about it. "" adds nothing.
+	NotFoundHint string
+	// Guard is the environment's default guard ("" = none); see guard.go.
+	Guard string
 }
 
 // Zepto's scopes. Zepto documents them in its own API documentation
@@ -89,25 +95,53 @@ func zeptoPreset(name, env, host string) Preset {
 	}
 }
 
+// campaignFlowNotFound is the message for a 404 from a CampaignFlow token URL.
+const campaignFlowNotFound = "the token URL was not found: ask CampaignFlow for your token URL and set token_url to it"
+
+// campaignFlowPreset builds the CampaignFlow presets, which differ only in
+// host.
+//
+// Endpoint: Campaign Flow's own documentation names no token endpoint or
+// lifetime that could be found. Its API lives under
+// https://app.campaignflow.com.au/api/v2 (test host test.campaignflow.com.au),
+// and CampaignFlow's Elixir client (CampaignFlow Client v2.0.0, whose
+// TokenManager this engine follows) starts with only that base URL, a client
+// id and a secret, so the token endpoint is derived from the host: a
+// published client (the hex package campaign_flow) derives it as
+// <host>/oauth2/v1/token. That is what these presets fill; token_url in the
+// config still overrides it, and a 404 from it says to ask CampaignFlow
+// (NotFoundHint) instead of guessing further.
+func campaignFlowPreset(name, env, host string) Preset {
+	return Preset{
+		Name:        name,
+		Description: "Campaign Flow API, " + env + " (client credentials)",
+		Flow:        FlowClientCredentials,
+		TokenURL:    "https://" + host + "/oauth2/v1/token",
+		Notes: "Campaign Flow issues a client id and secret per environment. The token URL " +
+			"https://" + host + "/oauth2/v1/token is derived from the API host the way a published " +
+			"client derives it (<host>/oauth2/v1/token), not taken from Campaign Flow's documentation; " +
+			"set token_url to override it. If it answers 404, ask CampaignFlow for your token URL.",
+		NotFoundHint: campaignFlowNotFound,
+	}
+}
+
 // presets is the built-in list, in the order the form shows it.
 var presets = []Preset{
 	zeptoPreset("zepto-sandbox", "sandbox", "go.sandbox.zeptopayments.com"),
-	zeptoPreset("zepto-production", "production", "go.zeptopayments.com"),
+	withGuard(zeptoPreset("zepto-production", "production", "go.zeptopayments.com"), GuardConfirm), // guard.go
+	campaignFlowPreset("campaignflow-prod", "production", "app.campaignflow.com.au"),
+	campaignFlowPreset("campaignflow-test", "test", "test.campaignflow.com.au"),
 	{
-		// Campaign Flow's own documentation names no token endpoint or
-		// lifetime that could be found (the API lives under
-		// https://app.campaignflow.com.au/api/v2, test host
-		// test.campaignflow.com.au, per the third-party hex package
-		// campaign_flow). That package derives the token URL as
-		// <host>/oauth2/v1/token, but it is a generated third-party client,
-		// not the provider's word, so the preset does not guess: the config
-		// must name token_url.
+		// For a CampaignFlow host other than the two known ones.
 		Name:          "campaignflow",
-		Description:   "Campaign Flow API (client credentials)",
+		Description:   "Campaign Flow API on a custom host (client credentials)",
 		Flow:          FlowClientCredentials,
 		NeedsTokenURL: true,
-		Notes: "Campaign Flow issues a client id and secret per environment (prod, test). " +
-			"Set token_url to the token endpoint Campaign Flow gave you with your API credentials.",
+		Notes: "Campaign Flow issues a client id and secret per environment. " +
+			"Set token_url to <host>/oauth2/v1/token for your host (how a published client derives it), " +
+			"or to the token endpoint Campaign Flow gave you; for app. or test.campaignflow.com.au use " +
+			"the campaignflow-prod or campaignflow-test preset.",
+		NotFoundHint: campaignFlowNotFound,
 	},
 	{
 		Name:        "oidc",
@@ -181,6 +215,7 @@ func ApplyPreset(e Environment) (Environment, error) {
 	e.RevokeURL = cmp.Or(e.RevokeURL, p.RevokeURL)
 	e.DeviceURL = cmp.Or(e.DeviceURL, p.DeviceURL)
 	e.AuthStyle = cmp.Or(e.AuthStyle, p.AuthStyle)
+	e.Guard = cmp.Or(e.Guard, p.Guard)
 	if e.Scopes == nil && p.Scopes != nil {
 		e.Scopes = p.Scopes // already a copy
 	}

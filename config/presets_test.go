@@ -25,6 +25,8 @@ func TestPresetsResolveToDocumentedEndpoints(t *testing.T) {
 		{"zepto-production", FlowAuthorizationCode,
 			"https://go.zeptopayments.com/oauth/authorize", "https://go.zeptopayments.com/oauth/token",
 			[]string{"public"}, "form", 2 * time.Hour, true, false, false},
+		{"campaignflow-prod", FlowClientCredentials, "", "https://app.campaignflow.com.au/oauth2/v1/token", nil, "", 0, false, false, false},
+		{"campaignflow-test", FlowClientCredentials, "", "https://test.campaignflow.com.au/oauth2/v1/token", nil, "", 0, false, false, false},
 		{"campaignflow", FlowClientCredentials, "", "", nil, "", 0, false, true, false},
 		{"oidc", FlowAuthorizationCode, "", "", []string{"openid"}, "", 0, false, false, true},
 		{"oauth2", FlowAuthorizationCode, "", "", nil, "", 0, false, false, true},
@@ -46,6 +48,9 @@ func TestPresetsResolveToDocumentedEndpoints(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := Environment{Name: "x", Preset: tt.preset, Flow: tt.flow, AuthURL: tt.authURL, TokenURL: tt.tokenURL, Scopes: tt.scopes, AuthStyle: tt.authStyle}
+			if tt.preset == "zepto-production" {
+				want.Guard = GuardConfirm // guard_test.go
+			}
 			if !reflect.DeepEqual(e, want) {
 				t.Errorf("applied\n got %+v\nwant %+v", e, want)
 			}
@@ -55,6 +60,54 @@ func TestPresetsResolveToDocumentedEndpoints(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCampaignFlowPresetsSayWhereTheTokenURLComesFrom(t *testing.T) {
+	for _, name := range []string{"campaignflow-prod", "campaignflow-test", "campaignflow"} {
+		p, ok := LookupPreset(name)
+		if !ok {
+			t.Fatalf("%s: not found", name)
+		}
+		if !strings.Contains(p.Notes, "<host>/oauth2/v1/token") {
+			t.Errorf("%s notes do not say where the token URL comes from: %q", name, p.Notes)
+		}
+		if !strings.Contains(p.NotFoundHint, "ask CampaignFlow for your token URL") {
+			t.Errorf("%s NotFoundHint = %q", name, p.NotFoundHint)
+		}
+	}
+	for _, name := range []string{"campaignflow-prod", "campaignflow-test"} {
+		p, _ := LookupPreset(name)
+		if !strings.Contains(p.Notes, "404") || !strings.Contains(p.Notes, "ask CampaignFlow for your token URL") {
+			t.Errorf("%s notes do not say what a 404 means: %q", name, p.Notes)
+		}
+	}
+	if p, _ := LookupPreset("zepto-sandbox"); p.NotFoundHint != "" {
+		t.Errorf("zepto has a 404 hint: %q", p.NotFoundHint)
+	}
+}
+
+func TestCampaignFlowTokenURLCanBeOverridden(t *testing.T) {
+	src := `[[environment]]
+name = "cf"
+preset = "campaignflow-test"
+client_id = "id"
+token_url = "https://auth.example.com/oauth2/token"
+
+[[environment]]
+name = "cfp"
+preset = "campaignflow-prod"
+client_id = "id"
+`
+	cfg, err := ParseConfig(testConfigPath, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Environments[0].TokenURL; got != "https://auth.example.com/oauth2/token" {
+		t.Errorf("override lost: token_url = %q", got)
+	}
+	if got := cfg.Environments[1]; got.TokenURL != "https://app.campaignflow.com.au/oauth2/v1/token" || got.Flow != FlowClientCredentials {
+		t.Errorf("prod preset not applied: %+v", got)
 	}
 }
 

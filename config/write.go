@@ -64,6 +64,18 @@ func SaveConfigFile(path string, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	return writeFileAtomic(path, out)
+}
+
+// writeFileAtomic replaces path with data through a temp file and a
+// rename, keeping the file's mode (less any group or other write bit,
+// which LoadConfig would refuse); a new file is 0600 and a missing
+// directory is created 0700.
+func writeFileAtomic(path string, out []byte) error {
+	mode := os.FileMode(0o600)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		mode = fi.Mode().Perm() &^ 0o022
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("save config: %w", err)
@@ -74,7 +86,7 @@ func SaveConfigFile(path string, cfg *Config) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op once renamed
-	err = f.Chmod(0o600)
+	err = f.Chmod(mode)
 	if err == nil {
 		_, err = f.Write(out)
 	}
@@ -175,6 +187,7 @@ func envValues(e Environment) map[string]fval {
 		"revocation_url": {s: e.RevokeURL}, "device_authorization_url": {s: e.DeviceURL},
 		"client_id": {s: e.ClientID}, "scopes": {l: e.Scopes, isList: true},
 		"redirect_uri": {s: e.RedirectURI}, "auth_style": {s: e.AuthStyle},
+		"guard": {s: e.Guard},
 	}
 }
 
@@ -192,6 +205,7 @@ func settingsValues(s Settings) map[string]fval {
 	return map[string]fval{
 		"refresh_margin":  {s: formatDuration(s.RefreshMargin)},
 		"clipboard_clear": {s: formatDuration(s.ClipboardClear)},
+		"guard_window":    {s: formatDuration(s.GuardWindow)},
 	}
 }
 
@@ -556,3 +570,117 @@ func editConfig(doc *tomlDoc, cfg *Config) ([]byte, bool) {
 	}
 	return out.Bytes(), true
 }
+
+// ErrNotInFile means the environment to remove is not in the config file.
+var ErrNotInFile = errors.New("no such environment in the config file")
+
+// readForEdit reads the config file as it is now for one edit: a missing
+// file is an empty config; a file that does not load is an error (every
+// problem, as ParseConfig gives them), so an edit never hides or drops
+// what is wrong with it.
+func readForEdit(path string) (*Config, error) {
+	original, err := readConfigFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Config{Path: path}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(path, original)
+}
+
+// PutEnvironmentInFile creates or replaces the environment called e.Name
+// in the config file at path, reading the file as it is now so that every
+// other environment, the settings, comments and hand edits stay as they
+// are; the file is written atomically (SaveConfigFile). e is validated the
+// way the loader validates a table; on any problem nothing is written.
+func PutEnvironmentInFile(path string, e Environment) error {
+	if err := CheckEnvironment(e); err != nil {
+		return err
+	}
+	e, _ = ApplyPreset(e)
+	cfg, err := readForEdit(path)
+	if err != nil {
+		return err
+	}
+	replaced := false
+	for i := range cfg.Environments {
+		if cfg.Environments[i].Name == e.Name {
+			cfg.Environments[i], replaced = e, true
+			break
+		}
+	}
+	if !replaced {
+		cfg.Environments = append(cfg.Environments, e)
+	}
+	return SaveConfigFile(path, cfg)
+}
+
+// RemoveEnvironmentFromFile removes the environment called name from the
+// config file at path, keeping everything else as the file has it now.
+// It returns an error matching ErrNotInFile when the file has no such
+// environment (and then writes nothing).
+func RemoveEnvironmentFromFile(path, name string) error {
+	cfg, err := readForEdit(path)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(cfg.Environments, func(e Environment) bool { return e.Name == name })
+	if i < 0 {
+		return fmt.Errorf("remove %q from %s: %w", name, path, ErrNotInFile)
+	}
+	cfg.Environments = slices.Delete(cfg.Environments, i, i+1)
+	return SaveConfigFile(path, cfg)
+}
+
+// PutSettingsInFile sets the [settings] of the config file at path: a zero
+// field of s leaves that setting as the file has it now. Everything else in
+// the file is kept; the file is written atomically.
+func PutSettingsInFile(path string, s Settings) error {
+	if s.RefreshMargin < 0 || s.ClipboardClear < 0 {
+		return checkConfigForWrite(&Config{Settings: s})
+	}
+	cfg, err := readForEdit(path)
+	if err != nil {
+		return err
+	}
+	if s.RefreshMargin > 0 {
+		cfg.Settings.RefreshMargin = s.RefreshMargin
+	}
+	if s.ClipboardClear > 0 {
+		cfg.Settings.ClipboardClear = s.ClipboardClear
+	}
+	return SaveConfigFile(path, cfg)
+}
+
+// AsWritten returns e with what its preset fills left out: the keys a
+// config file needs to say for e (name, preset, and every value that
+// differs from the preset's), as WriteConfig writes a new table.
+func AsWritten(e Environment) Environment {
+	if e.Preset == "" {
+		return e
+	}
+	d, err := ApplyPreset(Environment{Preset: e.Preset})
+	if err != nil {
+		return e
+	}
+	drop := func(v *string, def string) {
+		if *v == def {
+			*v = ""
+		}
+	}
+	drop((*string)(&e.Flow), string(d.Flow))
+	drop(&e.AuthURL, d.AuthURL)
+	drop(&e.TokenURL, d.TokenURL)
+	drop(&e.RevokeURL, d.RevokeURL)
+	drop(&e.DeviceURL, d.DeviceURL)
+	drop(&e.AuthStyle, d.AuthStyle)
+	drop(&e.Guard, d.Guard)
+	if d.Scopes != nil && slices.Equal(e.Scopes, d.Scopes) {
+		e.Scopes = nil
+	}
+	return e
+}
+
+// FormatDuration writes a duration the way the config file does: 5m, 1h30m, 45s.
+func FormatDuration(d time.Duration) string { return formatDuration(d) }

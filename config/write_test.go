@@ -251,13 +251,14 @@ func TestSaveConfigFileIsPrivateAndAtomic(t *testing.T) {
 // Every edit the form can make reads back as written.
 func TestWriteConfigRoundTripsEveryEdit(t *testing.T) {
 	edits := map[string]func(c *Config){
-		"nothing":           func(c *Config) {},
-		"settings default":  func(c *Config) { c.Settings = Settings{} },
-		"drop all":          func(c *Config) { c.Environments = nil },
-		"drop first":        func(c *Config) { c.Environments = c.Environments[1:] },
-		"drop last":         func(c *Config) { c.Environments = c.Environments[:len(c.Environments)-1] },
-		"preset removed":    func(c *Config) { c.Environments[0].Preset = "" },
-		"preset switched":   func(c *Config) { c.Environments[0].Preset = "zepto-production" },
+		"nothing":          func(c *Config) {},
+		"settings default": func(c *Config) { c.Settings = Settings{} },
+		"drop all":         func(c *Config) { c.Environments = nil },
+		"drop first":       func(c *Config) { c.Environments = c.Environments[1:] },
+		"drop last":        func(c *Config) { c.Environments = c.Environments[:len(c.Environments)-1] },
+		"preset removed":   func(c *Config) { c.Environments[0].Preset = "" },
+		// The production preset brings guard = "confirm" (guard_test.go).
+		"preset switched":   func(c *Config) { c.Environments[0].Preset, c.Environments[0].Guard = "zepto-production", GuardConfirm },
 		"flow explicit":     func(c *Config) { c.Environments[3].Flow = FlowDeviceCode },
 		"scopes emptied":    func(c *Config) { c.Environments[3].Scopes = []string{} },
 		"scopes to default": func(c *Config) { c.Environments[3].Scopes = []string{"openid"} },

@@ -7,7 +7,10 @@ package e2e
 // clipboard, screenshots and /proc readings.
 
 import (
+	xbin "encoding/binary"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,17 +33,29 @@ func requireDesktop(t *testing.T) {
 	}
 }
 
-// startDesktop runs `tokentray` with the display, so it opens its window
-// and tray, and returns at once.
-func (h *home) startDesktop() *daemon {
+// startDesktop runs `tokentray ARGS...` with the display, so it is the
+// desktop host (tray, clipboard, window on demand), and returns at once.
+// extra are more environment variables.
+func (h *home) startDesktop(args []string, extra ...string) *daemon {
 	h.t.Helper()
-	return h.spawn(nil, "DISPLAY="+os.Getenv("DISPLAY"))
+	return h.spawn(args, append([]string{"DISPLAY=" + os.Getenv("DISPLAY")}, extra...)...)
+}
+
+// property reads a property of the tray item (org.kde.StatusNotifierItem).
+func (ti trayItem) property(t *testing.T, name string) any {
+	t.Helper()
+	v, err := ti.conn.Object(ti.service, ti.path).GetProperty("org.kde.StatusNotifierItem." + name)
+	if err != nil {
+		t.Fatalf("tray item property %s: %v", name, err)
+	}
+	return v.Value()
 }
 
 // trayItem is the app's StatusNotifierItem and its dbusmenu.
 type trayItem struct {
 	conn    *dbus.Conn
 	service string
+	path    dbus.ObjectPath // the StatusNotifierItem
 	menu    dbus.ObjectPath
 }
 
@@ -63,7 +78,7 @@ func waitTrayItem(t *testing.T, conn *dbus.Conn, pid int, within time.Duration) 
 				if err != nil {
 					continue
 				}
-				return trayItem{conn: conn, service: service, menu: mv.Value().(dbus.ObjectPath)}
+				return trayItem{conn: conn, service: service, path: path, menu: mv.Value().(dbus.ObjectPath)}
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -85,6 +100,7 @@ type menuEntry struct {
 	ID       int32
 	Label    string
 	Enabled  bool
+	Checked  bool // a checkbox ticked (toggle-state 1)
 	Children []menuEntry
 }
 
@@ -109,6 +125,10 @@ func parseEntry(node []any) menuEntry {
 	}
 	if en, ok := props["enabled"]; ok {
 		e.Enabled, _ = en.Value().(bool)
+	}
+	if ts, ok := props["toggle-state"]; ok {
+		state, _ := ts.Value().(int32)
+		e.Checked = state == 1
 	}
 	children, _ := node[2].([]dbus.Variant)
 	for _, c := range children {
@@ -203,25 +223,149 @@ func screenshot(t *testing.T, window, name string, crop string) string {
 	return path
 }
 
-// cpuTicks is the process's user+system time in clock ticks (1/100 s).
-func cpuTicks(t *testing.T, pid int) int64 {
+// closeWindowLikeTheWM sends the window what a window manager sends when
+// the user clicks its close button: a WM_PROTOCOLS ClientMessage carrying
+// WM_DELETE_WINDOW (ICCCM 4.2.8.1). Xvfb runs no window manager and
+// xdotool only destroys windows or kills clients, so the few X11 requests
+// are written here by hand on the display's unix socket.
+func closeWindowLikeTheWM(t *testing.T, window string) {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	id, err := strconv.ParseUint(window, 10, 32)
 	if err != nil {
+		t.Fatalf("window id %q: %v", window, err)
+	}
+	disp := strings.TrimPrefix(os.Getenv("DISPLAY"), ":")
+	disp, _, _ = strings.Cut(disp, ".")
+	conn, err := net.Dial("unix", "/tmp/.X11-unix/X"+disp)
+	if err != nil {
+		t.Fatalf("connect to the X server: %v", err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	le := xbin.LittleEndian
+	// Connection setup: little endian, protocol 11.0, no authorization
+	// (Xvfb of scripts/testenv.sh has none).
+	setup := make([]byte, 12)
+	setup[0] = 'l'
+	le.PutUint16(setup[2:], 11)
+	if _, err := conn.Write(setup); err != nil {
 		t.Fatal(err)
 	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
+	head := make([]byte, 8)
+	if _, err := io.ReadFull(conn, head); err != nil {
+		t.Fatalf("X setup: %v", err)
+	}
+	if head[0] != 1 {
+		t.Fatalf("the X server refused the connection (status %d)", head[0])
+	}
+	if _, err := io.ReadFull(conn, make([]byte, int(le.Uint16(head[6:]))*4)); err != nil {
+		t.Fatalf("X setup: %v", err)
+	}
+	intern := func(name string) uint32 {
+		pad := (4 - len(name)%4) % 4
+		req := make([]byte, 8+len(name)+pad)
+		req[0] = 16 // InternAtom, only-if-exists false
+		le.PutUint16(req[2:], uint16(len(req)/4))
+		le.PutUint16(req[4:], uint16(len(name)))
+		copy(req[8:], name)
+		if _, err := conn.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		reply := make([]byte, 32)
+		if _, err := io.ReadFull(conn, reply); err != nil || reply[0] != 1 {
+			t.Fatalf("InternAtom %s: %v (reply type %d)", name, err, reply[0])
+		}
+		return le.Uint32(reply[8:])
+	}
+	protocols, del := intern("WM_PROTOCOLS"), intern("WM_DELETE_WINDOW")
+	req := make([]byte, 44)
+	req[0] = 25 // SendEvent, propagate false
+	le.PutUint16(req[2:], 11)
+	le.PutUint32(req[4:], uint32(id)) // destination
+	le.PutUint32(req[8:], 0)          // event mask 0: to the window's client
+	ev := req[12:]
+	ev[0] = 33 // ClientMessage
+	ev[1] = 32 // format
+	le.PutUint32(ev[4:], uint32(id))
+	le.PutUint32(ev[8:], protocols)
+	le.PutUint32(ev[12:], del)
+	le.PutUint32(ev[16:], 0) // CurrentTime
+	if _, err := conn.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	// A round trip, so the event is sent before the connection closes.
+	intern("WM_DELETE_WINDOW")
+}
+
+// childrenOf lists the pids whose parent is pid.
+func childrenOf(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		rest := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(rest) > 1 {
+			if ppid, _ := strconv.Atoi(rest[1]); ppid == pid {
+				out = append(out, child)
+			}
+		}
+	}
+	return out
+}
+
+// windowChild is the pid of the host's `tokentray window` child, or 0.
+func windowChild(host int) int {
+	for _, c := range childrenOf(host) {
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) > 1 && args[1] == "window" {
+			return c
+		}
+	}
+	return 0
+}
+
+// treeTicks is the CPU time (clock ticks) of pid and all its descendants.
+func treeTicks(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0 // gone meanwhile
+	}
 	rest := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
 	utime, _ := strconv.ParseInt(rest[11], 10, 64)
 	stime, _ := strconv.ParseInt(rest[12], 10, 64)
-	return utime + stime
+	total := utime + stime
+	for _, c := range childrenOf(pid) {
+		total += treeTicks(c)
+	}
+	return total
 }
 
-// idleCPU measures the share of one core the process used over d.
-func idleCPU(t *testing.T, pid int, d time.Duration) float64 {
+// treeRSS is the resident memory of pid and its descendants, in MiB.
+func treeRSS(pid int) float64 {
+	rss, _, _ := procMemoryKiB(pid)
+	total := float64(rss) / 1024
+	for _, c := range childrenOf(pid) {
+		total += treeRSS(c)
+	}
+	return total
+}
+
+// xclipSet copies text to the X clipboard as another program would
+// (xclip stays in the background holding it until someone else copies).
+func xclipSet(t *testing.T, text string) {
 	t.Helper()
-	before := cpuTicks(t, pid)
-	time.Sleep(d)
-	after := cpuTicks(t, pid)
-	return float64(after-before) / 100 / d.Seconds() * 100
+	cmd := exec.Command("xclip", "-selection", "clipboard", "-i")
+	cmd.Stdin = strings.NewReader(text)
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("xclip -i: %v", err)
+	}
 }

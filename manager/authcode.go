@@ -17,8 +17,15 @@ import (
 )
 
 // startCodeLogin runs the authorization code grant with PKCE S256 and
-// state, redirecting to a loopback listener (RFC 8252).
+// state. With a loopback redirect URI (or none) the provider's redirect
+// lands on a loopback listener (RFC 8252); the URL the browser ended on can
+// also be pasted (CompleteLogin), and whichever comes first wins. With an
+// https:// redirect URI (the integrator's own server) nothing can listen
+// there: no listener is started and the login is finished only by pasting.
 func (e *environment) startCodeLogin(ctx context.Context) (LoginInfo, error) {
+	if config.RedirectNeedsPaste(e.cfg.RedirectURI) {
+		return e.startPasteLogin(ctx)
+	}
 	lns, redirect, err := listenLoopback(e.cfg.RedirectURI)
 	if err != nil {
 		return LoginInfo{}, fmt.Errorf("%s: %w", e.cfg.Name, err)
@@ -28,24 +35,12 @@ func (e *environment) startCodeLogin(ctx context.Context) (LoginInfo, error) {
 			ln.Close()
 		}
 	}
-	conf, err := e.oauthConfig(ctx, redirect.String())
+	s, sctx, err := e.beginCodeLogin(ctx, redirect.String())
 	if err != nil {
 		closeAll()
 		return LoginInfo{}, err
 	}
-	verifier := oauth2.GenerateVerifier()
-	state := randomState()
-	s, sctx := e.newSession()
-	s.info = LoginInfo{
-		AuthorizationURL: conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)),
-		ExpiresAt:        e.expiry(e.m.opts.LoginTimeout),
-	}
-	if err := e.begin(s); err != nil {
-		closeAll()
-		s.cancel()
-		return LoginInfo{}, err
-	}
-	cb := &callback{env: e, session: s, conf: conf, verifier: verifier, state: state, path: redirect.Path, issuer: e.cfg.Issuer}
+	cb := &callback{env: e, session: s, grant: s.grant, path: redirect.Path}
 	// Short timeouts: a browser sends its request at once, and a
 	// connection left idle only holds a file open.
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
@@ -71,6 +66,84 @@ func (e *environment) startCodeLogin(ctx context.Context) (LoginInfo, error) {
 	return s.info, nil
 }
 
+// beginCodeLogin makes and registers the session of an authorization code
+// login redirecting to redirect: verifier, state and the authorization URL.
+func (e *environment) beginCodeLogin(ctx context.Context, redirect string) (*loginSession, context.Context, error) {
+	conf, err := e.oauthConfig(ctx, redirect)
+	if err != nil {
+		return nil, nil, err
+	}
+	g := &codeGrant{conf: conf, verifier: oauth2.GenerateVerifier(), state: randomState(), issuer: e.cfg.Issuer}
+	s, sctx := e.newSession()
+	s.grant = g
+	s.info = LoginInfo{
+		AuthorizationURL: conf.AuthCodeURL(g.state, oauth2.S256ChallengeOption(g.verifier)),
+		ExpiresAt:        e.expiry(e.m.opts.LoginTimeout),
+	}
+	if err := e.begin(s); err != nil {
+		s.cancel()
+		return nil, nil, err
+	}
+	return s, sctx, nil
+}
+
+// codeGrant is what a running authorization code login checks a response
+// against and redeems its code with. One response is accepted, whether it
+// arrives at the loopback listener or is pasted.
+type codeGrant struct {
+	conf     *oauth2.Config
+	verifier string
+	state    string
+	issuer   string
+
+	mu       sync.Mutex
+	accepted bool
+}
+
+// claim reports whether the caller is the first to hand in a response.
+func (g *codeGrant) claim() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.accepted {
+		return false
+	}
+	g.accepted = true
+	return true
+}
+
+// stateMatches compares in constant time.
+func (g *codeGrant) stateMatches(state string) bool {
+	return subtle.ConstantTimeCompare([]byte(state), []byte(g.state)) == 1
+}
+
+// refuse ends the session with the provider's error response. error and
+// error_description come from outside: kept only printable and short.
+func (e *environment) refuse(s *loginSession, oauthErr, description string) error {
+	shownErr := config.Printable(oauthErr, 64)
+	pe := &ProviderError{Env: e.cfg.Name, Code: shownErr, Description: config.Printable(description, 0), StatusCode: http.StatusFound, Err: errors.New(shownErr)}
+	var err error = pe
+	if oauthErr == "access_denied" {
+		err = fmt.Errorf("%s: authorization denied (access_denied): %w", e.cfg.Name, pe)
+	}
+	e.finish(s, nil, err)
+	return err
+}
+
+// redeem exchanges code with the PKCE verifier and ends the session.
+func (e *environment) redeem(s *loginSession, g *codeGrant, code string) error {
+	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
+	defer cancel()
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.m.http)
+	ot, err := g.conf.Exchange(ctx, code, oauth2.VerifierOption(g.verifier))
+	if err != nil {
+		pe := asProviderError(e.cfg.Name, err)
+		e.finish(s, nil, pe)
+		return pe
+	}
+	e.finish(s, ot, nil)
+	return nil
+}
+
 func randomState() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
@@ -81,16 +154,10 @@ func randomState() string {
 // callback: the right state, then a code or an error. Anything else (a
 // wrong state, a tab left open, a replay) gets a page and changes nothing.
 type callback struct {
-	env      *environment
-	session  *loginSession
-	conf     *oauth2.Config
-	verifier string
-	state    string
-	path     string
-	issuer   string
-
-	mu       sync.Mutex
-	accepted bool
+	env     *environment
+	session *loginSession
+	grant   *codeGrant
+	path    string
 }
 
 func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -100,38 +167,31 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	state, code, oauthErr := q.Get("state"), q.Get("code"), q.Get("error")
-	// error and error_description come from outside: shown only printable and short.
-	shownErr, description := config.Printable(oauthErr, 64), config.Printable(q.Get("error_description"), 0)
+	g := c.grant
 	switch {
 	case state == "" && code == "" && oauthErr == "":
 		page(w, http.StatusBadRequest, "Nothing to do here", "This page is tokentray's sign-in listener. Start the sign-in from tokentray.")
 		return
-	case subtle.ConstantTimeCompare([]byte(state), []byte(c.state)) != 1:
+	case !g.stateMatches(state):
 		page(w, http.StatusBadRequest, "Sign-in not accepted", "This response does not belong to the sign-in tokentray started (state mismatch). Start the sign-in again from tokentray.")
 		return
-	case c.issuer != "" && q.Has("iss") && q.Get("iss") != c.issuer:
+	case g.issuer != "" && q.Has("iss") && q.Get("iss") != g.issuer:
 		page(w, http.StatusBadRequest, "Sign-in not accepted", "The response came from an unexpected issuer.")
 		return
 	}
-	c.mu.Lock()
-	if c.accepted {
-		c.mu.Unlock()
+	if !g.claim() {
 		page(w, http.StatusConflict, "Already done", "This sign-in has already been handled. You can close this tab.")
 		return
 	}
-	c.accepted = true
-	c.mu.Unlock()
 
 	e := c.env
 	if oauthErr != "" {
-		err := &ProviderError{Env: e.cfg.Name, Code: shownErr, Description: description, StatusCode: http.StatusFound, Err: errors.New(shownErr)}
 		if oauthErr == "access_denied" {
 			page(w, http.StatusOK, "Sign-in denied", "The authorization was denied. Nothing was stored. You can close this tab.")
-			e.finish(c.session, nil, fmt.Errorf("%s: authorization denied (access_denied): %w", e.cfg.Name, err))
-			return
+		} else {
+			page(w, http.StatusOK, "Sign-in failed", "The provider answered "+config.Printable(oauthErr, 64)+". You can close this tab and try again.")
 		}
-		page(w, http.StatusOK, "Sign-in failed", "The provider answered "+shownErr+". You can close this tab and try again.")
-		e.finish(c.session, nil, err)
+		_ = e.refuse(c.session, oauthErr, q.Get("error_description"))
 		return
 	}
 	if code == "" {
@@ -139,18 +199,11 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.finish(c.session, nil, fmt.Errorf("%s: callback without a code", e.cfg.Name))
 		return
 	}
-	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
-	defer cancel()
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.m.http)
-	ot, err := c.conf.Exchange(ctx, code, oauth2.VerifierOption(c.verifier))
-	if err != nil {
-		pe := asProviderError(e.cfg.Name, err)
+	if err := e.redeem(c.session, g, code); err != nil {
 		page(w, http.StatusBadGateway, "Sign-in failed", "tokentray could not exchange the code for tokens. Try again from tokentray.")
-		e.finish(c.session, nil, pe)
 		return
 	}
 	page(w, http.StatusOK, "Signed in", "tokentray has the tokens for "+e.cfg.Name+". You can close this tab.")
-	e.finish(c.session, ot, nil)
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>

@@ -243,6 +243,8 @@ func (e *environment) status(now time.Time) Status {
 		State:      e.state(now),
 		Scopes:     slices.Clone(e.cfg.Scopes),
 		Persistent: e.m.store.Persistent(),
+		LastRead:   e.m.reads.last(e.cfg.Name),
+		Guarded:    e.cfg.Guarded(),
 	}
 	if st.Scopes == nil {
 		st.Scopes = []string{}

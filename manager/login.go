@@ -18,6 +18,9 @@ type loginSession struct {
 	done   chan struct{} // closed by finish
 	once   sync.Once
 	err    error // set before done closes
+	// grant is set for the authorization code flow: what a callback or a
+	// pasted URL is checked against and redeemed with.
+	grant *codeGrant
 }
 
 // login starts the environment's authorization.

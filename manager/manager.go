@@ -61,6 +61,7 @@ type Manager struct {
 	flights singleflight.Group // key: environment name
 	events  broadcaster
 	meta    metadataCache
+	reads   readLog // who read which token (readlog.go)
 
 	// storeSlots bounds concurrent Store reads: every environment loads
 	// its tokens when it starts, and a config with a thousand of them must

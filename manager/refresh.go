@@ -239,9 +239,13 @@ func (e *environment) failed(err error) error {
 	pe := asProviderError(e.cfg.Name, err)
 	now := e.m.clock.Now()
 	name := e.cfg.Name
+	summary, hint := pe.Summary(), e.notFoundHint(pe)
+	if hint != "" {
+		summary += "; " + hint
+	}
 	e.mu.Lock()
 	e.refreshing = false
-	kind, msg := EventRefreshFailed, pe.Error()
+	kind, msg := EventRefreshFailed, name+": "+summary
 	switch {
 	case pe.Code == "invalid_grant" && e.cfg.Flow != config.FlowClientCredentials:
 		e.needsLogin = true
@@ -255,7 +259,7 @@ func (e *environment) failed(err error) error {
 			msg = name + ": " + interruptedRefresh
 		}
 	case !pe.Temporary():
-		e.fatal = pe.Summary()
+		e.fatal = summary
 		e.failures, e.lastErr = 0, ""
 	default:
 		if e.cfg.Issuer != "" {
@@ -265,7 +269,7 @@ func (e *environment) failed(err error) error {
 			e.failingFrom = now
 		}
 		e.failures++
-		e.lastErr = pe.Summary()
+		e.lastErr = summary
 		wait := backoff(e.failures, e.m.jitter())
 		if neverSent(err) {
 			wait = min(wait, offlineRetryCap)
@@ -284,7 +288,20 @@ func (e *environment) failed(err error) error {
 	if kind == EventNeedsLogin {
 		return &ActionError{Env: name, Err: fmt.Errorf("%s %w: %w", name, ErrNeedsLogin, pe), Next: Next{Action: NextLogin}}
 	}
+	if hint != "" {
+		return fmt.Errorf("%w; %s", pe, hint)
+	}
 	return pe
+}
+
+// notFoundHint is what the environment's preset says about a token
+// endpoint that answers 404 (CampaignFlow: ask for your token URL), or "".
+func (e *environment) notFoundHint(pe *ProviderError) string {
+	if pe.StatusCode != http.StatusNotFound || e.cfg.Preset == "" {
+		return ""
+	}
+	p, _ := config.LookupPreset(e.cfg.Preset)
+	return p.NotFoundHint
 }
 
 // unreachableAfter is how long refreshes fail before the user is told.

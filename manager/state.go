@@ -45,6 +45,8 @@ type Status struct {
 	NextStep      string      `json:"next_step,omitempty"` // Next in the command line's words; filled by the socket, not the engine
 	Claims        *Claims     `json:"claims,omitempty"`    // decoded, unverified JWT claims
 	Login         *LoginInfo  `json:"login,omitempty"`     // while authorizing
+	LastRead      *Read       `json:"last_read,omitempty"` // the newest entry of the read log (readlog.go)
+	Guarded       bool        `json:"guarded,omitempty"`   // guard = "confirm": reads wait for the user's yes
 }
 
 // NextAction is what the user should do next. The values are part of the

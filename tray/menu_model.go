@@ -1,6 +1,9 @@
 // Package tray is the system tray: a thin view over the engine, modelled
 // after Tailscale's Linux tray. It reads Status snapshots, rebuilds its menu
-// when they change, and sends every click back through Handlers.
+// when they change, and sends every click back through Handlers. It is
+// drawn with fyne.io/systray straight over D-Bus (StatusNotifierItem and
+// dbusmenu): no GUI toolkit loop runs for it, so it costs nothing while
+// nobody looks at it.
 package tray
 
 import (
@@ -15,37 +18,50 @@ import (
 type Action string
 
 const (
-	ActionAuthorize  Action = "Authorize"
-	ActionCopyToken  Action = "Copy token"
-	ActionCopyHeader Action = "Copy header"
-	ActionRefresh    Action = "Refresh now"
+	ActionAuthorize   Action = "Authorize"
+	ActionOpenBrowser Action = "Open browser again" // while authorizing
+	ActionCopyLink    Action = "Copy link"          // while authorizing
+	ActionCancel      Action = "Cancel"             // while authorizing
+	ActionCopyToken   Action = "Copy token"
+	ActionCopyHeader  Action = "Copy header"
+	ActionRefresh     Action = "Refresh now"
+	ActionSetUp       Action = "Set up in the window" // not configured yet
 )
 
 // Labels of the fixed items after the environments.
 const (
-	LabelOpenWindow = "Open window"
-	LabelQuit       = "Quit"
+	Title             = "tokentray" // the tray item's title and tooltip
+	LabelOpenWindow   = "Open window"
+	LabelStartAtLogin = "Start at login"
+	LabelQuit         = "Quit"
 )
 
-// MenuModel is what the tray shows, free of Fyne so it can be compared and
-// tested as plain data.
-type MenuModel struct {
-	Notice    string     // a disabled line at the top ("" for none)
-	Envs      []EnvEntry // one submenu each, in config order
-	Attention bool       // any environment needs the user: attention icon
+// Handlers are what the tray's clicks do. Each runs on a goroutine of
+// the tray's own (one per menu item), never on the caller of Update.
+type Handlers struct {
+	Do           func(env string, a Action)
+	OpenWindow   func()
+	StartAtLogin func(on bool) // the checkbox was clicked: on is the wanted state
+	Quit         func()
 }
 
-// EnvEntry is one environment's submenu.
+// MenuModel is what the tray shows, plain data so it can be compared and
+// tested without a tray.
+type MenuModel struct {
+	Notice       string     // a disabled line at the top ("" for none)
+	Envs         []EnvEntry // one submenu each, in config order
+	Attention    bool       // any environment needs the user: attention icon
+	StartAtLogin bool       // the "Start at login" checkbox
+}
+
+// GuardedMark is the shield in front of a guarded environment's title.
+const GuardedMark = "🛡 "
+
+// EnvEntry is one environment's submenu: only the actions that apply.
 type EnvEntry struct {
 	Env     string
 	Title   string // name, state and time left
-	Actions []ActionItem
-}
-
-// ActionItem is one entry of an environment's submenu.
-type ActionItem struct {
-	Action  Action
-	Enabled bool
+	Actions []Action
 }
 
 // BuildMenuModel turns engine snapshots into the tray menu. Times are
@@ -60,17 +76,14 @@ func BuildMenuModel(statuses []manager.Status, now time.Time) MenuModel {
 		if !s.Persistent {
 			persistent = false
 		}
-		canUse := canUseToken(s, now)
-		canLogin := s.State != manager.StateUnconfigured && s.State != manager.StateAuthorizing
+		title := s.Name + " — " + stateLine(s, now)
+		if s.Guarded {
+			title = GuardedMark + title // reads ask the user first
+		}
 		mm.Envs = append(mm.Envs, EnvEntry{
-			Env:   s.Name,
-			Title: s.Name + " — " + stateLine(s, now),
-			Actions: []ActionItem{
-				{ActionAuthorize, canLogin},
-				{ActionCopyToken, canUse},
-				{ActionCopyHeader, canUse},
-				{ActionRefresh, canUse},
-			},
+			Env:     s.Name,
+			Title:   title,
+			Actions: actionsFor(s, now),
 		})
 	}
 	switch {
@@ -80,6 +93,59 @@ func BuildMenuModel(statuses []manager.Status, now time.Time) MenuModel {
 		mm.Notice = "No keychain: tokens are kept in memory only"
 	}
 	return mm
+}
+
+// actionsFor lists what applies to one environment now: nothing that
+// would only fail or make no sense for its flow.
+func actionsFor(s manager.Status, now time.Time) []Action {
+	switch s.State {
+	case manager.StateUnconfigured:
+		return []Action{ActionSetUp}
+	case manager.StateAuthorizing:
+		var out []Action
+		if s.Login != nil && loginLink(*s.Login) != "" {
+			out = append(out, ActionOpenBrowser, ActionCopyLink)
+		}
+		return append(out, ActionCancel)
+	}
+	var out []Action
+	canUse := canUseToken(s, now)
+	if s.Flow != config.FlowClientCredentials && (!canUse || needsLogin(s)) {
+		out = append(out, ActionAuthorize)
+	}
+	if canUse {
+		out = append(out, ActionCopyToken, ActionCopyHeader, ActionRefresh)
+	}
+	return out
+}
+
+// needsLogin: the engine's next step for s is a new authorization.
+func needsLogin(s manager.Status) bool {
+	if s.State == manager.StateNeedsLogin {
+		return true
+	}
+	return s.Next != nil && (s.Next.Action == manager.NextLogin || s.Next.Action == manager.NextCheckCredentials)
+}
+
+// loginLink is where the user authorizes a running login: the device
+// flow's complete verification URI when there is one.
+func loginLink(l manager.LoginInfo) string {
+	if l.VerificationURIComplete != "" {
+		return l.VerificationURIComplete
+	}
+	if l.AuthorizationURL != "" {
+		return l.AuthorizationURL
+	}
+	return l.VerificationURI
+}
+
+// LoginLink is loginLink for the host's "Copy link" and "Open browser
+// again": "" when s is not authorizing.
+func LoginLink(s manager.Status) string {
+	if s.Login == nil {
+		return ""
+	}
+	return loginLink(*s.Login)
 }
 
 // canUseToken says whether asking the engine for a token can work without
@@ -117,4 +183,25 @@ func stateLine(s manager.Status, now time.Time) string {
 		return "not set up"
 	}
 	return string(s.State)
+}
+
+// sameShape reports whether two models have the same items in the same
+// places, so only titles and the checkbox need updating (an open menu
+// stays open); otherwise the menu is rebuilt.
+func sameShape(a, b MenuModel) bool {
+	if (a.Notice == "") != (b.Notice == "") || len(a.Envs) != len(b.Envs) {
+		return false
+	}
+	for i := range a.Envs {
+		x, y := a.Envs[i], b.Envs[i]
+		if x.Env != y.Env || len(x.Actions) != len(y.Actions) {
+			return false
+		}
+		for j := range x.Actions {
+			if x.Actions[j] != y.Actions[j] {
+				return false
+			}
+		}
+	}
+	return true
 }

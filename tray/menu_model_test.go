@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
-
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
@@ -46,31 +43,48 @@ func TestMenuTitlesCarryStateAndTimeLeft(t *testing.T) {
 	if mm.Notice != "" {
 		t.Errorf("notice %q with a keychain", mm.Notice)
 	}
-	// A minute later the title moves on.
 	if got := BuildMenuModel(statuses(), now.Add(time.Minute)).Envs[0].Title; got != "zepto-sandbox — valid, 1h 51m left" {
 		t.Errorf("a minute later title = %q", got)
 	}
 }
 
-func TestMenuOffersOnlyActionsThatCanWork(t *testing.T) {
-	mm := BuildMenuModel(statuses(), now)
-	enabled := func(e EnvEntry) []Action {
-		var out []Action
-		for _, a := range e.Actions {
-			if a.Enabled {
-				out = append(out, a.Action)
-			}
-		}
-		return out
-	}
+func TestMenuShowsOnlyTheActionsThatApply(t *testing.T) {
+	s := statuses()
+	authorizing := manager.Status{Name: "github", Flow: config.FlowAuthorizationCode, State: manager.StateAuthorizing,
+		Persistent: true, Login: &manager.LoginInfo{AuthorizationURL: "https://github.com/login/oauth/authorize?x=1"}}
+	device := manager.Status{Name: "tv", Flow: config.FlowDeviceCode, State: manager.StateAuthorizing,
+		Persistent: true, Login: &manager.LoginInfo{UserCode: "ABCD-EFGH", VerificationURI: "https://example.com/device"}}
+	unconfigured := manager.Status{Name: "new", Flow: config.FlowAuthorizationCode, State: manager.StateUnconfigured, Persistent: true}
+	s = append(s, authorizing, device, unconfigured)
+	mm := BuildMenuModel(s, now)
 	for i, want := range [][]Action{
-		{ActionAuthorize, ActionCopyToken, ActionCopyHeader, ActionRefresh}, // valid
+		{ActionCopyToken, ActionCopyHeader, ActionRefresh}, // valid, with a refresh token: nothing to authorize
 		{ActionAuthorize}, // needs login: no token to copy
-		{ActionAuthorize, ActionCopyToken, ActionCopyHeader, ActionRefresh}, // client credentials fetch a new one
+		{ActionCopyToken, ActionCopyHeader, ActionRefresh}, // client credentials: never Authorize, fetches a new one
+		{ActionOpenBrowser, ActionCopyLink, ActionCancel},  // waiting for the browser
+		{ActionOpenBrowser, ActionCopyLink, ActionCancel},  // device code: the verification page
+		{ActionSetUp},
 	} {
-		if got := enabled(mm.Envs[i]); !slices.Equal(got, want) {
-			t.Errorf("%s: enabled = %q, want %q", mm.Envs[i].Env, got, want)
+		if got := mm.Envs[i].Actions; !slices.Equal(got, want) {
+			t.Errorf("%s: actions = %q, want %q", mm.Envs[i].Env, got, want)
 		}
+	}
+	if got := LoginLink(authorizing); got != authorizing.Login.AuthorizationURL {
+		t.Errorf("login link = %q", got)
+	}
+	if got := LoginLink(device); got != "https://example.com/device" {
+		t.Errorf("device login link = %q", got)
+	}
+}
+
+func TestAuthorizeIsOfferedWhenTheProviderRefusedTheRefreshToken(t *testing.T) {
+	s := manager.Status{Name: "zepto", Flow: config.FlowAuthorizationCode, State: manager.StateError,
+		ExpiresAt: at(time.Hour), HasRefresh: true, Persistent: true,
+		Next: &manager.Next{Action: manager.NextCheckCredentials}}
+	got := BuildMenuModel([]manager.Status{s}, now).Envs[0].Actions
+	want := []Action{ActionAuthorize, ActionCopyToken, ActionCopyHeader, ActionRefresh}
+	if !slices.Equal(got, want) {
+		t.Errorf("actions = %q, want %q", got, want)
 	}
 }
 
@@ -92,76 +106,32 @@ func TestMenuSaysWhenTokensAreInMemoryOnlyOrNothingIsSetUp(t *testing.T) {
 	}
 }
 
-func TestMenuClicksGoToTheHandlers(t *testing.T) {
-	test.NewTempApp(t)
-	var got []string
-	menu := BuildMenuModel(statuses(), now).Menu(Handlers{
-		Do:         func(env string, a Action) { got = append(got, env+": "+string(a)) },
-		OpenWindow: func() { got = append(got, "open window") },
-		Quit:       func() { got = append(got, "quit") },
-	})
-	var labels []string
-	for _, it := range menu.Items {
-		labels = append(labels, it.Label)
+func TestTitleChangesKeepTheMenuShapeButNewActionsDoNot(t *testing.T) {
+	a := BuildMenuModel(statuses(), now)
+	b := BuildMenuModel(statuses(), now.Add(time.Minute))
+	if !sameShape(a, b) {
+		t.Error("a minute passing changed the menu's shape: it would be rebuilt (and an open menu closed)")
 	}
-	want := []string{"zepto-sandbox — valid, 1h 52m left", "zepto-production — needs login", "campaignflow-prod — expired",
-		"", LabelOpenWindow, LabelQuit}
-	if !slices.Equal(labels, want) {
-		t.Fatalf("menu = %q, want %q", labels, want)
+	s := statuses()
+	s[1].State = manager.StateValid
+	s[1].HasRefresh = true
+	s[1].ExpiresAt = at(time.Hour)
+	if sameShape(a, BuildMenuModel(s, now)) {
+		t.Error("signing in changed the actions but the shape counts as the same")
 	}
-	if !menu.Items[len(menu.Items)-1].IsQuit {
-		t.Error("Quit is not marked IsQuit; Fyne would add a second one")
-	}
-	copyToken := item(t, menu.Items[0].ChildMenu, "Copy token")
-	copyToken.Action()
-	item(t, menu.Items[1].ChildMenu, "Authorize").Action()
-	if item(t, menu.Items[1].ChildMenu, "Copy token").Disabled != true {
-		t.Error("Copy token enabled for an environment that needs login")
-	}
-	menu.Items[4].Action()
-	menu.Items[5].Action()
-	if !slices.Equal(got, []string{"zepto-sandbox: Copy token", "zepto-production: Authorize", "open window", "quit"}) {
-		t.Errorf("clicks did %q", got)
+	if sameShape(a, BuildMenuModel(statuses()[:2], now)) {
+		t.Error("an environment removed but the shape counts as the same")
 	}
 }
 
-func TestTrayRebuildsOnlyWhenSomethingChanged(t *testing.T) {
-	a := test.NewTempApp(t)
-	desk := &recordingTray{}
-	tr := New(desk, Handlers{Do: func(string, Action) {}})
-	tr.Update(statuses()[:1], now)
-	tr.Update(statuses()[:1], now.Add(10*time.Second))
-	if desk.menus != 1 {
-		t.Errorf("menu sent %d times for the same minute, want 1", desk.menus)
+func TestGuardedEnvironmentsCarryAShield(t *testing.T) {
+	sts := statuses()
+	sts[1].Guarded = true
+	mm := BuildMenuModel(sts, now)
+	if got, want := mm.Envs[1].Title, GuardedMark+"zepto-production — needs login"; got != want {
+		t.Errorf("guarded title = %q, want %q", got, want)
 	}
-	tr.Update(statuses(), now)
-	if desk.menus != 2 || desk.icon != IconAttention {
-		t.Errorf("after needs_login: %d menus, icon %v; want a rebuild and the attention icon", desk.menus, desk.icon.Name())
+	if got := mm.Envs[0].Title; got != "zepto-sandbox — valid, 1h 52m left" {
+		t.Errorf("an unguarded title changed: %q", got)
 	}
-	tr.Update(statuses()[:1], now)
-	if desk.icon != Icon {
-		t.Errorf("icon = %s after all valid again", desk.icon.Name())
-	}
-	_ = a
-}
-
-// recordingTray stands in for Fyne's desktop.App tray calls.
-type recordingTray struct {
-	menus int
-	icon  fyne.Resource
-}
-
-func (r *recordingTray) SetSystemTrayMenu(*fyne.Menu)        { r.menus++ }
-func (r *recordingTray) SetSystemTrayIcon(res fyne.Resource) { r.icon = res }
-func (r *recordingTray) SetSystemTrayWindow(fyne.Window)     {}
-
-func item(t *testing.T, m *fyne.Menu, label string) *fyne.MenuItem {
-	t.Helper()
-	for _, it := range m.Items {
-		if it.Label == label {
-			return it
-		}
-	}
-	t.Fatalf("no %q in %s", label, m.Label)
-	return nil
 }

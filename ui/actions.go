@@ -4,102 +4,96 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/tokentray/tokentray/manager"
-	"github.com/tokentray/tokentray/tray"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
-// envActions wires the cards' buttons to the engine.
-func (d *desktopApp) envActions() envActions {
+// envActions wires the cards' buttons to requests to the host.
+func (w *window) envActions() envActions {
 	return envActions{
-		Authorize:  d.authorize,
-		Cancel:     d.m.CancelLogin,
-		Refresh:    d.refreshToken,
-		CopyToken:  func(env string) { d.copyToken(env, false) },
-		CopyHeader: func(env string) { d.copyToken(env, true) },
-		SignOut:    d.confirmSignOut,
-		Edit:       d.openEditForm,
-		OpenURL:    d.openURL,
-		CopyText:   func(text string) { d.app.Clipboard().SetContent(text) },
+		Authorize:  w.authorize,
+		Cancel:     w.cancelLogin,
+		Refresh:    w.refreshToken,
+		CopyToken:  func(env string) { w.copyToken(env, "raw") },
+		CopyHeader: func(env string) { w.copyToken(env, "header") },
+		SignOut:    w.confirmSignOut,
+		Edit:       w.openEditForm,
+		Reads:      w.showReads,
+		OpenURL:    w.openURL,
+		// A user code or a link: not a secret, the window copies it itself.
+		CopyText: func(text string) { w.app.Clipboard().SetContent(text) },
 	}
 }
 
-// trayAction runs a tray click.
-func (d *desktopApp) trayAction(env string, a tray.Action) {
-	switch a {
-	case tray.ActionAuthorize:
-		d.authorize(env)
-	case tray.ActionCopyToken:
-		d.copyToken(env, false)
-	case tray.ActionCopyHeader:
-		d.copyToken(env, true)
-	case tray.ActionRefresh:
-		d.refreshToken(env)
-	}
-}
-
-// authorize starts a login and opens the browser (the engine's
-// Authorize does both); the card shows the link again (or the device
-// code) while it waits. Client credentials fetch a token right away.
-func (d *desktopApp) authorize(env string) {
-	go func() {
-		// Not bounded: the login runs on in the background after Authorize
-		// returns, and must not be tied to a context that ends here.
-		_, err := d.m.Authorize(context.Background(), env)
-		fyne.Do(func() {
-			if err != nil && !errors.Is(err, manager.ErrLoginInProgress) {
-				d.fail("Authorize "+env, err)
-			}
-		})
-	}()
-}
-
-func (d *desktopApp) refreshToken(env string) {
-	background(time.Minute, func(ctx context.Context) {
-		_, err := d.m.Refresh(ctx, env)
-		fyne.Do(func() {
-			if err != nil {
-				d.fail("Refresh "+env, err)
-				return
-			}
-			d.view.flash("Refreshed the token of " + env + ".")
-		})
+// authorize asks the host to start a login and open the browser; the card
+// shows the link again (or the device code) while it waits. Client
+// credentials fetch a token right away.
+func (w *window) authorize(env string) {
+	w.background(func(ctx context.Context) error {
+		_, err := w.client.Authorize(ctx, env)
+		return err
+	}, func(err error) {
+		if err != nil && !hasCode(err, socket.CodeLoginInProgress) {
+			w.fail("Authorize "+env, err)
+		}
 	})
 }
 
-// copyToken puts a token valid for at least a minute (refreshed first if
-// needed) on the clipboard, or the whole Authorization header.
-func (d *desktopApp) copyToken(env string, header bool) {
-	background(time.Minute, func(ctx context.Context) {
-		tok, err := d.m.Token(ctx, env, minValidForCopy)
-		fyne.Do(func() {
-			if err != nil {
-				d.fail("Copy the token of "+env, err)
-				return
-			}
-			what, text := copyText(tok, header)
-			d.clip.after = d.m.Config().Settings.ClipboardClear // as the config says now
-			d.clip.copy(text)
-			d.view.flash(fmt.Sprintf("Copied the %s of %s; the clipboard clears in %s unless you copy something else.",
-				what, env, d.clip.after.Round(time.Second)))
-		})
+func (w *window) cancelLogin(env string) {
+	w.background(func(ctx context.Context) error {
+		return w.client.CancelLogin(ctx, env)
+	}, func(err error) {
+		if err != nil {
+			w.fail("Cancel the login of "+env, err)
+		}
 	})
 }
 
-// copyText is what Copy token or Copy header puts on the clipboard; the
-// header carries the token's real type.
-func copyText(tok manager.Token, header bool) (what, text string) {
-	if header {
-		return "Authorization header", manager.AuthorizationHeader(tok.TokenType, tok.AccessToken.Reveal())
-	}
-	return "token", tok.AccessToken.Reveal()
+func (w *window) refreshToken(env string) {
+	w.background(func(ctx context.Context) error {
+		_, err := w.client.Refresh(ctx, env)
+		return err
+	}, func(err error) {
+		if err != nil {
+			w.fail("Refresh "+env, err)
+			return
+		}
+		w.view.flash("Refreshed the token of " + env + ".")
+	})
 }
 
-func (d *desktopApp) confirmSignOut(env string) {
+// copyToken asks the host to put a token valid for at least a minute (or
+// the whole Authorization header) on its clipboard; the host clears it
+// after clipboard_clear unless something else was copied meanwhile.
+func (w *window) copyToken(env, format string) {
+	what := "token"
+	if format == "header" {
+		what = "Authorization header"
+	}
+	var clearsIn time.Duration
+	w.background(func(ctx context.Context) (err error) {
+		clearsIn, err = w.client.Copy(ctx, env, format)
+		return err
+	}, func(err error) {
+		switch {
+		case hasCode(err, socket.CodeNoClipboard):
+			w.view.flash("This tokentray has no clipboard (started as `tokentray daemon`): " +
+				"use `tokentray token " + env + "` instead.")
+		case err != nil:
+			w.fail("Copy the "+what+" of "+env, err)
+		default:
+			w.view.flash(fmt.Sprintf("Copied the %s of %s; clears in %d s unless you copy something else.",
+				what, env, int(clearsIn.Round(time.Second)/time.Second)))
+		}
+	})
+}
+
+func (w *window) confirmSignOut(env string) {
 	dialog.ShowConfirm("Sign out of "+env+"?",
 		"tokentray revokes the refresh token where the provider supports it and forgets the tokens.\n"+
 			"You will have to authorize again to get new ones.",
@@ -107,37 +101,59 @@ func (d *desktopApp) confirmSignOut(env string) {
 			if !ok {
 				return
 			}
-			background(time.Minute, func(ctx context.Context) {
-				err := d.m.Logout(ctx, env)
-				fyne.Do(func() {
-					if err != nil {
-						d.fail("Sign out of "+env, err)
-					}
-				})
+			w.background(func(ctx context.Context) error {
+				_, err := w.client.Logout(ctx, env)
+				return err
+			}, func(err error) {
+				if err != nil {
+					w.fail("Sign out of "+env, err)
+				}
 			})
-		}, d.win)
+		}, w.win)
 }
 
-// fail tells the user an action failed: in the window when it shows,
-// otherwise as a notification (the click came from the tray).
-func (d *desktopApp) fail(what string, err error) {
-	msg := userMessage(err)
-	if d.visible {
-		dialog.ShowError(fmt.Errorf("%s: %s", what, msg), d.win)
-		return
+// openURL opens the authorization page again in the system browser.
+func (w *window) openURL(raw string) {
+	u, err := url.Parse(raw)
+	if err == nil {
+		err = w.app.OpenURL(u)
 	}
-	d.app.SendNotification(fyne.NewNotification(what+" failed", msg))
+	if err != nil {
+		w.fail("Open the authorization page", err)
+	}
 }
 
-// userMessage turns engine errors into what to do next.
+// fail tells the user an action failed.
+func (w *window) fail(what string, err error) {
+	dialog.ShowError(fmt.Errorf("%s: %s", what, userMessage(err)), w.win)
+}
+
+// hasCode reports whether err is the host's error answer with that code.
+func hasCode(err error, code string) bool {
+	var apiErr *socket.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == code
+}
+
+// userMessage turns the host's error answers into what to do next.
 func userMessage(err error) string {
 	switch {
-	case errors.Is(err, manager.ErrNeedsLogin):
+	case hasCode(err, socket.CodeNeedsLogin):
 		return "this environment needs you to sign in: choose Authorize."
-	case errors.Is(err, manager.ErrUnconfigured):
+	case hasCode(err, socket.CodeUnconfigured):
 		return "this environment is not set up yet: choose Edit and fill in the client ID and secret."
+	case errors.Is(err, socket.ErrNotRunning):
+		return "tokentray is not running; the window reconnects when it is back."
 	case errors.Is(err, context.DeadlineExceeded):
-		return "the provider did not answer in time; try again, or check your network."
+		return "tokentray or the provider did not answer in time; try again, or check your network."
 	}
 	return err.Error()
+}
+
+// statusNames are the environments' names, in the config's order.
+func statusNames(statuses []manager.Status) []string {
+	names := make([]string, len(statuses))
+	for i, s := range statuses {
+		names[i] = s.Name
+	}
+	return names
 }

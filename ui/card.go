@@ -18,6 +18,7 @@ import (
 // The window wires them to the engine; tests wire them to recorders.
 type envActions struct {
 	Authorize, Cancel, Refresh, CopyToken, CopyHeader, SignOut, Edit func(env string)
+	Reads                                                            func(env string)    // the read log
 	OpenURL                                                          func(rawURL string) // open the authorization page again
 	CopyText                                                         func(text string)   // a user code or link: not a secret, not cleared
 }
@@ -34,6 +35,8 @@ const (
 	labelCopyCode   = "Copy code"
 	labelOpenAgain  = "Open browser again"
 	labelCopyLink   = "Copy link"
+	labelSettings   = "Settings"
+	labelReads      = "Reads"
 )
 
 // card shows one environment. update sets everything from a snapshot;
@@ -50,6 +53,7 @@ type card struct {
 	warnText  *widget.Label
 	nextText  *widget.Label
 	details   *widget.Label // granted scopes and JWT claims, when known
+	lastRead  *widget.Label // who read the token last, and when
 	login     *fyne.Container
 	buttons   *fyne.Container
 	loginKey  string // what the login box shows, so ticks do not redraw the QR code
@@ -65,6 +69,7 @@ func newCard(a envActions) *card {
 		warnText:  wrapped(widget.WarningImportance),
 		nextText:  wrapped(widget.MediumImportance),
 		details:   wrapped(widget.LowImportance),
+		lastRead:  wrapped(widget.MediumImportance),
 		login:     container.NewVBox(),
 		buttons:   container.NewHBox(),
 	}
@@ -73,6 +78,7 @@ func newCard(a envActions) *card {
 		c.bar.Container, // the container itself: the renderer only draws known types
 		c.errorText, c.warnText, c.nextText,
 		c.details,
+		c.lastRead,
 		c.login,
 		c.buttons,
 	))
@@ -110,6 +116,7 @@ func (c *card) update(s manager.Status, now time.Time) {
 // tick moves the countdown and the lifetime bar.
 func (c *card) tick(now time.Time) {
 	c.countdown.SetText(countdownText(c.status, now))
+	setText(c.lastRead, lastReadText(c.status.LastRead, now))
 	if share, ok := lifetimeLeft(c.status, now); ok {
 		c.bar.SetValue(share)
 		c.bar.Show()
@@ -190,7 +197,11 @@ func subtitle(s manager.Status) string {
 	if provider == "" {
 		provider = "custom provider"
 	}
-	return provider + " · " + strings.ReplaceAll(string(s.Flow), "_", " ")
+	sub := provider + " · " + strings.ReplaceAll(string(s.Flow), "_", " ")
+	if s.Guarded {
+		sub += " · guarded: each program's read asks you first"
+	}
+	return sub
 }
 
 func prefixed(prefix, text string) string {
@@ -227,6 +238,7 @@ func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 	signOut := btn(labelSignOut, theme.LogoutIcon(), c.actions.SignOut)
 	cancel := btn(labelCancel, theme.CancelIcon(), c.actions.Cancel)
 	edit := btn(labelEdit, theme.DocumentCreateIcon(), c.actions.Edit)
+	reads := btn(labelReads, theme.ListIcon(), c.actions.Reads)
 
 	live := s.UsableFor(now, 0)
 	var out []*widget.Button
@@ -239,6 +251,9 @@ func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 		out = []*widget.Button{cancel}
 	case manager.StateValid, manager.StateRefreshing:
 		out = []*widget.Button{copyToken, copyHeader, refresh, signOut, edit}
+		if s.LastRead != nil {
+			out = append(out, reads)
+		}
 	case manager.StateExpired:
 		if s.HasRefresh || s.Flow == config.FlowClientCredentials {
 			out = []*widget.Button{refresh, authorize, signOut, edit}

@@ -24,6 +24,7 @@ func newTestCard(t *testing.T, s manager.Status) (*card, *[]string) {
 	c := newCard(envActions{
 		Authorize: rec("authorize"), Cancel: rec("cancel"), Refresh: rec("refresh"),
 		CopyToken: rec("copy-token"), CopyHeader: rec("copy-header"), SignOut: rec("sign-out"), Edit: rec("edit"),
+		Reads:    rec("reads"),
 		CopyText: func(text string) { calls = append(calls, "copy-text "+text) },
 	})
 	c.update(s, now)

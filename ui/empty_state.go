@@ -5,7 +5,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 const emptyIntro = "tokentray signs you in to OAuth2 APIs in the browser, keeps every " +
@@ -14,7 +14,7 @@ const emptyIntro = "tokentray signs you in to OAuth2 APIs in the browser, keeps 
 	"(tokentray token <environment>). Add an environment to start:"
 
 // emptyState is the first-start page: what tokentray does, and the presets.
-func emptyState(presets []config.Preset, onAdd func(string)) fyne.CanvasObject {
+func emptyState(presets []socket.PresetInfo, onAdd func(string)) fyne.CanvasObject {
 	heading := widget.NewLabelWithStyle("No environments yet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	heading.SizeName = theme.SizeNameSubHeadingText
 	intro := widget.NewLabel(emptyIntro)
@@ -22,8 +22,8 @@ func emptyState(presets []config.Preset, onAdd func(string)) fyne.CanvasObject {
 	items := []fyne.CanvasObject{heading, intro}
 	for _, p := range presets {
 		label := p.Name
-		if p.Description != "" {
-			label += " — " + p.Description
+		if p.Title != "" {
+			label += " — " + p.Title
 		}
 		b := widget.NewButtonWithIcon(label, theme.ContentAddIcon(), func() { onAdd(p.Name) })
 		b.Alignment = widget.ButtonAlignLeading

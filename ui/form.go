@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -12,18 +10,62 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 const customPreset = "Custom (any OAuth2 server)"
 
 var flows = []string{string(config.FlowAuthorizationCode), string(config.FlowClientCredentials), string(config.FlowDeviceCode)}
 
+// Form labels, shared with the tests.
+const (
+	fieldProvider  = "Provider"
+	fieldName      = "Name"
+	fieldFlow      = "Flow"
+	fieldClientID  = "Client ID"
+	fieldSecret    = "Client secret"
+	fieldScopes    = "Scopes"
+	fieldIssuer    = "Issuer"
+	fieldAuthURL   = "Authorization URL"
+	fieldDeviceURL = "Device authorization URL"
+	fieldTokenURL  = "Token URL"
+	fieldRedirect  = "Redirect URI"
+)
+
+// fieldForKey is the form field that shows a config key's problems.
+var fieldForKey = map[string]string{
+	"preset": fieldProvider, "name": fieldName, "flow": fieldFlow, "client_id": fieldClientID,
+	"client_secret": fieldSecret, "scopes": fieldScopes, "issuer": fieldIssuer, "auth_url": fieldAuthURL,
+	"device_authorization_url": fieldDeviceURL, "token_url": fieldTokenURL, "redirect_uri": fieldRedirect,
+}
+
+// formPreset is what the form needs to know of a preset, from the host's
+// description of it (GET /v1/presets).
+type formPreset struct {
+	Name, Notes                               string
+	Flow                                      config.Flow
+	NeedsIssuer, NeedsTokenURL, NeedsRedirect bool
+	Scopes, ScopeChoices                      []string
+}
+
+func newFormPreset(p socket.PresetInfo) formPreset {
+	fp := formPreset{Name: p.Name, Notes: p.Notes, Flow: config.Flow(p.Flow),
+		NeedsIssuer:   slices.Contains(p.Needs, "issuer"),
+		NeedsTokenURL: slices.Contains(p.Needs, "token_url"),
+		NeedsRedirect: slices.Contains(p.Needs, "redirect_uri"),
+	}
+	fp.Scopes, fp.ScopeChoices = p.Fills.Scopes, p.ScopeChoices
+	return fp
+}
+
 // envForm adds or edits one environment. It shows only the fields the
-// chosen preset leaves to the user; environment() validates them with the
-// rules the config file is loaded with (config.CheckEnvironment).
+// chosen preset leaves to the user; the host validates them with the
+// rules the config file is loaded with, and showProblems puts what it
+// found next to the fields.
 type envForm struct {
-	original string   // the name being edited, "" when adding
-	taken    []string // names of the other environments
+	original string // the name being edited, "" when adding
+	base     config.Environment
+	presets  []formPreset
 
 	preset      *widget.Select
 	notes       *widget.Label
@@ -40,14 +82,15 @@ type envForm struct {
 	deviceURL   *widget.Entry
 	problems    *widget.Label
 
-	form *widget.Form
-	root fyne.CanvasObject
+	hints map[string]string // a field's own hint, shown when it has no problem
+	form  *widget.Form
+	root  fyne.CanvasObject
 }
 
 // newEnvForm builds the form for existing (nil when adding, then presetName
-// preselects a preset; "" for a custom provider). taken lists every
-// environment name in the config.
-func newEnvForm(existing *config.Environment, presetName string, taken []string) *envForm {
+// preselects a preset; "" for a custom provider), offering the host's
+// presets.
+func newEnvForm(existing *config.Environment, presetName string, presets []socket.PresetInfo) *envForm {
 	f := &envForm{
 		notes:      wrapped(widget.LowImportance),
 		name:       widget.NewEntry(),
@@ -62,15 +105,15 @@ func newEnvForm(existing *config.Environment, presetName string, taken []string)
 		deviceURL:  widget.NewEntry(),
 		problems:   wrapped(widget.DangerImportance),
 		form:       widget.NewForm(),
+		hints:      map[string]string{},
 	}
 	f.scopeChecks = newScopePicker()
 	if existing != nil {
 		f.original = existing.Name
+		f.base = *existing
 	}
-	for _, n := range taken {
-		if n != f.original {
-			f.taken = append(f.taken, n)
-		}
+	for _, p := range presets {
+		f.presets = append(f.presets, newFormPreset(p))
 	}
 	f.name.SetPlaceHolder("e.g. zepto-sandbox (lowercase letters, digits, dashes)")
 	f.clientID.SetPlaceHolder("from the provider's developer console")
@@ -84,7 +127,7 @@ func newEnvForm(existing *config.Environment, presetName string, taken []string)
 	f.flow.SetSelected(string(config.FlowAuthorizationCode))
 
 	options := []string{}
-	for _, p := range config.Presets() {
+	for _, p := range f.presets {
 		options = append(options, p.Name)
 	}
 	options = append(options, customPreset)
@@ -100,6 +143,9 @@ func newEnvForm(existing *config.Environment, presetName string, taken []string)
 		f.deviceURL.SetText(existing.DeviceURL)
 		f.scopesText.SetText(strings.Join(existing.Scopes, " "))
 		f.secret.SetPlaceHolder("leave empty to keep the stored secret")
+		// The secret and the tokens are stored under the name: renaming is
+		// removing and adding again.
+		f.name.Disable()
 		if existing.Flow != "" {
 			f.flow.SetSelected(string(existing.Flow))
 		}
@@ -124,11 +170,13 @@ func newEnvForm(existing *config.Environment, presetName string, taken []string)
 }
 
 // currentPreset is the chosen preset; ok is false for a custom provider.
-func (f *envForm) currentPreset() (config.Preset, bool) {
-	if f.preset.Selected == customPreset {
-		return config.Preset{}, false
+func (f *envForm) currentPreset() (formPreset, bool) {
+	for _, p := range f.presets {
+		if p.Name == f.preset.Selected {
+			return p, true
+		}
 	}
-	return config.LookupPreset(f.preset.Selected)
+	return formPreset{}, false
 }
 
 // layoutFields shows the fields the chosen preset and flow need. scopes
@@ -139,13 +187,13 @@ func (f *envForm) layoutFields(scopes []string) {
 	if isPreset && p.Flow != "" {
 		flow = p.Flow
 	}
-	items := []*widget.FormItem{widget.NewFormItem("Provider", f.preset), widget.NewFormItem("Name", f.name)}
+	items := []*widget.FormItem{widget.NewFormItem(fieldProvider, f.preset), widget.NewFormItem(fieldName, f.name)}
 	if !isPreset {
-		items = append(items, widget.NewFormItem("Flow", f.flow))
+		items = append(items, widget.NewFormItem(fieldFlow, f.flow))
 	}
 	items = append(items,
-		widget.NewFormItem("Client ID", f.clientID),
-		widget.NewFormItem("Client secret", f.secret))
+		widget.NewFormItem(fieldClientID, f.clientID),
+		widget.NewFormItem(fieldSecret, f.secret))
 
 	if len(p.ScopeChoices) > 0 {
 		choices := slices.Clone(p.ScopeChoices)
@@ -158,31 +206,35 @@ func (f *envForm) layoutFields(scopes []string) {
 			}
 		}
 		f.scopeChecks.setOptions(choices, scopes)
-		items = append(items, widget.NewFormItem("Scopes", f.scopeChecks.box))
+		items = append(items, widget.NewFormItem(fieldScopes, f.scopeChecks.box))
 	} else {
 		if scopes != nil {
 			f.scopesText.SetText(strings.Join(scopes, " "))
 		}
-		items = append(items, widget.NewFormItem("Scopes", f.scopesText))
+		items = append(items, widget.NewFormItem(fieldScopes, f.scopesText))
 	}
 	if p.NeedsIssuer || (!isPreset && f.issuer.Text != "") {
-		items = append(items, widget.NewFormItem("Issuer", f.issuer))
+		items = append(items, widget.NewFormItem(fieldIssuer, f.issuer))
 	}
 	if !isPreset && flow == config.FlowAuthorizationCode {
-		items = append(items, widget.NewFormItem("Authorization URL", f.authURL))
+		items = append(items, widget.NewFormItem(fieldAuthURL, f.authURL))
 	}
 	if !isPreset && flow == config.FlowDeviceCode {
-		items = append(items, widget.NewFormItem("Device authorization URL", f.deviceURL))
+		items = append(items, widget.NewFormItem(fieldDeviceURL, f.deviceURL))
 	}
 	if p.NeedsTokenURL || !isPreset {
-		items = append(items, widget.NewFormItem("Token URL", f.tokenURL))
+		items = append(items, widget.NewFormItem(fieldTokenURL, f.tokenURL))
 	}
 	if flow == config.FlowAuthorizationCode {
-		redirect := widget.NewFormItem("Redirect URI", f.redirect)
-		if p.NeedsRedirectURI {
+		redirect := widget.NewFormItem(fieldRedirect, f.redirect)
+		if p.NeedsRedirect {
 			redirect.HintText = "required: exactly the URI registered with the provider"
 		}
 		items = append(items, redirect)
+	}
+	f.hints = map[string]string{}
+	for _, it := range items {
+		f.hints[it.Text] = it.HintText
 	}
 	f.form.Items = items
 	f.form.Refresh()
@@ -193,13 +245,17 @@ func (f *envForm) layoutFields(scopes []string) {
 }
 
 // environment builds the environment the form describes, as the config
-// file will hold it (only what the preset leaves open), and validates it.
-// The secret is "" when the user left it empty.
-func (f *envForm) environment() (config.Environment, manager.Secret, error) {
+// file will hold it (only what the preset leaves open; keys the form does
+// not show are kept from the file). The host validates it; the form only
+// insists on a client ID, which no provider goes without. The secret is ""
+// when the user left it empty.
+func (f *envForm) environment() (config.Environment, manager.Secret, []socket.Problem) {
 	p, isPreset := f.currentPreset()
 	e := config.Environment{
-		Name:     strings.TrimSpace(f.name.Text),
-		ClientID: strings.TrimSpace(f.clientID.Text),
+		Name:      strings.TrimSpace(f.name.Text),
+		ClientID:  strings.TrimSpace(f.clientID.Text),
+		RevokeURL: f.base.RevokeURL,
+		AuthStyle: f.base.AuthStyle,
 	}
 	if isPreset {
 		e.Preset = p.Name
@@ -232,29 +288,60 @@ func (f *envForm) environment() (config.Environment, manager.Secret, error) {
 	} else if fields := strings.Fields(f.scopesText.Text); len(fields) > 0 {
 		e.Scopes = fields
 	}
-
-	var problems []string
-	if _, dup := config.DuplicateNames(append(slices.Clip(f.taken), e.Name))[len(f.taken)]; dup {
-		problems = append(problems, fmt.Sprintf("name: %q is already used by another environment; pick another name", e.Name))
-	}
+	var problems []socket.Problem
 	if e.ClientID == "" {
-		problems = append(problems, "client_id: missing: copy the client ID from the provider's developer console")
+		problems = append(problems, socket.Problem{Key: "client_id",
+			Message: "missing: copy the client ID from the provider's developer console"})
 	}
-	for _, ce := range config.ConfigErrors(config.CheckEnvironment(e)) {
-		problems = append(problems, ce.Key+": "+ce.Msg)
-	}
-	if len(problems) > 0 {
-		return e, "", errors.New(strings.Join(problems, "\n"))
-	}
-	return e, manager.Secret(f.secret.Text), nil
+	return e, manager.Secret(f.secret.Text), problems
 }
 
-// showProblems puts validation errors under the form.
-func (f *envForm) showProblems(err error) {
-	text := ""
-	if err != nil {
-		text = err.Error()
+// showProblems puts each problem next to its field, and those no field
+// shows above the form; nil clears them.
+func (f *envForm) showProblems(problems []socket.Problem) {
+	for _, it := range f.form.Items {
+		it.HintText = f.hints[it.Text]
+	}
+	var loose []string
+	for _, pr := range problems {
+		if it := f.item(fieldForKey[problemKey(pr.Key)]); it != nil {
+			if it.HintText != "" && it.HintText != f.hints[it.Text] {
+				it.HintText += "; " + pr.Message
+			} else {
+				it.HintText = "⚠ " + pr.Message
+			}
+			continue
+		}
+		line := pr.Message
+		if pr.Key != "" {
+			line = pr.Key + ": " + line
+		}
+		loose = append(loose, line)
+	}
+	text := strings.Join(loose, "\n")
+	if len(problems) > 0 && len(loose) < len(problems) {
+		text = strings.TrimSpace("Fix the marked fields.\n" + text)
 	}
 	setText(f.problems, text)
-	f.root.Refresh() // the problems line changes the form's height
+	f.form.Refresh()
+	f.root.Refresh() // the problems change the form's height
+}
+
+// problemKey is the key a problem is about: the last part of a path such
+// as environment[2].token_url.
+func problemKey(key string) string {
+	if i := strings.LastIndexAny(key, ".]"); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// item is the form's field with that label, or nil when it is not shown.
+func (f *envForm) item(label string) *widget.FormItem {
+	for _, it := range f.form.Items {
+		if label != "" && it.Text == label {
+			return it
+		}
+	}
+	return nil
 }

@@ -5,90 +5,140 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/internal/oauthserver"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
-func TestFormValidatesLikeTheConfigLoader(t *testing.T) {
+// connected is a window on a fresh host whose config holds only a comment.
+func connected(t *testing.T, hooks socket.HostHooks) (*testHost, *testWin) {
+	t.Helper()
+	h := startHost(t, func(*oauthserver.Server) string { return "# my environments\n" }, hooks)
+	w := openWindow(t, h.sock)
+	w.until(t, "the host's presets", func() bool { return w.connected && len(w.presets) > 0 })
+	return h, w
+}
+
+// saveAndWait taps Save and waits for the host's answer.
+func (w *testWin) saveAndWait(t *testing.T, fd *formDialog) {
+	t.Helper()
+	fd.save()
+	w.until(t, "the host to answer the save", func() bool { return !fd.saving })
+}
+
+func TestSaveShowsEveryProblemOfTheHostNextToItsField(t *testing.T) {
+	h, w := connected(t, socket.HostHooks{})
+	before := h.config(t)
+	fd := w.showForm(nil, "")
+	f := fd.form
+	f.name.SetText("Local Thing")
+	f.flow.SetSelected(string(config.FlowClientCredentials))
+	f.clientID.SetText("abc")
+	f.tokenURL.SetText("http://auth.example.com/token")
+	w.saveAndWait(t, fd)
+	if fd.saved {
+		t.Fatal("the host took an invalid environment")
+	}
+	for label, want := range map[string]string{
+		fieldName:     "lowercase",
+		fieldTokenURL: "https://",
+	} {
+		if it := f.item(label); it == nil || !strings.Contains(it.HintText, want) {
+			t.Errorf("field %s shows %q, want a problem about %q", label, hintOf(it), want)
+		}
+	}
+	if f.item(fieldClientID).HintText != "" {
+		t.Errorf("a good field shows a problem: %q", f.item(fieldClientID).HintText)
+	}
+	if got := h.config(t); got != before {
+		t.Errorf("an invalid form changed the config file:\n%s", got)
+	}
+	if len(h.m.Environments()) != 0 {
+		t.Error("an invalid form reached the engine")
+	}
+
+	// Fixed, the same form saves, and the problems are gone.
+	f.name.SetText("local")
+	f.tokenURL.SetText(h.oauth.TokenURL())
+	f.secret.SetText("s3cret-value")
+	w.saveAndWait(t, fd)
+	if !fd.saved {
+		t.Fatalf("the host refused a valid environment: %s / %q", f.problems.Text, hintOf(f.item(fieldTokenURL)))
+	}
+	text := h.config(t)
+	if !strings.Contains(text, `name = "local"`) || !strings.Contains(text, "# my environments") {
+		t.Errorf("config file after save:\n%s\nwant the new environment and the user's comment kept", text)
+	}
+	if strings.Contains(text, "s3cret-value") {
+		t.Error("the client secret was written to the config file")
+	}
+	if s, _ := h.store.LoadSecret("local"); s.Reveal() != "s3cret-value" {
+		t.Error("the client secret did not reach the host's keychain")
+	}
+	w.until(t, "the new environment's card", func() bool { return w.cardText("local") != "" })
+}
+
+func TestPresetFormsAreCheckedByTheHost(t *testing.T) {
+	_, w := connected(t, socket.HostHooks{})
 	for _, tc := range []struct {
-		name    string
-		preset  string
-		fill    func(f *envForm)
-		problem string // "" when the form is valid
+		name, preset string
+		fill         func(f *envForm)
+		field, want  string
 	}{
 		{"zepto needs its registered redirect URI", "zepto-sandbox", func(f *envForm) {
 			f.name.SetText("zepto-sandbox")
 			f.clientID.SetText("abc")
-		}, "redirect_uri: missing"},
-		{"zepto with redirect URI", "zepto-sandbox", func(f *envForm) {
-			f.name.SetText("zepto-sandbox")
-			f.clientID.SetText("abc")
-			f.redirect.SetText("http://127.0.0.1:8750/callback")
-		}, ""},
-		{"name with capitals", "zepto-sandbox", func(f *envForm) {
-			f.name.SetText("Zepto Sandbox")
-			f.clientID.SetText("abc")
-			f.redirect.SetText("http://127.0.0.1:8750/callback")
-		}, "name: must be lowercase letters, digits and dashes only"},
-		{"name already taken", "zepto-sandbox", func(f *envForm) {
-			f.name.SetText("campaignflow-prod")
-			f.clientID.SetText("abc")
-			f.redirect.SetText("http://127.0.0.1:8750/callback")
-		}, `name: "campaignflow-prod" is already used`},
-		{"client id missing", "zepto-sandbox", func(f *envForm) {
-			f.name.SetText("zepto-sandbox")
-			f.redirect.SetText("http://127.0.0.1:8750/callback")
-		}, "client_id: missing"},
+		}, fieldRedirect, "missing"},
 		{"campaign flow needs a token URL", "campaignflow", func(f *envForm) {
 			f.name.SetText("campaignflow-test")
 			f.clientID.SetText("abc")
-		}, "token_url: missing"},
-		{"custom token URL must be https", "", func(f *envForm) {
-			f.name.SetText("local")
-			f.flow.SetSelected(string(config.FlowClientCredentials))
-			f.clientID.SetText("abc")
-			f.tokenURL.SetText("http://auth.example.com/token")
-		}, "token_url: must be https:// unless the host is loopback"},
-		{"custom on loopback", "", func(f *envForm) {
-			f.name.SetText("local")
-			f.flow.SetSelected(string(config.FlowAuthorizationCode))
-			f.clientID.SetText("test-client")
-			f.authURL.SetText("http://127.0.0.1:9096/authorize")
-			f.tokenURL.SetText("http://127.0.0.1:9096/token")
-		}, ""},
+		}, fieldTokenURL, "missing"},
 		{"oidc needs the issuer", "oidc", func(f *envForm) {
 			f.name.SetText("keycloak")
 			f.clientID.SetText("abc")
-		}, "issuer: missing"},
+		}, fieldIssuer, "missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			test.NewTempApp(t)
-			f := newEnvForm(nil, tc.preset, []string{"campaignflow-prod"})
-			tc.fill(f)
-			_, _, err := f.environment()
-			switch {
-			case tc.problem == "" && err != nil:
-				t.Fatalf("form refused a valid environment: %v", err)
-			case tc.problem != "" && err == nil:
-				t.Fatalf("form accepted it, want a problem %q", tc.problem)
-			case tc.problem != "" && !strings.Contains(err.Error(), tc.problem):
-				t.Fatalf("problems = %q, want one containing %q", err, tc.problem)
+			fd := w.showForm(nil, tc.preset)
+			tc.fill(fd.form)
+			w.saveAndWait(t, fd)
+			fd.dialog.Hide()
+			if fd.saved {
+				t.Fatal("the host took it")
+			}
+			if it := fd.form.item(tc.field); it == nil || !strings.Contains(it.HintText, tc.want) {
+				t.Errorf("field %s shows %q, want %q; above the form: %q", tc.field, hintOf(it), tc.want, fd.form.problems.Text)
 			}
 		})
 	}
 }
 
+func TestFormWantsAClientIDBeforeAskingTheHost(t *testing.T) {
+	h, w := connected(t, socket.HostHooks{})
+	fd := w.showForm(nil, "")
+	fd.form.name.SetText("local")
+	fd.save()
+	if fd.saving || !strings.Contains(fd.form.item(fieldClientID).HintText, "missing") {
+		t.Errorf("client ID field shows %q, want it missing and nothing sent", fd.form.item(fieldClientID).HintText)
+	}
+	if strings.Contains(h.config(t), "local") {
+		t.Error("the form wrote an environment without a client ID")
+	}
+}
+
 func TestFormWritesOnlyWhatThePresetLeavesOpen(t *testing.T) {
-	test.NewTempApp(t)
-	f := newEnvForm(nil, "zepto-sandbox", nil)
+	_, w := connected(t, socket.HostHooks{})
+	f := newEnvForm(nil, "zepto-sandbox", w.presets)
 	f.name.SetText("zepto-sandbox")
 	f.clientID.SetText("abc")
 	f.redirect.SetText("http://127.0.0.1:8750/callback")
 	f.secret.SetText("s3cret")
 	f.scopeChecks.SetSelected([]string{"payments", "public"})
-	e, secret, err := f.environment()
-	if err != nil {
-		t.Fatal(err)
+	e, secret, problems := f.environment()
+	if len(problems) > 0 {
+		t.Fatal(problems)
 	}
 	if e.Preset != "zepto-sandbox" || e.AuthURL != "" || e.TokenURL != "" || e.Flow != "" {
 		t.Errorf("environment = %+v; endpoints and flow should come from the preset, not the file", e)
@@ -105,8 +155,8 @@ func TestFormWritesOnlyWhatThePresetLeavesOpen(t *testing.T) {
 }
 
 func TestFormOffersThePresetsScopeChoices(t *testing.T) {
-	test.NewTempApp(t)
-	f := newEnvForm(nil, "zepto-sandbox", nil)
+	_, w := connected(t, socket.HostHooks{})
+	f := newEnvForm(nil, "zepto-sandbox", w.presets)
 	if !slices.Contains(f.scopeChecks.Options, "bank_accounts") {
 		t.Errorf("scope choices = %q, want Zepto's", f.scopeChecks.Options)
 	}
@@ -114,38 +164,56 @@ func TestFormOffersThePresetsScopeChoices(t *testing.T) {
 		t.Errorf("ticked = %q, want the preset default [public]", f.scopeChecks.Selected())
 	}
 	f.preset.SetSelected(customPreset)
-	if !formHas(f, "Token URL") || !formHas(f, "Authorization URL") || !formHas(f, "Flow") {
+	if f.item(fieldTokenURL) == nil || f.item(fieldAuthURL) == nil || f.item(fieldFlow) == nil {
 		t.Error("a custom provider must ask for flow, authorization and token URL")
 	}
 	f.flow.SetSelected(string(config.FlowClientCredentials))
-	if formHas(f, "Authorization URL") || formHas(f, "Redirect URI") {
+	if f.item(fieldAuthURL) != nil || f.item(fieldRedirect) != nil {
 		t.Error("client credentials need no authorization URL or redirect URI")
 	}
 }
 
-func TestEditFormKeepsExistingValues(t *testing.T) {
-	test.NewTempApp(t)
-	existing := config.Environment{Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode,
-		ClientID: "abc", Scopes: []string{"public", "payments"}, RedirectURI: "http://127.0.0.1:8750/callback",
-		AuthURL: "https://go.sandbox.zeptopayments.com/oauth/authorize", TokenURL: "https://go.sandbox.zeptopayments.com/oauth/token"}
-	f := newEnvForm(&existing, "", []string{"zepto-sandbox", "other"})
-	e, secret, err := f.environment()
-	if err != nil {
-		t.Fatalf("unchanged edit refused: %v", err)
+func TestEditReadsTheEnvironmentFromTheHostAndKeepsItsValues(t *testing.T) {
+	var revokeURL string
+	h := startHost(t, func(o *oauthserver.Server) string {
+		revokeURL = o.RevokeURL()
+		return localEnv("local", o) + "scopes = [\"read\", \"write\"]\nrevocation_url = \"" + revokeURL + "\"\n"
+	}, socket.HostHooks{})
+	w := openWindow(t, h.sock)
+	w.until(t, "the card", func() bool { return w.cardText("local") != "" })
+	tapButton(t, w.view.cards["local"].root, labelEdit)
+	w.until(t, "the edit form", func() bool { return w.form != nil })
+	f := w.form.form
+	if f.clientID.Text != oauthserver.DefaultClientID || f.tokenURL.Text != h.oauth.TokenURL() || f.scopesText.Text != "read write" {
+		t.Errorf("edit form shows client ID %q, token URL %q, scopes %q; want the file's", f.clientID.Text, f.tokenURL.Text, f.scopesText.Text)
+	}
+	if !f.name.Disabled() {
+		t.Error("the name can be edited, but the secret and tokens are stored under it")
+	}
+	got, secret, problems := f.environment()
+	if len(problems) > 0 {
+		t.Fatalf("unchanged edit refused: %v", problems)
 	}
 	if secret != "" {
 		t.Error("an untouched secret field should leave the stored secret alone")
 	}
-	if e.ClientID != "abc" || !slices.Equal(e.Scopes, []string{"public", "payments"}) || e.RedirectURI != existing.RedirectURI {
-		t.Errorf("edit lost values: %+v", e)
+	if got.RevokeURL != revokeURL {
+		t.Errorf("the edit drops revocation_url, which the form does not show: %+v", got)
+	}
+	// Saved unchanged, the file still has every key.
+	f.scopesText.SetText("read")
+	w.saveAndWait(t, w.form)
+	if !w.form.saved {
+		t.Fatalf("unchanged edit refused by the host: %s", f.problems.Text)
+	}
+	if text := h.config(t); !strings.Contains(text, revokeURL) || !strings.Contains(text, `scopes = ["read"]`) {
+		t.Errorf("config after the edit:\n%s", text)
 	}
 }
 
-func formHas(f *envForm, label string) bool {
-	for _, it := range f.form.Items {
-		if it.Text == label {
-			return true
-		}
+func hintOf(it *widget.FormItem) string {
+	if it == nil {
+		return "<no such field>"
 	}
-	return false
+	return it.HintText
 }

@@ -33,6 +33,8 @@ func visibleObjects(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 		visibleObjects(x.Content, visit)
 	case *container.Scroll:
 		visibleObjects(x.Content, visit)
+	case *widget.PopUp:
+		visibleObjects(x.Content, visit)
 	}
 }
 

@@ -9,9 +9,16 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
+
+// offlineText is the banner while the host does not answer.
+const offlineText = "tokentray is not running — reconnecting…"
+
+// daemonText says what a host started as `tokentray daemon` cannot do.
+const daemonText = "No clipboard or tray: tokentray was started as `tokentray daemon`. " +
+	"Copy tokens with `tokentray token <environment>`."
 
 // mainView is the window's content: banners, one card per environment (or
 // the first-start page), and a footer for scripts. It only shows what it
@@ -22,11 +29,13 @@ type mainView struct {
 
 	root       *fyne.Container
 	banners    *fyne.Container
+	offline    *widget.Label // the host does not answer
+	hostNote   *widget.Label // what the host cannot do
 	memory     *widget.Label // no keychain
 	trayHint   *fyne.Container
 	list       *fyne.Container
 	scroll     *container.Scroll
-	empty      fyne.CanvasObject
+	empty      *fyne.Container // the first-start page, built from the host's presets
 	flashMsg   *widget.Label
 	flashGen   int
 	flashTimer *time.Timer // clears flashMsg; stopped with the window
@@ -35,23 +44,30 @@ type mainView struct {
 	order []string
 }
 
-func newMainView(a envActions, presets []config.Preset, socketPath string, onAdd func(string)) *mainView {
+func newMainView(a envActions, socketPath string, onAdd func(string), onSettings func()) *mainView {
 	v := &mainView{actions: a, onAdd: onAdd, cards: map[string]*card{}}
+	v.offline = wrapped(widget.DangerImportance)
+	v.hostNote = wrapped(widget.MediumImportance)
 	v.memory = wrapped(widget.WarningImportance)
 	v.memory.SetText("No keychain (Secret Service) found: tokens are kept in memory only and are gone when tokentray quits. " +
 		"Start gnome-keyring or KWallet and restart tokentray to keep them.")
 	v.memory.Hide()
 	v.trayHint = container.NewVBox()
-	v.banners = container.NewVBox(v.memory, v.trayHint)
+	v.banners = container.NewVBox(v.offline, v.hostNote, v.memory, v.trayHint)
 	v.list = container.NewVBox()
 	v.scroll = container.NewVScroll(v.list)
-	v.empty = emptyState(presets, onAdd)
+	v.empty = container.NewStack(emptyState(nil, onAdd))
 	v.flashMsg = widget.NewLabel("")
 	v.flashMsg.Truncation = fyne.TextTruncateEllipsis
 
 	add := widget.NewButtonWithIcon("Add environment", theme.ContentAddIcon(), func() { onAdd("") })
 	title := widget.NewLabelWithStyle("tokentray", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	header := container.NewBorder(nil, nil, title, add)
+	settings := widget.NewButtonWithIcon(labelSettings, theme.SettingsIcon(), func() {
+		if onSettings != nil {
+			onSettings()
+		}
+	})
+	header := container.NewBorder(nil, nil, title, container.NewHBox(settings, add))
 	socket := selectable("Scripts: tokentray token <environment> — socket " + socketPath)
 	footer := container.NewVBox(widget.NewSeparator(), v.flashMsg, socket)
 
@@ -105,6 +121,36 @@ func (v *mainView) update(statuses []manager.Status, now time.Time) {
 	} else {
 		v.memory.Show()
 	}
+}
+
+// setPresets rebuilds the first-start page from the host's presets.
+func (v *mainView) setPresets(presets []socket.PresetInfo) {
+	v.empty.Objects = []fyne.CanvasObject{emptyState(presets, v.onAdd)}
+	v.empty.Refresh()
+}
+
+// setOffline shows or hides the banner saying the host is away; detail is
+// why the last attempt failed.
+func (v *mainView) setOffline(offline bool, detail string) {
+	if !offline {
+		setText(v.offline, "")
+		return
+	}
+	setText(v.hostNote, "") // said again by the host that comes back
+	text := offlineText
+	if detail != "" {
+		text += " (" + detail + ")"
+	}
+	setText(v.offline, text)
+}
+
+// setHost says what the host cannot do.
+func (v *mainView) setHost(h socket.HostInfo) {
+	text := ""
+	if !h.Clipboard && !h.Tray {
+		text = daemonText
+	}
+	setText(v.hostNote, text)
 }
 
 // tick moves every countdown; called once a second while the window shows.

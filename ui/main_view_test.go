@@ -6,14 +6,15 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func TestFirstStartExplainsAndOffersThePresets(t *testing.T) {
 	test.NewTempApp(t)
 	var added []string
-	v := newMainView(envActions{}, config.Presets(), "/run/user/1000/tokentray/tokentray.sock", func(p string) { added = append(added, p) })
+	v := newMainView(envActions{}, "/run/user/1000/tokentray/tokentray.sock", func(p string) { added = append(added, p) }, nil)
+	v.setPresets([]socket.PresetInfo{{Name: "zepto-sandbox", Title: "Zepto payments API, sandbox (authorization code)"}})
 	v.update(nil, now)
 	text := shownText(v.root)
 	for _, want := range []string{"No environments yet", "keeps every environment's access token fresh", "/run/user/1000/tokentray/tokentray.sock"} {
@@ -30,7 +31,7 @@ func TestFirstStartExplainsAndOffersThePresets(t *testing.T) {
 
 func TestCardsFollowTheConfigAndSayWhenTokensAreInMemoryOnly(t *testing.T) {
 	test.NewTempApp(t)
-	v := newMainView(envActions{}, config.Presets(), "/tmp/s.sock", func(string) {})
+	v := newMainView(envActions{}, "/tmp/s.sock", func(string) {}, nil)
 	a, b := validStatus("a"), validStatus("b")
 	v.update([]manager.Status{a, b}, now)
 	if strings.Contains(shownText(v.root), "No environments yet") {
@@ -59,7 +60,7 @@ func TestCardsFollowTheConfigAndSayWhenTokensAreInMemoryOnly(t *testing.T) {
 
 func TestWithoutTrayTheWindowSaysHowToGetOne(t *testing.T) {
 	test.NewTempApp(t)
-	v := newMainView(envActions{}, nil, "/tmp/s.sock", func(string) {})
+	v := newMainView(envActions{}, "/tmp/s.sock", func(string) {}, nil)
 	v.showTrayHint("No system tray found, install the AppIndicator extension")
 	if !strings.Contains(shownText(v.root), "AppIndicator") {
 		t.Fatal("tray hint not shown")

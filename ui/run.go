@@ -1,34 +1,44 @@
-// Package ui is the Fyne window: environment cards with countdowns, the
-// add/edit form and dialogs. It also wires the tray and the clipboard.
+// Package ui is the window: its own process (`tokentray window`), a client
+// of the host's socket and nothing else. It shows the environment cards
+// with their countdowns, the add/edit form and the settings; every action
+// is a request to the host, and the host's /v1/events stream keeps the
+// cards current.
 package ui
 
 import (
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	"github.com/tokentray/tokentray/manager"
-	"github.com/tokentray/tokentray/tray"
+	"github.com/tokentray/tokentray/assets"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
-// AppID is the app's unique id (Fyne preferences, notifications, FyneApp.toml).
+// AppID is the app's unique id (Fyne preferences, FyneApp.toml).
 const AppID = "io.github.tokentray"
 
-// Options are what main hands the desktop app.
-type Options struct {
-	ConfigPath string // where the edit form writes the config back
-	SocketPath string // shown in the window for scripts
-	// Hidden starts in the tray with the window closed (for autostart).
-	// Ignored without a tray host, where the window is the only way in.
-	Hidden bool
+// icon is the window's icon, the tray's picture.
+var icon = fyne.NewStaticResource("tokentray.png", assets.IconPNG)
+
+// WindowOptions are what `tokentray window` hands the window.
+type WindowOptions struct {
+	// QuitHostOnClose: there is no tray host, so closing the window ends
+	// the host too. The host watches this process and quits when it
+	// exits; the window only says so.
+	QuitHostOnClose bool
 }
 
-// Run starts the desktop app (window and tray) on the engine and blocks
-// until the user quits. The engine keeps running; main closes it.
-func Run(m *manager.Manager, opts Options) error {
+// RunWindow shows the window of the host listening on socketPath and
+// blocks until the user closes it.
+func RunWindow(socketPath string, opts WindowOptions) error {
 	a := app.NewWithID(AppID)
-	a.SetIcon(tray.Icon)
-	d := newDesktop(a, m, opts)
-	d.start()
+	a.SetIcon(icon)
+	client := socket.NewClient(socketPath, actionTimeout)
+	defer client.Close()
+	w := newWindow(a, client, opts)
+	w.build()
+	w.show()
+	w.connect()
 	a.Run()
-	d.stop()
+	w.stop()
 	return nil
 }

@@ -97,6 +97,10 @@ type Server struct {
 	// for them forever.
 	stop    context.Context
 	stopAll context.CancelFunc
+
+	// host is what only the host process has (clipboard, window,
+	// autostart) and where its config file is; see host.go.
+	host hostState
 }
 
 // NewServer serves m. A nil logger means slog.Default().
@@ -114,6 +118,7 @@ func NewServer(m *manager.Manager, log *slog.Logger, limits Limits) *Server {
 		IdleTimeout:       s.limits.IdleTimeout,
 		MaxHeaderBytes:    s.limits.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnContext:       connContext, // the peer of each connection, for the read log (reads.go)
 		ConnState: func(c net.Conn, st http.ConnState) {
 			if cc, ok := c.(*cappedConn); ok {
 				cc.owner.connState(c, st)
@@ -163,8 +168,20 @@ func (s *Server) routes() http.Handler {
 		notAllowed(pattern, allow, method)
 	}
 	handle("GET", "/v1/environments", s.listEnvironments)
-	handle("GET", "/v1/environments/{name}", s.getEnvironment)
+	mux.HandleFunc("GET /v1/environments/{name}", s.getEnvironment)
+	mux.HandleFunc("PUT /v1/environments/{name}", s.putEnvironment)
+	mux.HandleFunc("DELETE /v1/environments/{name}", s.deleteEnvironment)
+	notAllowed("/v1/environments/{name}", "GET, HEAD, PUT, DELETE", "GET, PUT or DELETE")
+	handle("GET", "/v1/environments/{name}/config", s.environmentConfig)
+	handle("POST", "/v1/environments/{name}/copy", s.copyToken)
+	handle("GET", "/v1/presets", s.presets)
+	mux.HandleFunc("GET /v1/settings", s.getSettings)
+	mux.HandleFunc("PUT /v1/settings", s.putSettings)
+	notAllowed("/v1/settings", "GET, HEAD, PUT", "GET or PUT")
+	handle("POST", "/v1/window", s.openWindow)
+	handle("GET", "/v1/host", s.hostInfo)
 	handle("GET", "/v1/environments/{name}/token", s.token)
+	handle("GET", "/v1/environments/{name}/reads", s.reads) // reads.go
 	handle("POST", "/v1/environments/{name}/refresh", s.refresh)
 	handle("POST", "/v1/environments/{name}/logout", s.logout)
 	handle("PUT", "/v1/environments/{name}/secret", s.setSecret)
@@ -173,6 +190,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /v1/environments/{name}/login", s.login)
 	mux.HandleFunc("DELETE /v1/environments/{name}/login", s.cancelLogin)
 	notAllowed("/v1/environments/{name}/login", "POST, DELETE", "POST or DELETE")
+	handle("POST", "/v1/environments/{name}/login/complete", s.completeLogin) // login_complete.go
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
 	})
@@ -258,13 +276,17 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
 		return
 	}
+	if !s.checkGuard(w, r, r.PathValue("name")) { // guard.go
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
 	defer cancel()
-	t, err := s.m.Token(ctx, r.PathValue("name"), minValid)
+	t, refreshed, err := s.m.TokenRead(ctx, r.PathValue("name"), minValid)
 	if err != nil {
 		s.writeEngineError(w, r, err)
 		return
 	}
+	s.recordRead(r, r.PathValue("name"), refreshed)
 	writeJSON(w, http.StatusOK, NewTokenAnswer(t, time.Now()).wire())
 }
 
@@ -300,6 +322,9 @@ func parseMinValid(v string) (time.Duration, error) {
 }
 
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	if !s.checkGuard(w, r, r.PathValue("name")) { // guard.go
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
 	defer cancel()
 	t, err := s.m.Refresh(ctx, r.PathValue("name"))
@@ -307,13 +332,29 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err)
 		return
 	}
+	s.recordRead(r, r.PathValue("name"), true)
 	writeJSON(w, http.StatusOK, NewTokenAnswer(t, time.Now()).wire())
 }
 
+// loginBody is the optional body of POST .../login.
+type loginBody struct {
+	// OpenBrowser makes the host open the authorization URL itself
+	// (the window's and tray's Authorize).
+	OpenBrowser bool `json:"open_browser"`
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var body loginBody
+	if !readOptionalJSON(w, r, &body) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
 	defer cancel()
-	info, err := s.m.Login(ctx, r.PathValue("name"))
+	login := s.m.Login
+	if body.OpenBrowser {
+		login = s.m.Authorize
+	}
+	info, err := login(ctx, r.PathValue("name"))
 	if err != nil {
 		s.writeEngineError(w, r, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -68,13 +69,61 @@ const (
 	CodeInternal           = "internal"
 	CodeTooManySubscribers = "too_many_subscribers"
 	CodeTooManyConnections = "too_many_connections"
+	CodeInvalidConfig      = "invalid_config" // 400, with Problems
+	CodeNoClipboard        = "no_clipboard"   // 409: the host has no clipboard (a daemon)
+	CodeNoWindow           = "no_window"      // 409: the host has no window (a daemon)
+	CodeNoAutostart        = "no_autostart"   // 409: the host cannot start at login (a daemon)
+	CodeNoConfigFile       = "no_config_file" // 409: the host runs without a config file to write
 )
+
+// Problem is one thing wrong with a PUT body: the key (as the config
+// file spells it) and what is wrong with it.
+type Problem struct {
+	Key     string `json:"key"`
+	Message string `json:"message"`
+}
+
+// PresetInfo is one entry of GET /v1/presets: what the preset fills (as
+// the config file's keys) and which keys the user must still give.
+type PresetInfo struct {
+	Name         string             `json:"name"`
+	Title        string             `json:"title"`
+	Flow         config.Flow        `json:"flow"`
+	Fills        config.Environment `json:"fills"`
+	Needs        []string           `json:"needs"`
+	ScopeChoices []string           `json:"scope_choices,omitempty"`
+	Notes        string             `json:"notes,omitempty"`
+}
+
+// Settings is the body and answer of GET and PUT /v1/settings. Durations
+// are Go duration strings ("45s", "5m"); a PUT may leave fields out.
+type Settings struct {
+	ClipboardClear string `json:"clipboard_clear,omitempty"`
+	RefreshMargin  string `json:"refresh_margin,omitempty"`
+	StartAtLogin   *bool  `json:"start_at_login,omitempty"`
+}
+
+// HostInfo is GET /v1/host: what the process behind the socket offers,
+// so the window can say "no clipboard or tray (daemon)".
+type HostInfo struct {
+	Clipboard  bool   `json:"clipboard"`
+	Tray       bool   `json:"tray"`
+	Window     bool   `json:"window"`
+	Keychain   bool   `json:"keychain"`
+	ConfigPath string `json:"config_path"`
+}
+
+// CopyAnswer is the answer of POST /v1/environments/{name}/copy.
+type CopyAnswer struct {
+	ClearsIn int64 `json:"clears_in"` // seconds until the host clears the clipboard
+}
 
 // APIError is an error answer of the socket API.
 type APIError struct {
-	Status  int    `json:"-"`
-	Code    string `json:"error"`
-	Message string `json:"message"`
+	Status   int       `json:"-"`
+	Code     string    `json:"error"`
+	Message  string    `json:"message"`
+	Problems []Problem `json:"problems,omitempty"` // invalid_config: every problem
 }
 
 func (e *APIError) Error() string {

@@ -1,0 +1,437 @@
+package cli
+
+// The host: `tokentray` with no command on a desktop. One process holds
+// the engine, the socket, the tray (fyne.io/systray over D-Bus), the
+// clipboard and notifications; no GUI toolkit loop runs in it. The window
+// is a child process (`tokentray window`) started on demand, talking to
+// the host only through the socket.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/tray"
+)
+
+// minValidForCopy: a copied token is good for at least this long.
+const minValidForCopy = time.Minute
+
+// Expiry of the host's notifications: feedback briefly, news longer.
+const (
+	notifyFeedback = 4 * time.Second
+	notifyNews     = 8 * time.Second
+)
+
+// host is the desktop host's state beyond the engine and the socket.
+type host struct {
+	m          *manager.Manager
+	log        *slog.Logger
+	socketPath string
+
+	clip     *platform.Clipboard // nil: no clipboard (no display, no cgo)
+	notifier *platform.Notifier  // nil: no session bus
+	guard    *platform.Guard     // asks the user before a guarded read
+	tray     *tray.Tray          // nil: no tray host
+	// quitOnWindowClose: no tray host, the window is the way in, and
+	// closing it ends the host.
+	quitOnWindowClose bool
+
+	quit     chan struct{} // closed by Quit
+	quitOnce sync.Once
+
+	notifyFailed sync.Once
+
+	winMu  sync.Mutex
+	window *exec.Cmd     // the running window child, nil when none
+	winEnd chan struct{} // closed when that child has exited
+}
+
+// newHost opens what the host owns besides engine and socket.
+func newHost(m *manager.Manager, log *slog.Logger, socketPath string) *host {
+	h := &host{m: m, log: log, socketPath: socketPath, quit: make(chan struct{})}
+	h.guard = platform.NewGuard(platform.GuardOptions{Window: m.Config().Settings.GuardWindow})
+	if cb, err := platform.NewClipboard(); err != nil {
+		log.Warn("no clipboard: copying from the tray and the window is off", "error", err)
+	} else {
+		h.clip = cb
+	}
+	if n, err := platform.NewNotifier(); err != nil {
+		log.Warn("no desktop notifications", "error", err)
+	} else {
+		h.notifier = n
+	}
+	return h
+}
+
+// hooks are what the socket server gets from the host.
+func (h *host) hooks(withTray bool) socket.HostHooks {
+	hk := socket.HostHooks{
+		OpenWindow: h.openWindow,
+		Autostart:  h.autostart,
+		Tray:       withTray,
+		Confirm:    h.confirmRead,
+	}
+	if h.clip != nil {
+		hk.Copy = h.copySecret
+	}
+	return hk
+}
+
+// clipboardClear is how long copied secrets stay: the config's setting,
+// read at each copy so a change applies at once.
+func (h *host) clipboardClear() time.Duration {
+	if d := h.m.Config().Settings.ClipboardClear; d > 0 {
+		return d
+	}
+	return config.DefaultClipboardClear
+}
+
+func (h *host) copySecret(text string) (time.Duration, error) {
+	if h.clip == nil {
+		return 0, errors.New("no clipboard")
+	}
+	after := h.clipboardClear()
+	if err := h.clip.CopySecret(text, after); err != nil {
+		return 0, err
+	}
+	return after, nil
+}
+
+// confirmRead asks the user about a read of a guarded environment, with
+// the guard_window the config holds now (a hand edit applies at once).
+func (h *host) confirmRead(ctx context.Context, env string, reader socket.Reader) error {
+	h.guard.SetWindow(h.m.Config().Settings.GuardWindow)
+	return h.guard.Confirm(ctx, env, reader)
+}
+
+func (h *host) autostart(on *bool) (bool, error) {
+	if on != nil {
+		if err := platform.SetAutostart(*on); err != nil {
+			return platform.AutostartEnabled(), err
+		}
+	}
+	enabled := platform.AutostartEnabled()
+	if h.tray != nil {
+		h.tray.SetStartAtLogin(enabled)
+	}
+	return enabled, nil
+}
+
+// notify shows a notification; with none possible it logs the first
+// failure only (a desktop without a notification server stays quiet).
+func (h *host) notify(key, summary, body string, expire time.Duration) {
+	if h.notifier == nil {
+		return
+	}
+	if err := h.notifier.NotifyAs(key, summary, body, expire); err != nil {
+		h.notifyFailed.Do(func() {
+			h.log.Warn("desktop notifications do not work; carrying on without them", "error", err)
+		})
+	}
+}
+
+// notifyEvent shows the notification an engine event deserves, if any.
+func (h *host) notifyEvent(ev manager.Event) {
+	if n, ok := notificationFor(ev); ok {
+		h.notify(ev.Env, n.summary, n.body, notifyNews)
+	}
+}
+
+type notification struct{ summary, body string }
+
+// notificationFor tells the user what needs them or answers them: signing
+// in finished, failed or timed out, a refresh token was rejected, the
+// provider has been unreachable for long. Routine refreshes stay quiet.
+func notificationFor(ev manager.Event) (notification, bool) {
+	switch ev.Kind {
+	case manager.EventLoginDone:
+		return notification{"Signed in to " + ev.Env, "tokentray keeps the token of " + ev.Env + " fresh from now on."}, true
+	case manager.EventLoginFailed:
+		msg := strings.ToLower(ev.Message)
+		if strings.Contains(msg, "canceled") {
+			return notification{}, false // the user canceled: nothing to tell them
+		}
+		summary := "Sign-in to " + ev.Env + " did not finish"
+		if strings.Contains(msg, "timed out") {
+			summary = "Sign-in to " + ev.Env + " timed out"
+		}
+		body := "Choose Authorize to try again."
+		if ev.Message != "" {
+			body = ev.Message + ". " + body
+		}
+		return notification{summary, body}, true
+	case manager.EventNeedsLogin:
+		return notification{ev.Env + " needs you to sign in again",
+			"The provider rejected the refresh token. Choose Authorize on " + ev.Env + " in the tray or the window."}, true
+	case manager.EventUnreachable:
+		body := "tokentray keeps retrying. "
+		if ev.Message != "" {
+			body = ev.Message + ". " + body
+		}
+		if ev.Status != nil && ev.Status.ExpiresAt != nil {
+			body += "The current token is good until " + ev.Status.ExpiresAt.Local().Format("15:04") + "."
+		}
+		return notification{ev.Env + ": provider unreachable", body}, true
+	}
+	return notification{}, false
+}
+
+// trayAction runs a click from the tray (on the tray's goroutine).
+func (h *host) trayAction(env string, a tray.Action) {
+	switch a {
+	case tray.ActionAuthorize:
+		// Not bounded: the login runs on in the background after
+		// Authorize returns and must not be tied to a context ending here.
+		if _, err := h.m.Authorize(context.Background(), env); err != nil && !errors.Is(err, manager.ErrLoginInProgress) {
+			h.notify(env, "Authorize "+env, errorText(err), notifyNews)
+		}
+	case tray.ActionOpenBrowser, tray.ActionCopyLink:
+		s, err := h.m.Status(env)
+		link := tray.LoginLink(s)
+		if err != nil || link == "" {
+			return
+		}
+		if a == tray.ActionCopyLink {
+			if _, err := h.copySecret(link); err != nil {
+				h.notify(env, "Copy link of "+env, errorText(err), notifyFeedback)
+				return
+			}
+			h.notify(env, "Copied the sign-in link of "+env, "Paste it into the browser where you want to sign in.", notifyFeedback)
+			return
+		}
+		if err := platform.OpenBrowser(link); err != nil {
+			h.notify(env, "Open browser for "+env, errorText(err), notifyNews)
+		}
+	case tray.ActionCancel:
+		h.m.CancelLogin(env)
+	case tray.ActionCopyToken, tray.ActionCopyHeader:
+		h.copyToken(env, a == tray.ActionCopyHeader)
+	case tray.ActionRefresh:
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := h.m.Refresh(ctx, env); err != nil {
+			h.notify(env, "Refresh "+env, errorText(err), notifyNews)
+		}
+	case tray.ActionSetUp:
+		if err := h.openWindow(); err != nil {
+			h.log.Warn("open window", "error", err)
+		}
+	}
+}
+
+// copyToken puts a token valid for at least a minute (refreshed first if
+// needed), or the whole Authorization header, on the clipboard, and says
+// so briefly.
+func (h *host) copyToken(env string, header bool) {
+	what := "token"
+	if header {
+		what = "Authorization header"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tok, err := h.m.Token(ctx, env, minValidForCopy)
+	if err != nil {
+		h.notify(env, "Copy "+what+" of "+env, errorText(err), notifyNews)
+		return
+	}
+	text := tok.AccessToken.Reveal()
+	if header {
+		text = manager.AuthorizationHeader(tok.TokenType, text)
+	}
+	after, err := h.copySecret(text)
+	if err != nil {
+		h.notify(env, "Copy "+what+" of "+env, errorText(err), notifyNews)
+		return
+	}
+	h.notify(env, "Copied the "+what+" of "+env,
+		fmt.Sprintf("Valid until %s; the clipboard is cleared in %s.", tok.ExpiresAt.Local().Format("15:04"), after.Round(time.Second)),
+		notifyFeedback)
+}
+
+// errorText is an engine error for a notification: short and one line.
+func errorText(err error) string {
+	s := strings.Join(strings.Fields(err.Error()), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// openWindow starts the window child (`tokentray window`), unless one is
+// running already. The window asks the host for everything over the socket.
+func (h *host) openWindow() error {
+	h.winMu.Lock()
+	defer h.winMu.Unlock()
+	select {
+	case <-h.quit:
+		return errors.New("tokentray is quitting")
+	default:
+	}
+	if h.window != nil {
+		return nil // one window at a time; it is open already
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("open window: %w", err)
+	}
+	args := []string{"window", "--socket", h.socketPath}
+	if h.quitOnWindowClose {
+		args = append(args, "--quit-host-on-close")
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = windowProcAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("open window: %w", err)
+	}
+	h.log.Debug("window started", "pid", cmd.Process.Pid)
+	end := make(chan struct{})
+	h.window, h.winEnd = cmd, end
+	go func() {
+		err := cmd.Wait()
+		h.winMu.Lock()
+		h.window, h.winEnd = nil, nil
+		h.winMu.Unlock()
+		close(end)
+		if err != nil {
+			h.log.Warn("the window ended with an error", "error", err)
+		} else {
+			h.log.Debug("window closed")
+		}
+		if h.quitOnWindowClose {
+			h.Quit() // no tray: the window was the way in
+		}
+	}()
+	return nil
+}
+
+// windowRunning reports whether a window child is running (for tests
+// and logs).
+func (h *host) windowRunning() bool {
+	h.winMu.Lock()
+	defer h.winMu.Unlock()
+	return h.window != nil
+}
+
+// closeWindow ends the window child, if any, and waits a little for it.
+func (h *host) closeWindow() {
+	h.winMu.Lock()
+	cmd, end := h.window, h.winEnd
+	h.winMu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-end:
+	case <-time.After(3 * time.Second):
+		_ = cmd.Process.Kill()
+		<-end
+	}
+}
+
+// Quit ends the host's run loop (tray "Quit", the last window closed
+// without a tray, a signal).
+func (h *host) Quit() { h.quitOnce.Do(func() { close(h.quit) }) }
+
+// run shows the tray (or, without a tray host, the window), keeps the
+// tray and notifications in step with the engine, and blocks until Quit
+// or the socket server fails. It returns the server's error, if any.
+func (h *host) run(hidden bool, served <-chan error) error {
+	events, unsubscribe := h.m.Subscribe()
+	defer unsubscribe()
+
+	if h.tray != nil {
+		h.tray.Update(h.m.Environments(), time.Now())
+		if !hidden {
+			if err := h.openWindow(); err != nil {
+				h.log.Warn("could not open the window", "error", err)
+			}
+		}
+	} else {
+		h.log.Info(tray.HostHint)
+		if err := h.openWindow(); err != nil {
+			return err
+		}
+	}
+
+	// The tray's titles show minutes: refresh them once a minute, at the
+	// minute, and on every engine event. Nothing else wakes the host.
+	minute := time.NewTimer(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)))
+	defer minute.Stop()
+	for {
+		select {
+		case <-h.quit:
+			return nil
+		case err := <-served:
+			return err
+		case ev, ok := <-events:
+			if !ok {
+				return nil
+			}
+			h.notifyEvent(ev)
+			if h.tray != nil {
+				h.tray.Update(h.m.Environments(), time.Now())
+			}
+		case <-minute.C:
+			if h.tray != nil {
+				h.tray.Update(h.m.Environments(), time.Now())
+			}
+			minute.Reset(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)))
+		}
+	}
+}
+
+// close ends the window and takes down tray, clipboard and notifier. The
+// clipboard is cleared if it still holds a token.
+func (h *host) close() {
+	h.Quit()
+	h.closeWindow()
+	if h.tray != nil {
+		h.tray.Close()
+	}
+	if h.clip != nil {
+		h.clip.Close()
+	}
+	if h.notifier != nil {
+		h.notifier.Close()
+	}
+	h.guard.Close()
+}
+
+// openRunningWindow is a second `tokentray` while a host runs: ask that
+// host to open its window, and be done.
+func (c *cli) openRunningWindow(socketPath string, inUse error) int {
+	client := socket.NewClient(socketPath, 5*time.Second)
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.OpenWindow(ctx); err != nil {
+		var apiErr *socket.APIError
+		if errors.As(err, &apiErr) {
+			return c.fail(exitFailure, fmt.Sprintf("%v; the running tokentray has no window to open (%s)", inUse, apiErr.Message))
+		}
+		return c.fail(exitFailure, fmt.Sprintf("%v; asking it to open its window: %v", inUse, err))
+	}
+	fmt.Fprintln(c.stderr, "tokentray is running already; opened its window")
+	return exitOK
+}
+
+// logErr logs a failed tray click that has no one else to tell.
+func (h *host) logErr(what string, err error) {
+	if err != nil {
+		h.log.Warn(what, "error", err)
+	}
+}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package cli
+
+import "syscall"
+
+// windowProcAttr: only Linux can tie the child's life to the host's.
+func windowProcAttr() *syscall.SysProcAttr { return nil }

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/manager"
+)
+
+const usageReads = `Usage: tokentray reads ENV [--json]
+
+The read log of ENV, newest first: when a token was handed out over the
+socket, to which process (pid, uid, executable, command line), and whether
+that read waited for a refresh. tokentray keeps the last 200 reads per
+environment in memory; tokens are never logged. --json prints what
+GET /v1/environments/ENV/reads answers.
+`
+
+// readsCmdlineShown is how much of a reader's command line the table shows.
+const readsCmdlineShown = 60
+
+func (c *cli) cmdReads(args []string) int {
+	fs := c.flagSet("reads", usageReads)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, code, ok := c.commandArgs(fs, args, usageReads, "ENV")
+	if !ok {
+		return code
+	}
+	env := pos[0]
+	cl := c.client(30 * time.Second)
+	defer cl.Close()
+	reads, err := cl.Reads(context.Background(), env)
+	if err != nil {
+		return c.clientFailure(err, env)
+	}
+	if *asJSON {
+		if reads == nil {
+			reads = []manager.Read{}
+		}
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(reads); err != nil {
+			return c.fail(exitFailure, fmt.Sprintf("write reads: %v", err))
+		}
+		return exitOK
+	}
+	if len(reads) == 0 {
+		fmt.Fprintf(c.stdout, "nobody has read a token of %s since tokentray started\n", env)
+		return exitOK
+	}
+	writeReadsTable(c.stdout, reads)
+	return exitOK
+}
+
+// writeReadsTable prints the read log as a table, times in local time.
+func writeReadsTable(w io.Writer, reads []manager.Read) {
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tPID\tUID\tEXE\tCMDLINE\tREFRESHED")
+	unknown := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	for _, rd := range reads {
+		pid, uid := "-", "-"
+		if rd.PID > 0 {
+			pid, uid = strconv.Itoa(int(rd.PID)), strconv.FormatUint(uint64(rd.UID), 10)
+		}
+		refreshed := "no"
+		if rd.Refreshed {
+			refreshed = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+			rd.Time.Local().Format("2006-01-02 15:04:05"), pid, uid,
+			unknown(config.Printable(rd.Exe, 0)),
+			unknown(config.Printable(shortCmdline(rd.Exe, rd.Cmdline), readsCmdlineShown)),
+			refreshed)
+	}
+	tw.Flush()
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		if line != "" {
+			fmt.Fprintln(w, strings.TrimRight(line, " \n"))
+		}
+	}
+}
+
+// shortCmdline names the program by its file name when the command line
+// starts with the executable's full path, which the EXE column shows.
+func shortCmdline(exe, cmdline string) string {
+	if exe != "" && strings.HasPrefix(cmdline, exe) &&
+		(len(cmdline) == len(exe) || cmdline[len(exe)] == ' ') {
+		return filepath.Base(exe) + cmdline[len(exe):]
+	}
+	return cmdline
+}

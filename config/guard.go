@@ -1,0 +1,39 @@
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// Values of Environment.Guard. "" reads as GuardNone.
+const (
+	// GuardNone hands the token to any process of the user that asks.
+	GuardNone = "none"
+	// GuardConfirm makes a read wait until the user allows it (a
+	// notification with "Allow for 10 min" and "Deny"); an approval covers
+	// one executable in one login session for Settings.GuardWindow.
+	GuardConfirm = "confirm"
+)
+
+// DefaultGuardWindow is how long an approval lasts when [settings] does not say.
+const DefaultGuardWindow = 10 * time.Minute
+
+// Guarded reports whether a read of e needs the user's approval.
+func (e Environment) Guarded() bool { return e.Guard == GuardConfirm }
+
+// checkGuard returns what is wrong with a guard value, or "".
+func checkGuard(v string) string {
+	switch v {
+	case "", GuardNone, GuardConfirm:
+		return ""
+	}
+	return fmt.Sprintf("must be %q (any process of yours may read the token) or %q (each new reader waits for your approval in a notification) (got %q)",
+		GuardNone, GuardConfirm, Printable(v, 0))
+}
+
+// withGuard sets a preset's default guard; the config can still say
+// guard = "none".
+func withGuard(p Preset, guard string) Preset {
+	p.Guard = guard
+	return p
+}

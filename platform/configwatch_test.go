@@ -1,0 +1,134 @@
+package platform
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/manager"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const watchedConfig = `# by hand
+[[environment]]
+name = "one"
+flow = "client_credentials"
+token_url = "https://example.com/token"
+client_id = "a"
+`
+
+func waitForConfig(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestConfigWatcherAppliesHandEditsAndKeepsTheRunningConfigOnABrokenOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(watchedConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	m, err := manager.New(cfg, manager.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Start()
+	defer m.Close()
+	var mu sync.Mutex
+	var reported []error
+	w, err := WatchConfig(path, m, log, func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reported = append(reported, err)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	names := func() string {
+		var out []string
+		for _, st := range m.Environments() {
+			out = append(out, st.Name)
+		}
+		return strings.Join(out, ",")
+	}
+
+	// A hand edit written in place (an editor saving): applied live.
+	added := watchedConfig + "\n[[environment]]\nname = \"two\"\nflow = \"client_credentials\"\ntoken_url = \"https://example.com/token\"\nclient_id = \"b\"\n[settings]\nclipboard_clear = \"90s\"\n"
+	if err := os.WriteFile(path, []byte(added), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitForConfig(t, "the added environment", func() bool { return names() == "one,two" })
+	if got := m.Config().Settings.ClipboardClear; got != 90*time.Second {
+		t.Errorf("clipboard_clear %v after the edit", got)
+	}
+
+	// A broken edit, written atomically (temp file and rename): reported,
+	// and the running config stays.
+	broken := strings.Replace(added, `name = "two"`, "name = \"two\"\ncolour = \"red\"", 1)
+	broken = strings.Replace(broken, "https://example.com/token\"\nclient_id = \"a\"", "ftp://example.com/token\"\nclient_id = \"a\"", 1)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	waitForConfig(t, "the broken edit reported", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(reported) > 0
+	})
+	mu.Lock()
+	problems := config.ConfigErrors(reported[0])
+	mu.Unlock()
+	if len(problems) != 2 {
+		t.Errorf("reported %d problems, want both: %v", len(problems), problems)
+	}
+	if names() != "one,two" {
+		t.Errorf("after a broken edit the engine runs %s", names())
+	}
+	for _, want := range []string{"colour", "token_url", "running config is kept"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, logs.String())
+		}
+	}
+
+	// Fixed again: applied.
+	if err := os.WriteFile(path, []byte(watchedConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitForConfig(t, "the fixed file applied", func() bool { return names() == "one" })
+}

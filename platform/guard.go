@@ -1,0 +1,229 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/platform/socket"
+)
+
+// DefaultGuardTimeout is how long a guarded read waits for the user's
+// answer before it is denied.
+const DefaultGuardTimeout = 60 * time.Second
+
+// GuardOptions configure a Guard. The zero value is ready.
+type GuardOptions struct {
+	// Window is how long an approval lasts; 0 means
+	// config.DefaultGuardWindow. SetWindow changes it later.
+	Window time.Duration
+	// Timeout is how long a read waits for an answer; 0 means
+	// DefaultGuardTimeout (60 s). No answer in time is a deny.
+	Timeout time.Duration
+	// BusAddress is the D-Bus session bus to ask on; "" means the
+	// user's ($DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus).
+	BusAddress string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Guard decides reads of guarded environments (guard = "confirm"): it
+// remembers approvals for a window, keyed by environment, the reader's
+// executable and its login session, and otherwise asks the user in a
+// desktop notification ("Allow for 10 min" / "Deny") and waits. Only the
+// notification server's own ActionInvoked signal counts as an answer.
+// Safe for concurrent use; Close ends questions still open.
+type Guard struct {
+	opts GuardOptions
+
+	mu        sync.Mutex
+	window    time.Duration
+	approvals map[guardKey]time.Time // until when
+	asking    map[guardKey]*guardAsk // one question per key at a time
+
+	ctx    context.Context // ends at Close: every question's owner
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// guardKey is what one approval covers: one executable in one login
+// session, for one environment.
+type guardKey struct {
+	env, exe, session string
+}
+
+// guardAsk is a question on screen; done closes when err is set.
+type guardAsk struct {
+	done chan struct{}
+	err  error
+}
+
+// NewGuard returns a Guard. It connects to the session bus only when it
+// has something to ask.
+func NewGuard(opts GuardOptions) *Guard {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultGuardTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	g := &Guard{opts: opts, approvals: map[guardKey]time.Time{}, asking: map[guardKey]*guardAsk{}}
+	g.SetWindow(opts.Window)
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+	return g
+}
+
+// SetWindow changes how long new approvals last (settings guard_window);
+// d <= 0 means config.DefaultGuardWindow.
+func (g *Guard) SetWindow(d time.Duration) {
+	if d <= 0 {
+		d = config.DefaultGuardWindow
+	}
+	g.mu.Lock()
+	g.window = d
+	g.mu.Unlock()
+}
+
+// Close denies the questions still open and waits for them to end.
+func (g *Guard) Close() {
+	g.cancel()
+	g.wg.Wait()
+}
+
+// Forget drops every approval (e.g. when the user locks the session or
+// wants to be asked again).
+func (g *Guard) Forget() {
+	g.mu.Lock()
+	clear(g.approvals)
+	g.mu.Unlock()
+}
+
+// Confirm is socket.HostHooks.Confirm: nil when reader may read env's
+// token, a *socket.DeniedError otherwise. It returns at once for an
+// approval still in its window; otherwise it asks (or joins the question
+// already on screen for the same executable and session) and waits for
+// the answer, the timeout, Close or ctx, whichever comes first.
+func (g *Guard) Confirm(ctx context.Context, env string, reader socket.Reader) error {
+	key := guardKey{env: env, exe: reader.Exe, session: sessionOf(reader)}
+	// Without the executable an approval could not be tied to one
+	// program: ask every time and remember nothing.
+	remember := reader.Exe != ""
+	g.mu.Lock()
+	if until, ok := g.approvals[key]; ok && remember {
+		if g.opts.Now().Before(until) {
+			g.mu.Unlock()
+			return nil
+		}
+		delete(g.approvals, key)
+	}
+	ask, running := g.asking[key]
+	if !running || !remember {
+		ask = &guardAsk{done: make(chan struct{})}
+		if remember {
+			g.asking[key] = ask
+		}
+		window := g.window
+		g.wg.Add(1)
+		go g.run(ask, key, env, reader, window, remember)
+	}
+	g.mu.Unlock()
+
+	select {
+	case <-ask.done:
+		return ask.err
+	case <-ctx.Done():
+		return &socket.DeniedError{Env: env, Reader: reader, Reason: "the reader stopped waiting for the answer"}
+	}
+}
+
+// run asks one question and records the answer. Its owner is the Guard:
+// Close ends it.
+func (g *Guard) run(ask *guardAsk, key guardKey, env string, reader socket.Reader, window time.Duration, remember bool) {
+	defer g.wg.Done()
+	ctx, cancel := context.WithTimeout(g.ctx, g.opts.Timeout)
+	defer cancel()
+	q := guardQuestion{
+		summary: fmt.Sprintf("Allow %s to read the %s token?", displayName(reader), env),
+		body:    guardBody(env, reader),
+		allow:   "Allow for " + humanDuration(window),
+		expire:  g.opts.Timeout,
+	}
+	answer, err := askOnBus(ctx, g.opts.BusAddress, q)
+	var reason string
+	switch {
+	case err != nil:
+		reason = err.Error()
+	case answer == answerAllow:
+	case answer == answerDeny:
+		reason = "you chose Deny in the notification"
+	case answer == answerClosed:
+		reason = "the notification was closed without an answer"
+	case g.ctx.Err() != nil:
+		reason = "tokentray is shutting down"
+	default: // answerNone: the timeout
+		reason = fmt.Sprintf("no answer within %s", humanDuration(g.opts.Timeout))
+	}
+	g.mu.Lock()
+	if remember {
+		delete(g.asking, key)
+	}
+	if reason == "" {
+		if remember {
+			now := g.opts.Now()
+			for k, until := range g.approvals { // keep the map to live approvals
+				if !now.Before(until) {
+					delete(g.approvals, k)
+				}
+			}
+			g.approvals[key] = now.Add(window)
+		}
+	} else {
+		ask.err = &socket.DeniedError{Env: env, Reader: reader, Reason: reason}
+	}
+	g.mu.Unlock()
+	close(ask.done)
+}
+
+// displayName is the reader's program name for the question.
+func displayName(r socket.Reader) string {
+	if r.Exe == "" {
+		return "an unknown program"
+	}
+	return config.Printable(baseName(r.Exe), 60)
+}
+
+func baseName(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}
+
+func guardBody(env string, r socket.Reader) string {
+	who := "an unknown program"
+	if r.Exe != "" {
+		who = config.Printable(r.Exe, 200)
+	}
+	body := fmt.Sprintf("%s (pid %d) asks for the access token of %s, which is guarded.", who, r.PID, env)
+	if r.Cmdline != "" {
+		body += "\nCommand: " + config.Printable(r.Cmdline, 200)
+	}
+	return body
+}
+
+// humanDuration says 10m as "10 min", 90s as "90 s", 1h as "1 h".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	case d >= time.Second:
+		return fmt.Sprintf("%d s", d/time.Second)
+	}
+	return d.String()
+}

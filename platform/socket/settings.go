@@ -1,0 +1,134 @@
+package socket
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tokentray/tokentray/config"
+)
+
+// settingsAnswer is what GET and PUT /v1/settings answer.
+func (s *Server) settingsAnswer() (Settings, error) {
+	cur := config.WithDefaults(s.m.Config().Settings)
+	out := Settings{
+		ClipboardClear: config.FormatDuration(cur.ClipboardClear),
+		RefreshMargin:  config.FormatDuration(cur.RefreshMargin),
+	}
+	if h := s.hooks(); h.Autostart != nil {
+		on, err := h.Autostart(nil)
+		if err != nil {
+			return out, err
+		}
+		out.StartAtLogin = &on
+	}
+	return out, nil
+}
+
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
+	out, err := s.settingsAnswer()
+	if err != nil {
+		s.log.Warn("read start at login", "error", err)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// parseSettingsBody reads PUT /v1/settings strictly, with every problem.
+func parseSettingsBody(data []byte) (config.Settings, *bool, []Problem) {
+	var set config.Settings
+	var problems []Problem
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
+		return set, nil, []Problem{{Message: "the body must be one JSON object such as {\"clipboard_clear\": \"45s\", \"refresh_margin\": \"5m\", \"start_at_login\": true}"}}
+	}
+	var startAtLogin *bool
+	duration := func(key string, raw json.RawMessage, dst *time.Duration) {
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			problems = append(problems, Problem{Key: key, Message: "must be a duration string such as \"5m\" or \"45s\""})
+			return
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			problems = append(problems, Problem{Key: key, Message: fmt.Sprintf("must be a positive duration such as \"5m\" or \"45s\" (got %q)", printable(v))})
+			return
+		}
+		*dst = d
+	}
+	for key, raw := range fields {
+		switch key {
+		case "clipboard_clear":
+			duration(key, raw, &set.ClipboardClear)
+		case "refresh_margin":
+			duration(key, raw, &set.RefreshMargin)
+		case "start_at_login":
+			var v bool
+			if json.Unmarshal(raw, &v) != nil {
+				problems = append(problems, Problem{Key: key, Message: "must be true or false"})
+				continue
+			}
+			startAtLogin = &v
+		default:
+			problems = append(problems, Problem{Key: printable(key), Message: "unknown key (known keys: clipboard_clear, refresh_margin, start_at_login)"})
+		}
+	}
+	sortProblems(problems)
+	return set, startAtLogin, problems
+}
+
+func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
+	data, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	set, startAtLogin, problems := parseSettingsBody(data)
+	if len(problems) > 0 {
+		writeProblems(w, "settings", problems)
+		return
+	}
+	h := s.hooks()
+	if startAtLogin != nil && h.Autostart == nil {
+		writeError(w, http.StatusConflict, CodeNoAutostart, "this tokentray runs as `tokentray daemon` and cannot start at login; use your service manager (e.g. a systemd user unit)")
+		return
+	}
+	if set.ClipboardClear > 0 || set.RefreshMargin > 0 {
+		path, ok := s.editablePath(w)
+		if !ok {
+			return
+		}
+		s.host.write.Lock()
+		err := config.PutSettingsInFile(path, set)
+		if err == nil {
+			err = s.applyConfigFile(path)
+		}
+		s.host.write.Unlock()
+		if err != nil {
+			s.configWriteFailed(w, r, err)
+			return
+		}
+	}
+	if startAtLogin != nil {
+		if _, err := h.Autostart(startAtLogin); err != nil {
+			s.log.Warn("set start at login", "error", err)
+			writeError(w, http.StatusInternalServerError, CodeInternal, fmt.Sprintf("could not change start at login: %s", printableErr(err)))
+			return
+		}
+	}
+	out, err := s.settingsAnswer()
+	if err != nil {
+		s.log.Warn("read start at login", "error", err)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// sortProblems orders problems by key, so a map's order never shows.
+func sortProblems(p []Problem) {
+	for i := 1; i < len(p); i++ {
+		for j := i; j > 0 && p[j].Key < p[j-1].Key; j-- {
+			p[j], p[j-1] = p[j-1], p[j]
+		}
+	}
+}
