@@ -6,7 +6,7 @@
 GO ?= go
 BIN := bin/tokentray
 
-.PHONY: all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
+.PHONY: screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
 
 all: build
 
@@ -90,3 +90,13 @@ fuzz-run:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./manager/
 	$(GO) test -run '^$$' -fuzz '^FuzzCallbackQuery$$' -fuzztime $(FUZZTIME) ./manager/
 	$(GO) test -run '^$$' -fuzz '^FuzzSocketRouter$$' -fuzztime $(FUZZTIME) ./platform/socket/
+
+# The README's screenshots (docs/desktop-*.png), taken under the private
+# session by e2e/screenshots_test.go.
+screenshots: deps
+	TOKENTRAY_SCREENSHOTS=1 scripts/testenv.sh $(GO) test -count=1 -run TestScreenshotsForTheREADME -v ./e2e/
+
+# The desktop host's cost: hidden for 60 s, the window open with 11
+# environments for 60 s, after closing it (README, "The desktop app").
+measure-desktop: deps
+	TOKENTRAY_MEASURE=1 scripts/testenv.sh $(GO) test -count=1 -run TestDesktopHostTrayClipboardAndWindow -v ./e2e/

@@ -71,22 +71,21 @@ func authStyleLine(style string, discovered bool) string {
 	}
 }
 
-// asksFor lists what the config (and keychain) must still provide.
+// asksFor lists what the config (and keychain) must still provide, in the
+// command line's words.
 func asksFor(p config.Preset) []string {
 	var out []string
-	if p.NeedsIssuer {
-		out = append(out, "issuer")
+	for _, key := range p.Needs() {
+		switch key {
+		case "redirect_uri":
+			out = append(out, "redirect_uri (exactly as registered with the provider)")
+		case "client_secret":
+			out = append(out, "the client secret (`tokentray secret set NAME`)")
+		default:
+			out = append(out, key)
+		}
 	}
-	if p.NeedsTokenURL {
-		out = append(out, "token_url")
-	}
-	out = append(out, "client_id")
-	if p.NeedsRedirectURI {
-		out = append(out, "redirect_uri (exactly as registered with the provider)")
-	}
-	if p.Flow == config.FlowClientCredentials {
-		out = append(out, "the client secret (`tokentray secret set NAME`)")
-	} else {
+	if p.Flow != config.FlowClientCredentials {
 		out = append(out, "the client secret if the application has one (`tokentray secret set NAME`)")
 	}
 	return out

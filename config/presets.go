@@ -197,6 +197,27 @@ func presetNames() string {
 	return strings.Join(names, ", ")
 }
 
+// Needs lists what an environment of p must still give, as config keys,
+// plus "client_secret" (the keychain item, never a key) for the client
+// credentials flow, where the provider always wants one.
+func (p Preset) Needs() []string {
+	var out []string
+	if p.NeedsIssuer {
+		out = append(out, "issuer")
+	}
+	if p.NeedsTokenURL {
+		out = append(out, "token_url")
+	}
+	out = append(out, "client_id")
+	if p.NeedsRedirectURI {
+		out = append(out, "redirect_uri")
+	}
+	if p.Flow == FlowClientCredentials {
+		out = append(out, "client_secret")
+	}
+	return out
+}
+
 // ApplyPreset fills what e's preset fixes and e leaves unset: flow,
 // endpoints, default scopes and auth style. Anything set in e wins.
 // Scopes count as set when non-nil, so an explicit empty list stays empty.

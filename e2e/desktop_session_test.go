@@ -141,11 +141,23 @@ func parseEntry(node []any) menuEntry {
 
 // find returns the first entry (depth first) whose label starts with prefix.
 func (e menuEntry) find(prefix string) (menuEntry, bool) {
+	return e.findBy(func(label string) bool { return strings.HasPrefix(label, prefix) })
+}
+
+// findEnv returns the submenu of environment env whose title starts with
+// state ("● valid"): the tray puts the state first and the name last.
+func (e menuEntry) findEnv(state, env string) (menuEntry, bool) {
+	return e.findBy(func(label string) bool {
+		return strings.HasPrefix(label, state) && strings.HasSuffix(label, "  "+env)
+	})
+}
+
+func (e menuEntry) findBy(match func(label string) bool) (menuEntry, bool) {
 	for _, c := range e.Children {
-		if strings.HasPrefix(c.Label, prefix) {
+		if match(c.Label) {
 			return c, true
 		}
-		if f, ok := c.find(prefix); ok {
+		if f, ok := c.findBy(match); ok {
 			return f, true
 		}
 	}

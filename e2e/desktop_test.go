@@ -84,14 +84,14 @@ scopes = ["read", "write"]
 	var menu menuEntry
 	waitFor(t, "the tray to show "+api+" as valid", 10*time.Second, func() bool {
 		menu = item.layout(t)
-		_, ok := menu.find(api + " — valid")
+		_, ok := menu.findEnv("● valid", api)
 		return ok
 	})
-	sub, _ := menu.find(api + " — valid")
-	if got := labels(sub); got != "Copy token|Copy header|Refresh now" {
+	sub, _ := menu.findEnv("● valid", api)
+	if got := labels(sub); got != "Copy token|Copy header|Refresh" {
 		t.Errorf("client credentials submenu = %s, want no Authorize:\n%s", got, menu)
 	}
-	needs, ok := menu.find(web + " — needs login")
+	needs, ok := menu.findEnv("○ needs login", web)
 	if !ok || labels(needs) != "Authorize" {
 		t.Errorf("needs-login submenu of %s = %q, want only Authorize:\n%s", web, labels(needs), menu)
 	}
@@ -165,7 +165,7 @@ scopes = ["read", "write"]
 	if out := h.mustRun("", "status"); !strings.Contains(out, added) {
 		t.Errorf("`tokentray status` does not list %s after PUT:\n%s", added, out)
 	}
-	waitFor(t, "the tray to list "+added, 10*time.Second, func() bool { _, ok := item.layout(t).find(added + " — "); return ok })
+	waitFor(t, "the tray to list "+added, 10*time.Second, func() bool { _, ok := item.layout(t).findEnv("", added); return ok })
 	if text, _ := os.ReadFile(h.config); !strings.Contains(string(text), "# hand-written: keep me") || !strings.Contains(string(text), web) {
 		t.Errorf("the config file lost hand-written parts after PUT:\n%s", text)
 	}
@@ -261,7 +261,7 @@ scopes = ["read", "write"]
 	waitFor(t, "the window of the running host", 15*time.Second, func() bool { return windowChild(app.pid()) != 0 && visibleWindow("tokentray") != "" })
 
 	// Quit from the tray ends host and window; the clipboard keeps no token.
-	sub, _ = item.layout(t).find(api + " — valid")
+	sub, _ = item.layout(t).findEnv("● valid", api)
 	copyToken, _ = sub.find("Copy token")
 	item.click(t, copyToken.ID)
 	waitFor(t, "the token on the clipboard", 10*time.Second, func() bool { return xclipboard() == want })

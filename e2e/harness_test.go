@@ -297,14 +297,29 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startReadingFirstLine starts tokentray ARGS and returns its first line of stdout
-// (the login URL) while it keeps running; wait collects the rest.
+// startReadingFirstLine starts tokentray ARGS with an empty stdin and
+// returns its first line of stdout (the login URL) while it keeps running;
+// wait collects the rest.
 func (h *home) startReadingFirstLine(args ...string) (line string, wait func() result) {
+	h.t.Helper()
+	line, stdin, wait := h.startWithStdin(args...)
+	stdin.Close() // as </dev/null
+	return line, wait
+}
+
+// startWithStdin starts `tokentray ARGS` with a pipe on stdin and returns
+// its first line of stdout (the login URL) while it keeps running; wait
+// collects the rest.
+func (h *home) startWithStdin(args ...string) (line string, stdin io.WriteCloser, wait func() result) {
 	h.t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = h.environ()
 	var errb syncBuffer
 	cmd.Stderr = &errb
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		h.t.Fatal(err)
@@ -312,6 +327,7 @@ func (h *home) startReadingFirstLine(args ...string) (line string, wait func() r
 	if err := cmd.Start(); err != nil {
 		h.t.Fatal(err)
 	}
+	h.t.Cleanup(func() { _ = cmd.Process.Kill() })
 	rd := bufio.NewReader(stdout)
 	lineCh := make(chan string, 1)
 	go func() {
@@ -324,7 +340,7 @@ func (h *home) startReadingFirstLine(args ...string) (line string, wait func() r
 		_ = cmd.Process.Kill()
 		h.t.Fatalf("tokentray %v printed no line within 20s; stderr: %s", args, errb.String())
 	}
-	return line, func() result {
+	return line, stdin, func() result {
 		rest, _ := io.ReadAll(rd)
 		err := cmd.Wait()
 		res := result{stdout: line + "\n" + string(rest), stderr: errb.String()}

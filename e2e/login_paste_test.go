@@ -3,12 +3,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -31,49 +29,6 @@ func pasteProvider(t *testing.T) *oauthserver.Server {
 
 func pasteConfig(srv *oauthserver.Server, name string) string {
 	return codeConfig(srv, name) + fmt.Sprintf("redirect_uri = %q\n", registeredCallback)
-}
-
-// startLoginWithStdin starts `tokentray ARGS` with a pipe on stdin and
-// returns the first line of stdout (the authorization URL).
-func (h *home) startLoginWithStdin(args ...string) (line string, stdin io.WriteCloser, wait func() result) {
-	h.t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = h.environ()
-	var errb syncBuffer
-	cmd.Stderr = &errb
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() { _ = cmd.Process.Kill() })
-	rd := bufio.NewReader(stdout)
-	lineCh := make(chan string, 1)
-	go func() {
-		l, _ := rd.ReadString('\n')
-		lineCh <- strings.TrimRight(l, "\n")
-	}()
-	select {
-	case line = <-lineCh:
-	case <-time.After(20 * time.Second):
-		_ = cmd.Process.Kill()
-		h.t.Fatalf("tokentray %v printed no line within 20s; stderr: %s", args, errb.String())
-	}
-	return line, stdin, func() result {
-		rest, _ := io.ReadAll(rd)
-		err := cmd.Wait()
-		res := result{stdout: line + "\n" + string(rest), stderr: errb.String()}
-		if ee, ok := err.(*exec.ExitError); ok {
-			res.code = ee.ExitCode()
-		}
-		return res
-	}
 }
 
 // landOn plays the browser: it approves at the provider and returns the
@@ -121,7 +76,7 @@ func TestLoginWithRegisteredHTTPSRedirectByPastingTheURL(t *testing.T) {
 		{"login", env, "--paste", "--no-browser", "--timeout", "30s"},
 		{"login", env, "--no-browser", "--timeout", "30s"}, // the paste path is automatic for an https redirect
 	} {
-		authURL, stdin, wait := h.startLoginWithStdin(args...)
+		authURL, stdin, wait := h.startWithStdin(args...)
 		if !strings.Contains(authURL, "/authorize?") {
 			t.Fatalf("first line of `login` is not the authorization URL: %q", authURL)
 		}
@@ -158,7 +113,7 @@ func TestPastedURLWithWrongStateOrDenialFails(t *testing.T) {
 	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
 	d := h.startDaemon()
 
-	authURL, stdin, wait := h.startLoginWithStdin("login", env, "--paste", "--no-browser", "--timeout", "30s")
+	authURL, stdin, wait := h.startWithStdin("login", env, "--paste", "--no-browser", "--timeout", "30s")
 	landed := landOn(t, authURL)
 	u, _ := url.Parse(landed)
 	q := u.Query()
@@ -177,7 +132,7 @@ func TestPastedURLWithWrongStateOrDenialFails(t *testing.T) {
 
 	// The user clicks "deny": the browser lands on the callback with error=access_denied.
 	srv.DenyAuthorization(true)
-	authURL, stdin, wait = h.startLoginWithStdin("login", env, "--no-browser", "--timeout", "30s")
+	authURL, stdin, wait = h.startWithStdin("login", env, "--no-browser", "--timeout", "30s")
 	landed = landOn(t, authURL)
 	if queryParam(t, landed, "error") != "access_denied" {
 		t.Fatalf("deny landed on %q", landed)
@@ -193,7 +148,7 @@ func TestPastedURLWithWrongStateOrDenialFails(t *testing.T) {
 
 	// Stdin ends without a URL: nothing can finish the login.
 	srv.DenyAuthorization(false)
-	_, stdin, wait = h.startLoginWithStdin("login", env, "--no-browser", "--timeout", "30s")
+	_, stdin, wait = h.startWithStdin("login", env, "--no-browser", "--timeout", "30s")
 	stdin.Close()
 	h.wantFailure(wait(), 1, "stdin ended before a URL was pasted")
 	_ = d
@@ -210,7 +165,7 @@ func TestPasteAlsoWorksWithALoopbackRedirect(t *testing.T) {
 	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
 	d := h.startDaemon()
 
-	authURL, stdin, wait := h.startLoginWithStdin("login", env, "--paste", "--no-browser", "--timeout", "30s")
+	authURL, stdin, wait := h.startWithStdin("login", env, "--paste", "--no-browser", "--timeout", "30s")
 	if !strings.HasPrefix(queryParam(t, authURL, "redirect_uri"), "http://127.0.0.1:") {
 		t.Fatalf("redirect_uri is not the loopback listener: %q", authURL)
 	}

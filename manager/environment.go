@@ -75,6 +75,7 @@ type environment struct {
 	saveAt      time.Time
 	session     *loginSession // a running authorization
 	lastLogin   *loginSession // the one that ended last, for WaitLogin
+	loginFailed string        // why the last authorization ended without tokens (timeout); cleared by the next login
 }
 
 func newEnvironment(m *Manager, cfg config.Environment) *environment {
@@ -278,6 +279,7 @@ func (e *environment) status(now time.Time) Status {
 	}
 	st.Error, st.Next = e.explain(st.State)
 	st.Warning = e.warning()
+	st.RefreshFailing = st.State == StateValid && st.Next != nil && st.Next.Action == NextRetry
 	return st
 }
 
@@ -301,6 +303,9 @@ func (e *environment) explain(s State) (problem string, next *Next) {
 			if e.interrupted {
 				problem = interruptedRefresh
 			}
+		}
+		if problem == "" {
+			problem = e.loginFailed // said until the next login starts
 		}
 		return problem, &Next{Action: NextLogin}
 	case StateError:

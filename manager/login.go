@@ -58,6 +58,7 @@ func (e *environment) begin(s *loginSession) error {
 		return fmt.Errorf("%s: %w", e.cfg.Name, ErrLoginInProgress)
 	}
 	e.session = s
+	e.loginFailed = ""
 	e.mu.Unlock()
 	e.changed(EventState, "")
 	return nil
@@ -75,6 +76,10 @@ func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
 		}
 		e.lastLogin = s
 		s.err = err
+		e.loginFailed = ""
+		if errors.Is(err, ErrLoginTimedOut) {
+			e.loginFailed = err.Error()
+		}
 		e.mu.Unlock()
 		s.cancel()
 		close(s.done)
@@ -142,7 +147,7 @@ func (e *environment) watchTimeout(s *loginSession, ctx context.Context) {
 		case <-ctx.Done():
 			err := ErrLoginCanceled
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				err = fmt.Errorf("authorization timed out after %s", e.m.opts.LoginTimeout)
+				err = fmt.Errorf("%w after %s", ErrLoginTimedOut, humanDuration(e.m.opts.LoginTimeout))
 			}
 			e.finish(s, nil, err)
 		}
@@ -151,4 +156,24 @@ func (e *environment) watchTimeout(s *loginSession, ctx context.Context) {
 
 func (e *environment) expiry(ttl time.Duration) time.Time {
 	return e.m.clock.Now().Add(ttl)
+}
+
+// ErrLoginTimedOut ends an authorization the user did not finish in time.
+var ErrLoginTimedOut = errors.New("authorization timed out")
+
+// humanDuration words a login timeout: "5 minutes", "90 seconds".
+func humanDuration(d time.Duration) string {
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d >= time.Minute && d%time.Minute == 0:
+		return plural(int64(d/time.Minute), "minute")
+	case d >= time.Second && d%time.Second == 0:
+		return plural(int64(d/time.Second), "second")
+	}
+	return d.String()
 }

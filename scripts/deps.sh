@@ -27,6 +27,9 @@ test)
 		xvfb xfce4-panel gnome-keyring dbus-x11 libsecret-tools procps
 		# tools tests use to look at the screen, clipboard and notifications
 		xclip imagemagick xdotool x11-utils libnotify-bin
+		# a real notification server on the test display (D-Bus activated):
+		# the host's notifications and the guard's question are shown
+		xfce4-notifyd
 	)
 	;;
 cross)

@@ -19,13 +19,13 @@ type Action string
 
 const (
 	ActionAuthorize   Action = "Authorize"
-	ActionOpenBrowser Action = "Open browser again" // while authorizing
-	ActionCopyLink    Action = "Copy link"          // while authorizing
-	ActionCancel      Action = "Cancel"             // while authorizing
+	ActionOpenBrowser Action = "Open browser" // while authorizing
+	ActionCopyLink    Action = "Copy link"    // while authorizing
+	ActionCancel      Action = "Cancel"       // while authorizing
 	ActionCopyToken   Action = "Copy token"
 	ActionCopyHeader  Action = "Copy header"
-	ActionRefresh     Action = "Refresh now"
-	ActionSetUp       Action = "Set up in the window" // not configured yet
+	ActionRefresh     Action = "Refresh"
+	ActionSetUp       Action = "Set up in window" // not configured yet
 )
 
 // Labels of the fixed items after the environments.
@@ -54,13 +54,20 @@ type MenuModel struct {
 	StartAtLogin bool       // the "Start at login" checkbox
 }
 
-// GuardedMark is the shield in front of a guarded environment's title.
+// GuardedMark is the shield in front of a guarded environment's name.
 const GuardedMark = "🛡 "
+
+// TitleSeparator is between the state and the name in a title.
+const TitleSeparator = "  "
+
+// maxNameRunes is the longest name a title shows whole; a longer one is
+// cut with an ellipsis so one long name does not widen the whole menu.
+const maxNameRunes = 28
 
 // EnvEntry is one environment's submenu: only the actions that apply.
 type EnvEntry struct {
 	Env     string
-	Title   string // name, state and time left
+	Title   string // state and time left first, then the name: "● valid 1h 52m  zepto-sandbox"
 	Actions []Action
 }
 
@@ -76,10 +83,13 @@ func BuildMenuModel(statuses []manager.Status, now time.Time) MenuModel {
 		if !s.Persistent {
 			persistent = false
 		}
-		title := s.Name + " — " + stateLine(s, now)
+		name := shortName(s.Name)
 		if s.Guarded {
-			title = GuardedMark + title // reads ask the user first
+			name = GuardedMark + name // reads ask the user first
 		}
+		// The state leads so the states line up in a column and the
+		// menu is only as wide as the longest name needs.
+		title := stateLine(s, now) + TitleSeparator + name
 		mm.Envs = append(mm.Envs, EnvEntry{
 			Env:     s.Name,
 			Title:   title,
@@ -88,9 +98,9 @@ func BuildMenuModel(statuses []manager.Status, now time.Time) MenuModel {
 	}
 	switch {
 	case len(statuses) == 0:
-		mm.Notice = "No environments yet: open the window to add one"
+		mm.Notice = "No environments yet"
 	case !persistent:
-		mm.Notice = "No keychain: tokens are kept in memory only"
+		mm.Notice = "No keychain: tokens in memory only"
 	}
 	return mm
 }
@@ -158,31 +168,49 @@ func canUseToken(s manager.Status, now time.Time) bool {
 	return s.UsableFor(now, 0) || s.HasRefresh || s.Flow == config.FlowClientCredentials
 }
 
-// stateLine is the short state text of a submenu title.
+// stateLine is the short state that leads a submenu title: a mark to
+// scan by, a word, and the time the token has left.
+//
+//	● valid 1h 52m       ▲ valid 1m, retrying    ↻ refreshing
+//	◌ authorizing        ○ needs login           ○ expired
+//	✕ error              ▲ error, valid 5m       ○ not set up
 func stateLine(s manager.Status, now time.Time) string {
+	left := func() string { return manager.FormatTimeLeft(s.ExpiresAt.Sub(now)) }
 	switch s.State {
 	case manager.StateValid:
-		if s.ExpiresAt == nil {
-			return "valid"
+		switch {
+		case s.ExpiresAt == nil:
+			return "● valid"
+		case s.RefreshFailing:
+			return "▲ valid " + left() + ", retrying"
 		}
-		return "valid, " + manager.FormatTimeLeft(s.ExpiresAt.Sub(now)) + " left"
+		return "● valid " + left()
 	case manager.StateRefreshing:
-		return "refreshing"
+		return "↻ refreshing"
 	case manager.StateAuthorizing:
-		return "waiting for authorization"
+		return "◌ authorizing"
 	case manager.StateNeedsLogin:
-		return "needs login"
+		return "○ needs login"
 	case manager.StateExpired:
-		return "expired"
+		return "○ expired"
 	case manager.StateError:
 		if s.UsableFor(now, 0) {
-			return "error, " + manager.FormatTimeLeft(s.ExpiresAt.Sub(now)) + " left"
+			return "▲ error, valid " + left()
 		}
-		return "error"
+		return "✕ error"
 	case manager.StateUnconfigured:
-		return "not set up"
+		return "○ not set up"
 	}
-	return string(s.State)
+	return "○ " + string(s.State)
+}
+
+// shortName cuts a long environment name with an ellipsis.
+func shortName(name string) string {
+	r := []rune(name)
+	if len(r) <= maxNameRunes {
+		return name
+	}
+	return string(r[:maxNameRunes-1]) + "…"
 }
 
 // sameShape reports whether two models have the same items in the same

@@ -2,8 +2,10 @@ package tray
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
@@ -23,16 +25,16 @@ func statuses() []manager.Status {
 	}
 }
 
-func TestMenuTitlesCarryStateAndTimeLeft(t *testing.T) {
+func TestMenuTitlesLeadWithTheStateAndTimeLeft(t *testing.T) {
 	mm := BuildMenuModel(statuses(), now)
 	var titles []string
 	for _, e := range mm.Envs {
 		titles = append(titles, e.Title)
 	}
 	want := []string{
-		"zepto-sandbox — valid, 1h 52m left",
-		"zepto-production — needs login",
-		"campaignflow-prod — expired",
+		"● valid 1h 52m  zepto-sandbox",
+		"○ needs login  zepto-production",
+		"○ expired  campaignflow-prod",
 	}
 	if !slices.Equal(titles, want) {
 		t.Errorf("titles = %q, want %q", titles, want)
@@ -43,7 +45,7 @@ func TestMenuTitlesCarryStateAndTimeLeft(t *testing.T) {
 	if mm.Notice != "" {
 		t.Errorf("notice %q with a keychain", mm.Notice)
 	}
-	if got := BuildMenuModel(statuses(), now.Add(time.Minute)).Envs[0].Title; got != "zepto-sandbox — valid, 1h 51m left" {
+	if got := BuildMenuModel(statuses(), now.Add(time.Minute)).Envs[0].Title; got != "● valid 1h 51m  zepto-sandbox" {
 		t.Errorf("a minute later title = %q", got)
 	}
 }
@@ -98,7 +100,7 @@ func TestAllValidMeansNoAttention(t *testing.T) {
 func TestMenuSaysWhenTokensAreInMemoryOnlyOrNothingIsSetUp(t *testing.T) {
 	s := statuses()
 	s[0].Persistent = false
-	if got := BuildMenuModel(s, now).Notice; got != "No keychain: tokens are kept in memory only" {
+	if got := BuildMenuModel(s, now).Notice; got != "No keychain: tokens in memory only" {
 		t.Errorf("notice = %q", got)
 	}
 	if got := BuildMenuModel(nil, now).Notice; got == "" {
@@ -128,10 +130,76 @@ func TestGuardedEnvironmentsCarryAShield(t *testing.T) {
 	sts := statuses()
 	sts[1].Guarded = true
 	mm := BuildMenuModel(sts, now)
-	if got, want := mm.Envs[1].Title, GuardedMark+"zepto-production — needs login"; got != want {
+	if got, want := mm.Envs[1].Title, "○ needs login  "+GuardedMark+"zepto-production"; got != want {
 		t.Errorf("guarded title = %q, want %q", got, want)
 	}
-	if got := mm.Envs[0].Title; got != "zepto-sandbox — valid, 1h 52m left" {
+	if got := mm.Envs[0].Title; got != "● valid 1h 52m  zepto-sandbox" {
 		t.Errorf("an unguarded title changed: %q", got)
+	}
+}
+
+func TestEveryStateReadsShortAndFirst(t *testing.T) {
+	for _, tt := range []struct {
+		s    manager.Status
+		want string
+	}{
+		{manager.Status{State: manager.StateValid, ExpiresAt: at(3 * time.Minute)}, "● valid 3m"},
+		{manager.Status{State: manager.StateValid}, "● valid"},
+		{manager.Status{State: manager.StateValid, ExpiresAt: at(time.Minute), RefreshFailing: true,
+			Next: &manager.Next{Action: manager.NextRetry, RetryAt: at(30 * time.Second)}}, "▲ valid 1m, retrying"},
+		{manager.Status{State: manager.StateRefreshing, ExpiresAt: at(time.Minute)}, "↻ refreshing"},
+		{manager.Status{State: manager.StateAuthorizing}, "◌ authorizing"},
+		{manager.Status{State: manager.StateNeedsLogin}, "○ needs login"},
+		{manager.Status{State: manager.StateExpired, ExpiresAt: at(-time.Hour)}, "○ expired"},
+		{manager.Status{State: manager.StateError, ExpiresAt: at(5 * time.Minute)}, "▲ error, valid 5m"},
+		{manager.Status{State: manager.StateError}, "✕ error"},
+		{manager.Status{State: manager.StateUnconfigured}, "○ not set up"},
+	} {
+		tt.s.Name = "zepto-sandbox"
+		got := BuildMenuModel([]manager.Status{tt.s}, now).Envs[0].Title
+		if want := tt.want + TitleSeparator + "zepto-sandbox"; got != want {
+			t.Errorf("%s: title = %q, want %q", tt.s.State, got, want)
+		}
+	}
+}
+
+// The menu is as wide as its widest label: a long name is cut, and no
+// label says more than it must. Before, titles ran "name — state, time
+// left" and the menu was 667 px wide.
+func TestMenuLabelsStayShort(t *testing.T) {
+	long := "zepto-sandbox-for-the-campaignflow-integration-tests-of-team-blue"
+	sts := append(statuses(), manager.Status{Name: long, Flow: config.FlowAuthorizationCode,
+		State: manager.StateValid, ExpiresAt: at(23*time.Hour + 59*time.Minute), HasRefresh: true, Persistent: true, Guarded: true})
+	mm := BuildMenuModel(sts, now)
+	last := mm.Envs[len(mm.Envs)-1]
+	if last.Env != long {
+		t.Errorf("the entry's environment is %q, want the whole name %q", last.Env, long)
+	}
+	if !strings.HasPrefix(last.Title, "● valid 23h 59m  "+GuardedMark) || !strings.HasSuffix(last.Title, "…") {
+		t.Errorf("long name title = %q, want the state first and the name cut with an ellipsis", last.Title)
+	}
+	const widest = 48 // runes: "▲ error, valid 23h 59m  🛡 " and a cut name
+	for _, e := range mm.Envs {
+		if n := utf8.RuneCountInString(e.Title); n > widest {
+			t.Errorf("title %q is %d characters, want at most %d", e.Title, n, widest)
+		}
+		for _, a := range e.Actions {
+			if n := utf8.RuneCountInString(string(a)); n > 16 {
+				t.Errorf("action %q is %d characters, want at most 16", a, n)
+			}
+		}
+	}
+	for _, l := range []string{LabelOpenWindow, LabelStartAtLogin, LabelQuit, BuildMenuModel(nil, now).Notice} {
+		if n := utf8.RuneCountInString(l); n > 34 {
+			t.Errorf("label %q is %d characters, want at most 34", l, n)
+		}
+	}
+	s := statuses()
+	s[0].Persistent = false
+	if n := utf8.RuneCountInString(BuildMenuModel(s, now).Notice); n > 34 {
+		t.Errorf("keychain notice is %d characters, want at most 34", n)
+	}
+	if ActionRefresh != "Refresh" || ActionCopyToken != "Copy token" || ActionCopyHeader != "Copy header" || ActionAuthorize != "Authorize" {
+		t.Errorf("action labels = %q, %q, %q, %q", ActionRefresh, ActionCopyToken, ActionCopyHeader, ActionAuthorize)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
@@ -93,11 +95,19 @@ func (w *window) copyToken(env, format string) {
 	})
 }
 
+// Labels of the sign-out confirmation: they say what they do.
+const (
+	labelConfirmSignOut = "Sign out"
+	labelKeep           = "Keep"
+)
+
 func (w *window) confirmSignOut(env string) {
-	dialog.ShowConfirm("Sign out of "+env+"?",
-		"tokentray revokes the refresh token where the provider supports it and forgets the tokens.\n"+
-			"You will have to authorize again to get new ones.",
+	msg := widget.NewLabel("tokentray revokes the refresh token where the provider supports it and forgets the tokens.\n" +
+		"You will have to authorize again to get new ones.")
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Sign out of "+env+"?", labelConfirmSignOut, labelKeep, msg,
 		func(ok bool) {
+			w.confirm = nil
 			if !ok {
 				return
 			}
@@ -110,6 +120,9 @@ func (w *window) confirmSignOut(env string) {
 				}
 			})
 		}, w.win)
+	d.Resize(fyne.NewSize(480, 0))
+	w.confirm = d
+	d.Show()
 }
 
 // openURL opens the authorization page again in the system browser.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,7 +25,8 @@ func TestAuthorizeAndCancelGoToTheHost(t *testing.T) {
 	tapButton(t, w.view.cards["web"].root, labelAuthorize)
 	w.until(t, "the login in progress", func() bool {
 		text := w.cardText("web")
-		return strings.Contains(text, "AUTHORIZING") && strings.Contains(text, "Waiting for you to authorize in the browser")
+		return strings.Contains(text, "AUTHORIZING") && strings.Contains(text, "waiting for you to authorize —") &&
+			slices.Contains(buttons(w.view.cards["web"].root), labelOpenAgain)
 	})
 	if s, _ := h.m.Status("web"); s.Login == nil || !strings.HasPrefix(s.Login.AuthorizationURL, h.oauth.AuthURL()) {
 		t.Fatalf("the host runs no login: %+v", s)

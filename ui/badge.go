@@ -20,7 +20,7 @@ type badge struct {
 }
 
 func newBadge() *badge {
-	b := &badge{bg: canvas.NewRectangle(color.Transparent), text: canvas.NewText("", color.White)}
+	b := &badge{bg: canvas.NewRectangle(color.Transparent), text: canvas.NewText("", color.Transparent)}
 	b.bg.CornerRadius = 6
 	b.text.TextStyle = fyne.TextStyle{Bold: true}
 	b.text.TextSize = theme.CaptionTextSize()
@@ -29,29 +29,62 @@ func newBadge() *badge {
 }
 
 func (b *badge) set(s manager.State) {
-	label, colour := badgeLook(s)
-	b.text.Text = label
-	b.bg.FillColor = theme.Color(colour)
+	b.apply(badgeLook(s))
+}
+
+func (b *badge) apply(l look) {
+	settings := fyne.CurrentApp().Settings()
+	bg, fg := l.colours(settings.Theme(), settings.ThemeVariant())
+	b.text.Text = l.label
+	b.text.Color = fg
+	b.bg.FillColor = bg
 	b.box.Refresh()
 }
 
-// badgeLook is the label and theme colour of a state.
-func badgeLook(s manager.State) (string, fyne.ThemeColorName) {
+// show is set for a whole status: a token that is still valid while
+// refreshing it fails reads as a warning, not as VALID.
+func (b *badge) show(st manager.Status) {
+	if st.RefreshFailing {
+		b.apply(refreshFailingLook)
+		return
+	}
+	b.set(st.State)
+}
+
+// look is what a badge shows for a state: its word and the theme colours
+// of its fill and of its text. The text colour is the fill's own
+// "foreground on" colour, so the pair keeps its contrast in either
+// theme variant.
+type look struct {
+	label  string
+	bg, fg fyne.ThemeColorName
+}
+
+// colours resolves the look in a theme and variant.
+func (l look) colours(th fyne.Theme, v fyne.ThemeVariant) (bg, fg color.Color) {
+	return th.Color(l.bg, v), th.Color(l.fg, v)
+}
+
+// refreshFailingLook: the token is valid but the provider keeps failing.
+var refreshFailingLook = look{"VALID — REFRESH FAILING", theme.ColorNameWarning, theme.ColorNameForegroundOnWarning}
+
+// badgeLook is the look of a state.
+func badgeLook(s manager.State) look {
 	switch s {
 	case manager.StateValid:
-		return "VALID", theme.ColorNameSuccess
+		return look{"VALID", theme.ColorNameSuccess, theme.ColorNameForegroundOnSuccess}
 	case manager.StateRefreshing:
-		return "REFRESHING", theme.ColorNamePrimary
+		return look{"REFRESHING", theme.ColorNamePrimary, theme.ColorNameForegroundOnPrimary}
 	case manager.StateAuthorizing:
-		return "AUTHORIZING", theme.ColorNamePrimary
+		return look{"AUTHORIZING", theme.ColorNamePrimary, theme.ColorNameForegroundOnPrimary}
 	case manager.StateNeedsLogin:
-		return "NEEDS LOGIN", theme.ColorNameWarning
+		return look{"NEEDS LOGIN", theme.ColorNameWarning, theme.ColorNameForegroundOnWarning}
 	case manager.StateExpired:
-		return "EXPIRED", theme.ColorNameError
+		return look{"EXPIRED", theme.ColorNameError, theme.ColorNameForegroundOnError}
 	case manager.StateError:
-		return "ERROR", theme.ColorNameError
+		return look{"ERROR", theme.ColorNameError, theme.ColorNameForegroundOnError}
 	case manager.StateUnconfigured:
-		return "NOT SET UP", theme.ColorNameDisabled
+		return look{"NOT SET UP", theme.ColorNameDisabled, theme.ColorNameBackground}
 	}
-	return string(s), theme.ColorNameDisabled
+	return look{string(s), theme.ColorNameDisabled, theme.ColorNameBackground}
 }

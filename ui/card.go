@@ -2,11 +2,14 @@ package ui
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -37,6 +40,7 @@ const (
 	labelCopyLink   = "Copy link"
 	labelSettings   = "Settings"
 	labelReads      = "Reads"
+	labelDetails    = "Details"
 )
 
 // card shows one environment. update sets everything from a snapshot;
@@ -45,18 +49,27 @@ type card struct {
 	actions envActions
 	status  manager.Status
 
-	root      *widget.Card
-	badge     *badge
-	countdown *widget.Label
-	bar       *lifetimeBar
-	errorText *widget.Label
-	warnText  *widget.Label
-	nextText  *widget.Label
-	details   *widget.Label // granted scopes and JWT claims, when known
-	lastRead  *widget.Label // who read the token last, and when
-	login     *fyne.Container
-	buttons   *fyne.Container
-	loginKey  string // what the login box shows, so ticks do not redraw the QR code
+	root       *widget.Card
+	name       *hoverLabel // truncated; the whole name on hover
+	subtitle   *hoverLabel // provider and flow, beside the name
+	badge      *badge
+	countdown  *widget.Label
+	bar        *lifetimeBar
+	errorText  *widget.Label
+	warnText   *widget.Label
+	nextText   *widget.Label
+	details    *widget.Label // granted scopes and JWT claims, behind the Details button
+	showDetail bool          // the Details disclosure is open
+	lastRead   *widget.Label // who read the token last, and when
+	login      *fyne.Container
+	buttons    *fyne.Container
+	content    *fyne.Container // everything under the card, laid out again when a text comes or goes
+	loginKey   string          // what the login box shows, so ticks do not redraw the QR code
+	// onFocus is called when one of the card's buttons takes the keyboard
+	// focus, so the list can scroll the card into view.
+	onFocus func()
+	// onResize is called when the card changed height on its own (Details).
+	onResize func()
 }
 
 func newCard(a envActions) *card {
@@ -73,15 +86,36 @@ func newCard(a envActions) *card {
 		login:     container.NewVBox(),
 		buttons:   container.NewHBox(),
 	}
-	c.root = widget.NewCard("", "", container.NewVBox(
-		container.NewHBox(c.badge.box, c.countdown),
+	c.name = newHoverLabel()
+	c.name.TextStyle = fyne.TextStyle{Bold: true}
+	c.subtitle = newHoverLabel()
+	c.subtitle.Importance = widget.LowImportance
+	c.subtitle.SizeName = theme.SizeNameCaptionText
+	for _, l := range []*hoverLabel{c.name, c.subtitle} {
+		l.onResize = func() {
+			c.relayout()
+			if c.onResize != nil {
+				c.onResize()
+			}
+		}
+	}
+	// One line: name and subtitle share it, each cut with an ellipsis, so
+	// a long name never widens the window and the card stays compact.
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(c.badge.box, c.countdown),
+		container.NewGridWithColumns(2, c.name, c.subtitle))
+	// The buttons come before the login box and the details, so the main
+	// action and Cancel are visible without scrolling.
+	// Tighter than a VBox: six cards fit in a 600 px window.
+	c.content = container.New(layout.NewCustomPaddedVBoxLayout(theme.Padding()/2),
+		header,
 		c.bar.Container, // the container itself: the renderer only draws known types
 		c.errorText, c.warnText, c.nextText,
+		c.buttons,
+		c.login,
 		c.details,
 		c.lastRead,
-		c.login,
-		c.buttons,
-	))
+	)
+	c.root = widget.NewCard("", "", c.content)
 	return c
 }
 
@@ -96,38 +130,114 @@ func wrapped(imp widget.Importance) *widget.Label {
 // update shows a new snapshot.
 func (c *card) update(s manager.Status, now time.Time) {
 	c.status = s
-	c.root.SetTitle(s.Name)
-	c.root.SetSubTitle(subtitle(s))
+	c.name.setText(s.Name)
+	c.subtitle.setText(subtitle(s))
 	c.badge.set(s.State)
-	setText(c.errorText, prefixed("Error: ", s.Error))
+	if refreshFailing(s) {
+		// Still valid, but the provider does not answer: a warning, not VALID.
+		c.badge.apply(refreshFailingLook) // badge.go: its colours keep their contrast
+	}
+	setText(c.errorText, cardError(s))
 	warning := s.Warning
 	if len(s.MissingScopes) > 0 {
 		warning = strings.TrimSpace(warning + " Not granted: " + strings.Join(s.MissingScopes, ", ") + ".")
 	}
 	setText(c.warnText, warning)
-	setText(c.nextText, prefixed("Next: ", cardNextStep(s)))
-	setText(c.details, tokenDetails(s))
+	c.setDetails()
 	c.updateLogin(s)
 	c.buttons.Objects = c.buttonsFor(s, now)
 	c.buttons.Refresh()
 	c.tick(now)
+	c.relayout()
 }
 
-// tick moves the countdown and the lifetime bar.
-func (c *card) tick(now time.Time) {
-	c.countdown.SetText(countdownText(c.status, now))
-	setText(c.lastRead, lastReadText(c.status.LastRead, now))
-	if share, ok := lifetimeLeft(c.status, now); ok {
+// relayout lays the card out again after texts appeared or went: without
+// it the buttons are drawn over a new error until the window is resized.
+// The list around the card follows (mainView.update and tick).
+func (c *card) relayout() {
+	c.content.Refresh()
+	c.root.Refresh()
+}
+
+// setDetails shows the details while the disclosure is open.
+func (c *card) setDetails() {
+	text := ""
+	if c.showDetail {
+		text = cmp.Or(tokenDetails(c.status), "No scopes or claims known yet.")
+	}
+	setText(c.details, text)
+}
+
+// toggleDetails opens or closes the Details disclosure.
+func (c *card) toggleDetails(b *focusButton) {
+	c.showDetail = !c.showDetail
+	b.SetIcon(detailsIcon(c.showDetail))
+	c.setDetails()
+	c.relayout()
+	if c.onResize != nil {
+		c.onResize()
+	}
+}
+
+func detailsIcon(open bool) fyne.Resource {
+	if open {
+		return theme.MenuDropUpIcon()
+	}
+	return theme.MenuDropDownIcon()
+}
+
+// badgeRefreshFailing is the badge of a valid token the engine fails to refresh.
+var badgeRefreshFailing = refreshFailingLook.label
+
+// refreshFailing: the token is valid, refreshing it fails, a retry is planned.
+func refreshFailing(s manager.Status) bool {
+	return s.RefreshFailing || (s.State == manager.StateValid && s.Next != nil && s.Next.Action == manager.NextRetry)
+}
+
+// timedOut reports a login that ended because the user did not finish it.
+func timedOut(s manager.Status) bool {
+	return s.State == manager.StateNeedsLogin && strings.Contains(s.Error, "authorization timed out")
+}
+
+// cardError words the engine's problem for the card.
+func cardError(s manager.Status) string {
+	if timedOut(s) {
+		return "The " + strings.TrimPrefix(s.Error, "the ") + "; choose " + labelAuthorize + " to try again."
+	}
+	return prefixed("Error: ", s.Error)
+}
+
+// tick moves the countdown, the retry countdown and the lifetime bar; it
+// reports whether the card's height may have changed.
+func (c *card) tick(now time.Time) (resized bool) {
+	s := c.status
+	c.countdown.SetText(countdownText(s, now))
+	next := ""
+	switch {
+	case timedOut(s), s.State == manager.StateAuthorizing:
+		// Said once: by the error, or by the countdown of the login.
+	default:
+		next = prefixed("Next: ", cardNextStep(s, now))
+	}
+	before := [3]bool{c.nextText.Visible(), c.lastRead.Visible(), c.bar.Visible()}
+	setText(c.nextText, next)
+	setText(c.lastRead, lastReadText(s.LastRead, now))
+	if share, ok := lifetimeLeft(s, now); ok {
 		c.bar.SetValue(share)
 		c.bar.Show()
 	} else {
 		c.bar.Hide()
 	}
+	if before != [3]bool{c.nextText.Visible(), c.lastRead.Visible(), c.bar.Visible()} {
+		c.relayout()
+		return true
+	}
+	return false
 }
 
 // cardNextStep words the engine's next step for the card, pointing at the
 // card's own buttons where it has one.
-func cardNextStep(s manager.Status) string {
+func cardNextStep(s manager.Status, now time.Time) string {
 	n := s.Next
 	if n == nil {
 		return ""
@@ -142,23 +252,32 @@ func cardNextStep(s manager.Status) string {
 	case manager.NextCheckCredentials:
 		return "check the client ID and secret (" + labelEdit + "), then choose " + labelAuthorize
 	case manager.NextCheckNetwork:
-		return "check the network; tokentray retries " + cardRetryWhen(n.RetryAt)
+		return "check the network; " + cardRetryIn(n.RetryAt, now) + ", or choose " + labelRefresh
 	case manager.NextRetry:
-		return "tokentray retries " + cardRetryWhen(n.RetryAt) + "; the current token stays valid"
+		return "refresh failing; " + cardRetryIn(n.RetryAt, now) + "; the current token stays valid"
 	case manager.NextRefresh:
-		return "a new token is fetched on first use, or choose " + labelRefresh
+		return "choose " + labelRefresh + " to get a new token"
 	case manager.NextWaitForBrowser:
 		return "finish the authorization in the browser"
 	}
 	return string(n.Action)
 }
 
-// cardRetryWhen is to the second: early retries are seconds apart.
-func cardRetryWhen(at *time.Time) string {
+// cardRetryIn counts down to the next attempt, to the second: early
+// retries are seconds apart. The card ticks it once a second.
+func cardRetryIn(at *time.Time, now time.Time) string {
 	if at == nil || at.IsZero() {
-		return "soon"
+		return "retrying soon"
 	}
-	return "at " + at.Local().Format("15:04:05")
+	left := at.Sub(now)
+	if left <= 0 {
+		return "retrying now"
+	}
+	secs := int64((left + time.Second - 1) / time.Second)
+	if secs < 600 {
+		return fmt.Sprintf("retrying in %d s", secs)
+	}
+	return "retrying at " + at.Local().Format("15:04:05")
 }
 
 // tokenDetails says what the provider granted and, for a JWT access token,
@@ -224,12 +343,18 @@ func setText(l *widget.Label, text string) {
 // the user most likely wants and is highlighted.
 func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 	name := s.Name
-	btn := func(label string, icon fyne.Resource, fn func(string)) *widget.Button {
-		return widget.NewButtonWithIcon(label, icon, func() {
+	btn := func(label string, icon fyne.Resource, fn func(string)) *focusButton {
+		b := newFocusButton(label, icon, func() {
 			if fn != nil {
 				fn(name)
 			}
 		})
+		b.onFocus = func() {
+			if c.onFocus != nil {
+				c.onFocus()
+			}
+		}
+		return b
 	}
 	authorize := btn(labelAuthorize, theme.LoginIcon(), c.actions.Authorize)
 	refresh := btn(labelRefresh, theme.ViewRefreshIcon(), c.actions.Refresh)
@@ -241,43 +366,138 @@ func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 	reads := btn(labelReads, theme.ListIcon(), c.actions.Reads)
 
 	live := s.UsableFor(now, 0)
-	var out []*widget.Button
+	var out []*focusButton
 	switch s.State {
 	case manager.StateUnconfigured:
-		out = []*widget.Button{edit}
+		out = []*focusButton{edit}
 	case manager.StateNeedsLogin:
-		out = []*widget.Button{authorize, edit}
+		out = []*focusButton{authorize, edit}
 	case manager.StateAuthorizing:
-		out = []*widget.Button{cancel}
+		out = []*focusButton{cancel}
+		if l := s.Login; l != nil && l.UserCode == "" && l.AuthorizationURL != "" {
+			// The browser flow: opening the page again is what helps.
+			open := btn(labelOpenAgain, theme.ComputerIcon(), func(string) {
+				if c.actions.OpenURL != nil {
+					c.actions.OpenURL(l.AuthorizationURL)
+				}
+			})
+			link := btn(labelCopyLink, theme.ContentCopyIcon(), func(string) {
+				if c.actions.CopyText != nil {
+					c.actions.CopyText(l.AuthorizationURL)
+				}
+			})
+			out = []*focusButton{open, link, cancel}
+		}
 	case manager.StateValid, manager.StateRefreshing:
-		out = []*widget.Button{copyToken, copyHeader, refresh, signOut, edit}
+		out = []*focusButton{copyToken, copyHeader, refresh, signOut, edit}
 		if s.LastRead != nil {
 			out = append(out, reads)
 		}
 	case manager.StateExpired:
 		if s.HasRefresh || s.Flow == config.FlowClientCredentials {
-			out = []*widget.Button{refresh, authorize, signOut, edit}
+			out = []*focusButton{refresh, authorize, signOut, edit}
 		} else {
-			out = []*widget.Button{authorize, signOut, edit}
+			out = []*focusButton{authorize, signOut, edit}
 		}
 	case manager.StateError:
 		if live {
-			out = []*widget.Button{copyToken, copyHeader, refresh, authorize, signOut, edit}
+			out = []*focusButton{copyToken, copyHeader, refresh, authorize, signOut, edit}
 		} else {
-			out = []*widget.Button{authorize, refresh, signOut, edit}
+			out = []*focusButton{authorize, refresh, signOut, edit}
 		}
 	default:
-		out = []*widget.Button{edit}
+		out = []*focusButton{edit}
 	}
 	if s.State == manager.StateRefreshing {
 		refresh.Disable()
 	}
-	if s.State != manager.StateValid && s.State != manager.StateRefreshing {
+	if s.State != manager.StateValid && s.State != manager.StateRefreshing &&
+		(s.State != manager.StateAuthorizing || out[0] != cancel) {
 		out[0].Importance = widget.HighImportance
 	}
-	objs := make([]fyne.CanvasObject, len(out))
-	for i, b := range out {
-		objs[i] = b
+	details := btn(labelDetails, detailsIcon(c.showDetail), nil)
+	details.OnTapped = func() { c.toggleDetails(details) }
+	objs := make([]fyne.CanvasObject, 0, len(out)+1)
+	for _, b := range out {
+		objs = append(objs, b)
 	}
-	return objs
+	return append(objs, details)
+}
+
+// hoverLabel is one line cut with an ellipsis, so a long text never
+// widens the window; while the pointer rests on it, it wraps and shows the
+// whole text within the same width. (No pop-up: an overlay under the
+// pointer would take the hover away again at once.)
+type hoverLabel struct {
+	widget.Label
+	hovered  bool
+	onResize func() // the label changed height: lay its card out again
+}
+
+func newHoverLabel() *hoverLabel {
+	l := &hoverLabel{}
+	l.Truncation = fyne.TextTruncateEllipsis
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+func (l *hoverLabel) setText(text string) {
+	l.SetText(text)
+}
+
+// MouseIn shows the whole text.
+func (l *hoverLabel) MouseIn(*desktop.MouseEvent) { l.setHovered(true) }
+
+func (l *hoverLabel) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut cuts the text again.
+func (l *hoverLabel) MouseOut() { l.setHovered(false) }
+
+func (l *hoverLabel) setHovered(on bool) {
+	if l.hovered == on {
+		return
+	}
+	l.hovered = on
+	if on {
+		l.Truncation, l.Wrapping = fyne.TextTruncateOff, fyne.TextWrapBreak
+	} else {
+		l.Truncation, l.Wrapping = fyne.TextTruncateEllipsis, fyne.TextWrapOff
+	}
+	l.Refresh()
+	if l.onResize != nil {
+		l.onResize()
+	}
+}
+
+// focusButton is a button that Enter presses as well as Space, and that
+// tells its card when it takes the keyboard focus.
+type focusButton struct {
+	widget.Button
+	onFocus func()
+	// onResize is called when the card changed height on its own (Details).
+	onResize func()
+}
+
+func newFocusButton(label string, icon fyne.Resource, tapped func()) *focusButton {
+	b := &focusButton{}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *focusButton) FocusGained() {
+	b.Button.FocusGained()
+	if b.onFocus != nil {
+		b.onFocus()
+	}
+}
+
+func (b *focusButton) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+		if !b.Disabled() && b.OnTapped != nil {
+			b.OnTapped()
+		}
+		return
+	}
+	b.Button.TypedKey(ev)
 }

@@ -39,7 +39,7 @@ func TestValidCardShowsCountdownLifetimeAndCopyActions(t *testing.T) {
 			t.Errorf("card shows %q, want it to contain %q", text, want)
 		}
 	}
-	if got, want := buttons(c.root), []string{labelCopyToken, labelCopyHeader, labelRefresh, labelSignOut, labelEdit}; !slices.Equal(got, want) {
+	if got, want := buttons(c.root), []string{labelCopyToken, labelCopyHeader, labelRefresh, labelSignOut, labelEdit, labelDetails}; !slices.Equal(got, want) {
 		t.Errorf("buttons = %q, want %q", got, want)
 	}
 	// 8 minutes of a 2h00m07s lifetime are gone.
@@ -83,7 +83,7 @@ func TestNeedsLoginCardOffersAuthorizeAndSaysWhatToDo(t *testing.T) {
 			t.Errorf("card shows %q, want it to contain %q", text, want)
 		}
 	}
-	if got := buttons(c.root); !slices.Equal(got, []string{labelAuthorize, labelEdit}) {
+	if got := buttons(c.root); !slices.Equal(got, []string{labelAuthorize, labelEdit, labelDetails}) {
 		t.Errorf("buttons = %q, want Authorize and Edit only", got)
 	}
 	if c.bar.Visible() {
@@ -116,7 +116,7 @@ func TestUnconfiguredCardOnlyOffersEdit(t *testing.T) {
 	s := manager.Status{Name: "local", Flow: config.FlowClientCredentials, State: manager.StateUnconfigured,
 		Next: &manager.Next{Action: manager.NextSetSecret}, Persistent: true}
 	c, _ := newTestCard(t, s)
-	if got := buttons(c.root); !slices.Equal(got, []string{labelEdit}) {
+	if got := buttons(c.root); !slices.Equal(got, []string{labelEdit, labelDetails}) {
 		t.Errorf("buttons = %q, want Edit only", got)
 	}
 	if text := shownText(c.root); !strings.Contains(text, "NOT SET UP") || !strings.Contains(text, "custom provider · client credentials") {
@@ -166,7 +166,7 @@ func TestAuthorizationCodeLoginOffersTheLinkAgain(t *testing.T) {
 	s := manager.Status{Name: "local", Flow: config.FlowAuthorizationCode, State: manager.StateAuthorizing, Persistent: true,
 		Login: &manager.LoginInfo{AuthorizationURL: "http://127.0.0.1:9096/authorize?client_id=test-client"}}
 	c, calls := newTestCard(t, s)
-	if got := buttons(c.root); !slices.Equal(got, []string{labelOpenAgain, labelCopyLink, labelCancel}) {
+	if got := buttons(c.root); !slices.Equal(got, []string{labelOpenAgain, labelCopyLink, labelCancel, labelDetails}) {
 		t.Errorf("buttons = %q", got)
 	}
 	test.Tap(button(t, c.root, labelCopyLink))
@@ -208,6 +208,7 @@ func TestCardShowsGrantedScopesAndJWTClaims(t *testing.T) {
 		ExpiresAt: time.Date(2026, 11, 28, 11, 0, 0, 0, time.UTC),
 	}
 	c, _ := newTestCard(t, s)
+	test.Tap(button(t, c.root, labelDetails)) // behind the disclosure
 	text := shownText(c.root)
 	for _, want := range []string{"Granted scopes: openid read", "JWT claims (unverified)", "subject user-42", "audience api://payments", "scopes read", "issued ", "expires "} {
 		if !strings.Contains(text, want) {
@@ -232,6 +233,7 @@ func TestNeedsLoginCardPointsAtItsAuthorizeButton(t *testing.T) {
 
 func TestCardWordsEachNextStepInItsOwnButtons(t *testing.T) {
 	at := time.Date(2026, 3, 1, 15, 4, 5, 0, time.Local)
+	before := at.Add(-23*time.Second - 400*time.Millisecond)
 	for _, tc := range []struct {
 		next *manager.Next
 		want string
@@ -241,16 +243,16 @@ func TestCardWordsEachNextStepInItsOwnButtons(t *testing.T) {
 		{&manager.Next{Action: manager.NextSetSecret}, "choose Edit and set the client secret"},
 		{&manager.Next{Action: manager.NextEditConfig, Key: "client_id"}, "choose Edit and fill in client_id"},
 		{&manager.Next{Action: manager.NextCheckCredentials}, "check the client ID and secret (Edit), then choose Authorize"},
-		{&manager.Next{Action: manager.NextCheckNetwork, RetryAt: &at}, "check the network; tokentray retries at 15:04:05"},
-		{&manager.Next{Action: manager.NextRetry, RetryAt: &at}, "tokentray retries at 15:04:05; the current token stays valid"},
-		{&manager.Next{Action: manager.NextRefresh}, "a new token is fetched on first use, or choose Refresh"},
+		{&manager.Next{Action: manager.NextCheckNetwork, RetryAt: &at}, "check the network; retrying in 24 s, or choose Refresh"},
+		{&manager.Next{Action: manager.NextRetry, RetryAt: &at}, "refresh failing; retrying in 24 s; the current token stays valid"},
+		{&manager.Next{Action: manager.NextRefresh}, "choose Refresh to get a new token"},
 		{&manager.Next{Action: manager.NextWaitForBrowser}, "finish the authorization in the browser"},
 	} {
 		s := manager.Status{Name: "web", Next: tc.next, NextStep: "run `tokentray login web`"}
-		if got := cardNextStep(s); got != tc.want {
+		if got := cardNextStep(s, before); got != tc.want {
 			t.Errorf("cardNextStep(%+v) = %q, want %q", tc.next, got, tc.want)
 		}
-		if strings.Contains(cardNextStep(s), "`tokentray") {
+		if strings.Contains(cardNextStep(s, before), "`tokentray") {
 			t.Errorf("the card words %+v as a command", tc.next)
 		}
 	}

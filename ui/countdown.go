@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/tokentray/tokentray/manager"
@@ -11,6 +12,9 @@ import (
 // command line's (manager.FormatTimeLeft); seconds show in the last ten
 // minutes, when the once-a-second redraw matters.
 func countdownText(s manager.Status, now time.Time) string {
+	if s.State == manager.StateAuthorizing {
+		return loginLeftText(s.Login, now)
+	}
 	if s.ExpiresAt == nil {
 		if s.State == manager.StateValid || s.State == manager.StateRefreshing {
 			return "the provider gave no expiry"
@@ -46,4 +50,22 @@ func lifetimeLeft(s manager.Status, now time.Time) (share float64, ok bool) {
 	}
 	share = float64(s.ExpiresAt.Sub(now)) / float64(total)
 	return min(max(share, 0), 1), true
+}
+
+// loginLeftText is the countdown of a running login: "waiting for you to
+// authorize — 4:12 left".
+func loginLeftText(l *manager.LoginInfo, now time.Time) string {
+	const waiting = "waiting for you to authorize"
+	if l == nil || l.ExpiresAt.IsZero() {
+		return waiting
+	}
+	left := l.ExpiresAt.Sub(now)
+	if left <= 0 {
+		return waiting + " — time is up"
+	}
+	secs := int64((left + time.Second - 1) / time.Second)
+	if secs >= 3600 {
+		return fmt.Sprintf("%s — %d:%02d:%02d left", waiting, secs/3600, secs/60%60, secs%60)
+	}
+	return fmt.Sprintf("%s — %d:%02d left", waiting, secs/60, secs%60)
 }

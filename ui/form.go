@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
@@ -13,9 +15,47 @@ import (
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-const customPreset = "Custom (any OAuth2 server)"
+// customPreset is the provider choice without a preset.
+const customPreset = "Custom"
 
-var flows = []string{string(config.FlowAuthorizationCode), string(config.FlowClientCredentials), string(config.FlowDeviceCode)}
+// presetTitles are the provider names a person reads, by preset.
+var presetTitles = map[string]string{
+	"zepto-sandbox":     "Zepto (sandbox)",
+	"zepto-production":  "Zepto (production)",
+	"campaignflow-prod": "CampaignFlow (production)",
+	"campaignflow-test": "CampaignFlow (test)",
+	"campaignflow":      "CampaignFlow (your own host)",
+	"oidc":              "OpenID Connect (discovery)",
+	"oauth2":            "OAuth 2 server (RFC 8414 discovery)",
+}
+
+// flowTitles are the flows in words, in the order the picker shows them.
+var flowTitles = []struct {
+	flow  config.Flow
+	title string
+}{
+	{config.FlowAuthorizationCode, "Authorization code"},
+	{config.FlowClientCredentials, "Client credentials"},
+	{config.FlowDeviceCode, "Device code"},
+}
+
+func flowTitle(f config.Flow) string {
+	for _, t := range flowTitles {
+		if t.flow == f {
+			return t.title
+		}
+	}
+	return string(f)
+}
+
+func flowOf(title string) config.Flow {
+	for _, t := range flowTitles {
+		if t.title == title {
+			return t.flow
+		}
+	}
+	return config.Flow(title)
+}
 
 // Form labels, shared with the tests.
 const (
@@ -42,7 +82,7 @@ var fieldForKey = map[string]string{
 // formPreset is what the form needs to know of a preset, from the host's
 // description of it (GET /v1/presets).
 type formPreset struct {
-	Name, Notes                               string
+	Name, Title, Notes                        string
 	Flow                                      config.Flow
 	NeedsIssuer, NeedsTokenURL, NeedsRedirect bool
 	Scopes, ScopeChoices                      []string
@@ -54,58 +94,114 @@ func newFormPreset(p socket.PresetInfo) formPreset {
 		NeedsTokenURL: slices.Contains(p.Needs, "token_url"),
 		NeedsRedirect: slices.Contains(p.Needs, "redirect_uri"),
 	}
+	fp.Title = presetTitles[p.Name]
+	if fp.Title == "" {
+		fp.Title = p.Name
+	}
 	fp.Scopes, fp.ScopeChoices = p.Fills.Scopes, p.ScopeChoices
 	return fp
 }
 
+// provider is the preset's provider as a person names it: "Zepto" for
+// "Zepto (sandbox)".
+func (p formPreset) provider() string {
+	if i := strings.Index(p.Title, " ("); i > 0 {
+		return p.Title[:i]
+	}
+	return "the provider"
+}
+
+// formRow is one labelled field of the form: the label, the field, and
+// under the field its hint or, after a save, its problem.
+type formRow struct {
+	label   string
+	field   fyne.CanvasObject
+	hint    string
+	problem string
+	text    *widget.Label // the label, drawn in the left column
+	note    *widget.Label // the hint or the problem, under the field
+}
+
+// shown is what the row says under its field.
+func (r *formRow) shown() string { return r.note.Text }
+
+func (r *formRow) refreshNote() {
+	text, imp := r.hint, widget.LowImportance
+	if r.problem != "" {
+		text, imp = "⚠ "+r.problem, widget.DangerImportance
+	}
+	r.note.Importance = imp
+	r.note.SetText(text)
+	if text == "" {
+		r.note.Hide()
+	} else {
+		r.note.Show()
+	}
+}
+
 // envForm adds or edits one environment. It shows only the fields the
-// chosen preset leaves to the user; the host validates them with the
-// rules the config file is loaded with, and showProblems puts what it
-// found next to the fields.
+// chosen preset leaves to the user; rows are built afresh from the preset
+// and the flow on every change, so a label always sits on its field. The
+// host validates what is saved with the rules the config file is loaded
+// with, and showProblems puts every problem under its field.
 type envForm struct {
 	original string // the name being edited, "" when adding
 	base     config.Environment
 	presets  []formPreset
 
-	preset      *widget.Select
+	preset      *formSelect
 	notes       *widget.Label
-	name        *widget.Entry
-	flow        *widget.Select
-	clientID    *widget.Entry
-	secret      *widget.Entry
+	name        *formEntry
+	flow        *formSelect
+	clientID    *formEntry
+	secret      *formEntry
 	scopeChecks *scopePicker
-	scopesText  *widget.Entry
-	redirect    *widget.Entry
-	authURL     *widget.Entry
-	tokenURL    *widget.Entry
-	issuer      *widget.Entry
-	deviceURL   *widget.Entry
-	problems    *widget.Label
+	scopesText  *formEntry
+	redirect    *formEntry
+	authURL     *formEntry
+	tokenURL    *formEntry
+	issuer      *formEntry
+	deviceURL   *formEntry
+	problems    *widget.Label // what no field shows (the host is away, ...), under the form
 
-	hints map[string]string // a field's own hint, shown when it has no problem
-	form  *widget.Form
-	root  fyne.CanvasObject
+	rows []*formRow
+	grid *fyne.Container // label and field, row by row
+	root fyne.CanvasObject
+
+	onSubmit func() // Enter in any entry
+	onCancel func() // Escape anywhere in the form
+}
+
+func formNote(imp widget.Importance) *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = imp
+	l.Hide()
+	return l
 }
 
 // newEnvForm builds the form for existing (nil when adding, then presetName
 // preselects a preset; "" for a custom provider), offering the host's
 // presets.
 func newEnvForm(existing *config.Environment, presetName string, presets []socket.PresetInfo) *envForm {
+	flowOptions := []string{}
+	for _, t := range flowTitles {
+		flowOptions = append(flowOptions, t.title)
+	}
 	f := &envForm{
-		notes:      wrapped(widget.LowImportance),
-		name:       widget.NewEntry(),
-		flow:       widget.NewSelect(flows, nil),
-		clientID:   widget.NewEntry(),
-		secret:     widget.NewPasswordEntry(),
-		scopesText: widget.NewEntry(),
-		redirect:   widget.NewEntry(),
-		authURL:    widget.NewEntry(),
-		tokenURL:   widget.NewEntry(),
-		issuer:     widget.NewEntry(),
-		deviceURL:  widget.NewEntry(),
-		problems:   wrapped(widget.DangerImportance),
-		form:       widget.NewForm(),
-		hints:      map[string]string{},
+		notes:      formNote(widget.LowImportance),
+		name:       newFormEntry(),
+		flow:       newFormSelect(flowOptions),
+		clientID:   newFormEntry(),
+		secret:     newSecretEntry(),
+		scopesText: newFormEntry(),
+		redirect:   newFormEntry(),
+		authURL:    newFormEntry(),
+		tokenURL:   newFormEntry(),
+		issuer:     newFormEntry(),
+		deviceURL:  newFormEntry(),
+		problems:   formNote(widget.DangerImportance),
+		grid:       container.New(layout.NewFormLayout()),
 	}
 	f.scopeChecks = newScopePicker()
 	if existing != nil {
@@ -115,23 +211,32 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 	for _, p := range presets {
 		f.presets = append(f.presets, newFormPreset(p))
 	}
-	f.name.SetPlaceHolder("e.g. zepto-sandbox (lowercase letters, digits, dashes)")
+	f.name.SetPlaceHolder("e.g. zepto-sandbox")
 	f.clientID.SetPlaceHolder("from the provider's developer console")
 	f.secret.SetPlaceHolder("kept in the keychain, never in the config file")
 	f.scopesText.SetPlaceHolder("space separated, e.g. read write")
-	f.redirect.SetPlaceHolder("default: http://127.0.0.1:<free port>/callback")
 	f.issuer.SetPlaceHolder("https://login.example.com")
 	f.tokenURL.SetPlaceHolder("https://example.com/oauth/token")
 	f.authURL.SetPlaceHolder("https://example.com/oauth/authorize")
 	f.deviceURL.SetPlaceHolder("https://example.com/oauth/device")
-	f.flow.SetSelected(string(config.FlowAuthorizationCode))
+	f.flow.SetSelected(flowTitle(config.FlowAuthorizationCode))
+	for _, e := range f.entries() {
+		e.OnSubmitted = func(string) {
+			if f.onSubmit != nil {
+				f.onSubmit()
+			}
+		}
+		e.onEscape = f.cancel
+	}
+	f.flow.onEscape = f.cancel
 
 	options := []string{}
 	for _, p := range f.presets {
-		options = append(options, p.Name)
+		options = append(options, p.Title)
 	}
 	options = append(options, customPreset)
-	f.preset = widget.NewSelect(options, nil)
+	f.preset = newFormSelect(options)
+	f.preset.onEscape = f.cancel
 
 	if existing != nil {
 		f.name.SetText(existing.Name)
@@ -147,15 +252,11 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 		// removing and adding again.
 		f.name.Disable()
 		if existing.Flow != "" {
-			f.flow.SetSelected(string(existing.Flow))
+			f.flow.SetSelected(flowTitle(existing.Flow))
 		}
 		presetName = existing.Preset
 	}
-	if presetName == "" {
-		f.preset.SetSelected(customPreset)
-	} else {
-		f.preset.SetSelected(presetName)
-	}
+	f.selectPreset(presetName)
 	// Only now: the initial choices must not reset the scopes, and the
 	// fields are laid out once, below.
 	f.preset.OnChanged = func(string) { f.layoutFields(nil) }
@@ -165,36 +266,120 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 		scopes = existing.Scopes
 	}
 	f.layoutFields(scopes)
-	f.root = container.NewVBox(f.problems, f.form, f.notes)
+	f.root = container.NewVBox(f.grid, f.problems, f.notes)
 	return f
 }
+
+// entries are the form's text fields.
+func (f *envForm) entries() []*formEntry {
+	return []*formEntry{f.name, f.clientID, f.secret, f.scopesText, f.redirect, f.authURL, f.tokenURL, f.issuer, f.deviceURL}
+}
+
+func (f *envForm) cancel() {
+	if f.onCancel != nil {
+		f.onCancel()
+	}
+}
+
+// selectPreset picks the preset called name ("" or an unknown name: a
+// custom provider).
+func (f *envForm) selectPreset(name string) {
+	for _, p := range f.presets {
+		if p.Name == name {
+			f.preset.SetSelected(p.Title)
+			return
+		}
+	}
+	f.preset.SetSelected(customPreset)
+}
+
+// selectFlow picks a flow for a custom provider.
+func (f *envForm) selectFlow(flow config.Flow) { f.flow.SetSelected(flowTitle(flow)) }
 
 // currentPreset is the chosen preset; ok is false for a custom provider.
 func (f *envForm) currentPreset() (formPreset, bool) {
 	for _, p := range f.presets {
-		if p.Name == f.preset.Selected {
+		if p.Title == f.preset.Selected {
 			return p, true
 		}
 	}
 	return formPreset{}, false
 }
 
-// layoutFields shows the fields the chosen preset and flow need. scopes
-// are the ones to tick; nil keeps the preset's defaults.
+// currentFlow is the flow the environment will use.
+func (f *envForm) currentFlow() config.Flow {
+	if p, ok := f.currentPreset(); ok && p.Flow != "" {
+		return p.Flow
+	}
+	return flowOf(f.flow.Selected)
+}
+
+// firstField is the field the form opens focused on.
+func (f *envForm) firstField() fyne.Focusable {
+	for _, r := range f.rows {
+		if w, ok := r.field.(fyne.Disableable); ok && w.Disabled() {
+			continue
+		}
+		if fo, ok := r.field.(fyne.Focusable); ok {
+			return fo
+		}
+	}
+	return nil
+}
+
+// rowsFor is the form's rows for a preset (isPreset false: a custom
+// provider) and flow: the one place that decides which fields show, in
+// which order, with which words.
+func (f *envForm) rowsFor(p formPreset, isPreset bool, flow config.Flow) []*formRow {
+	rows := []*formRow{
+		{label: fieldProvider, field: f.preset},
+		{label: fieldName, field: f.name, hint: "lowercase letters, digits and dashes; scripts ask for the token by this name"},
+	}
+	if !isPreset {
+		rows = append(rows, &formRow{label: fieldFlow, field: f.flow})
+	}
+	rows = append(rows, &formRow{label: fieldClientID, field: f.clientID})
+	secretHint := "optional for this flow; kept in the keychain"
+	if flow == config.FlowClientCredentials {
+		secretHint = "kept in the keychain, never in the config file"
+	}
+	rows = append(rows, &formRow{label: fieldSecret, field: f.secret, hint: secretHint})
+	if len(p.ScopeChoices) > 0 {
+		rows = append(rows, &formRow{label: fieldScopes, field: f.scopeChecks.box})
+	} else {
+		rows = append(rows, &formRow{label: fieldScopes, field: f.scopesText})
+	}
+	if p.NeedsIssuer || (!isPreset && f.issuer.Text != "") {
+		rows = append(rows, &formRow{label: fieldIssuer, field: f.issuer, hint: "endpoints are read from its discovery document"})
+	}
+	if !isPreset && flow == config.FlowAuthorizationCode {
+		rows = append(rows, &formRow{label: fieldAuthURL, field: f.authURL})
+	}
+	if !isPreset && flow == config.FlowDeviceCode {
+		rows = append(rows, &formRow{label: fieldDeviceURL, field: f.deviceURL})
+	}
+	if p.NeedsTokenURL || !isPreset {
+		rows = append(rows, &formRow{label: fieldTokenURL, field: f.tokenURL})
+	}
+	if flow == config.FlowAuthorizationCode {
+		r := &formRow{label: fieldRedirect, field: f.redirect}
+		if isPreset && p.NeedsRedirect {
+			r.hint = "required: exactly the URI registered with " + p.provider()
+			f.redirect.SetPlaceHolder("http://127.0.0.1:8750/callback — as registered with " + p.provider())
+		} else {
+			r.hint = "optional; left empty, tokentray listens on a free loopback port"
+			f.redirect.SetPlaceHolder("http://127.0.0.1:<free port>/callback")
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// layoutFields shows the fields the chosen preset and flow need, replacing
+// every row. scopes are the ones to tick; nil keeps the preset's defaults.
 func (f *envForm) layoutFields(scopes []string) {
 	p, isPreset := f.currentPreset()
-	flow := config.Flow(f.flow.Selected)
-	if isPreset && p.Flow != "" {
-		flow = p.Flow
-	}
-	items := []*widget.FormItem{widget.NewFormItem(fieldProvider, f.preset), widget.NewFormItem(fieldName, f.name)}
-	if !isPreset {
-		items = append(items, widget.NewFormItem(fieldFlow, f.flow))
-	}
-	items = append(items,
-		widget.NewFormItem(fieldClientID, f.clientID),
-		widget.NewFormItem(fieldSecret, f.secret))
-
+	flow := f.currentFlow()
 	if len(p.ScopeChoices) > 0 {
 		choices := slices.Clone(p.ScopeChoices)
 		if scopes == nil {
@@ -206,39 +391,31 @@ func (f *envForm) layoutFields(scopes []string) {
 			}
 		}
 		f.scopeChecks.setOptions(choices, scopes)
-		items = append(items, widget.NewFormItem(fieldScopes, f.scopeChecks.box))
+	} else if scopes != nil {
+		f.scopesText.SetText(strings.Join(scopes, " "))
+	}
+	f.rows = f.rowsFor(p, isPreset, flow)
+	objects := make([]fyne.CanvasObject, 0, 2*len(f.rows))
+	for _, r := range f.rows {
+		r.text = widget.NewLabelWithStyle(r.label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+		r.note = formNote(widget.LowImportance)
+		r.refreshNote()
+		// The note has a row of its own, skipped while it is hidden, so
+		// the label stays level with its field.
+		blank := widget.NewLabel("")
+		blank.Hide()
+		objects = append(objects, r.text, r.field, blank, r.note)
+	}
+	f.grid.Objects = objects
+	f.grid.Refresh()
+	f.notes.SetText(p.Notes)
+	if p.Notes == "" {
+		f.notes.Hide()
 	} else {
-		if scopes != nil {
-			f.scopesText.SetText(strings.Join(scopes, " "))
-		}
-		items = append(items, widget.NewFormItem(fieldScopes, f.scopesText))
+		f.notes.Show()
 	}
-	if p.NeedsIssuer || (!isPreset && f.issuer.Text != "") {
-		items = append(items, widget.NewFormItem(fieldIssuer, f.issuer))
-	}
-	if !isPreset && flow == config.FlowAuthorizationCode {
-		items = append(items, widget.NewFormItem(fieldAuthURL, f.authURL))
-	}
-	if !isPreset && flow == config.FlowDeviceCode {
-		items = append(items, widget.NewFormItem(fieldDeviceURL, f.deviceURL))
-	}
-	if p.NeedsTokenURL || !isPreset {
-		items = append(items, widget.NewFormItem(fieldTokenURL, f.tokenURL))
-	}
-	if flow == config.FlowAuthorizationCode {
-		redirect := widget.NewFormItem(fieldRedirect, f.redirect)
-		if p.NeedsRedirect {
-			redirect.HintText = "required: exactly the URI registered with the provider"
-		}
-		items = append(items, redirect)
-	}
-	f.hints = map[string]string{}
-	for _, it := range items {
-		f.hints[it.Text] = it.HintText
-	}
-	f.form.Items = items
-	f.form.Refresh()
-	setText(f.notes, p.Notes)
+	f.problems.SetText("")
+	f.problems.Hide()
 	if f.root != nil {
 		f.root.Refresh()
 	}
@@ -246,9 +423,10 @@ func (f *envForm) layoutFields(scopes []string) {
 
 // environment builds the environment the form describes, as the config
 // file will hold it (only what the preset leaves open; keys the form does
-// not show are kept from the file). The host validates it; the form only
-// insists on a client ID, which no provider goes without. The secret is ""
-// when the user left it empty.
+// not show are kept from the file). problems is everything the form can
+// tell before asking the host: every required field left empty and every
+// value the config loader refuses, all at once. The secret is "" when the
+// user left it empty.
 func (f *envForm) environment() (config.Environment, manager.Secret, []socket.Problem) {
 	p, isPreset := f.currentPreset()
 	e := config.Environment{
@@ -266,7 +444,7 @@ func (f *envForm) environment() (config.Environment, manager.Secret, []socket.Pr
 			e.TokenURL = strings.TrimSpace(f.tokenURL.Text)
 		}
 	} else {
-		e.Flow = config.Flow(f.flow.Selected)
+		e.Flow = flowOf(f.flow.Selected)
 		e.Issuer = strings.TrimSpace(f.issuer.Text)
 		e.TokenURL = strings.TrimSpace(f.tokenURL.Text)
 		switch e.Flow {
@@ -276,10 +454,7 @@ func (f *envForm) environment() (config.Environment, manager.Secret, []socket.Pr
 			e.DeviceURL = strings.TrimSpace(f.deviceURL.Text)
 		}
 	}
-	flow := e.Flow
-	if isPreset {
-		flow = p.Flow
-	}
+	flow := f.currentFlow()
 	if flow == config.FlowAuthorizationCode {
 		e.RedirectURI = strings.TrimSpace(f.redirect.Text)
 	}
@@ -288,43 +463,126 @@ func (f *envForm) environment() (config.Environment, manager.Secret, []socket.Pr
 	} else if fields := strings.Fields(f.scopesText.Text); len(fields) > 0 {
 		e.Scopes = fields
 	}
+	secret := manager.Secret(f.secret.Text)
+
 	var problems []socket.Problem
-	if e.ClientID == "" {
-		problems = append(problems, socket.Problem{Key: "client_id",
-			Message: "missing: copy the client ID from the provider's developer console"})
+	required := func(key, help string) {
+		problems = append(problems, socket.Problem{Key: key, Message: "missing: " + help})
 	}
-	return e, manager.Secret(f.secret.Text), problems
+	if e.Name == "" {
+		required("name", "")
+	}
+	if e.ClientID == "" {
+		required("client_id", "copy it from the provider's developer console")
+	}
+	if f.original == "" && flow == config.FlowClientCredentials && secret == "" {
+		required("client_secret", "the client credentials flow signs in with it")
+	}
+	discovered := e.Issuer != ""
+	switch {
+	case isPreset && p.NeedsIssuer && e.Issuer == "":
+		required("issuer", "the provider's address, e.g. https://login.example.com")
+	case isPreset && p.NeedsTokenURL && e.TokenURL == "":
+		required("token_url", "the token endpoint "+p.provider()+" gave you")
+	case !isPreset && !discovered:
+		if e.TokenURL == "" {
+			required("token_url", "the provider's token endpoint")
+		}
+		if flow == config.FlowAuthorizationCode && e.AuthURL == "" {
+			required("auth_url", "the provider's authorization endpoint")
+		}
+		if flow == config.FlowDeviceCode && e.DeviceURL == "" {
+			required("device_authorization_url", "the provider's device authorization endpoint")
+		}
+	}
+	if isPreset && p.NeedsRedirect && flow == config.FlowAuthorizationCode && e.RedirectURI == "" {
+		required("redirect_uri", "exactly the URI registered with "+p.provider()+", e.g. http://127.0.0.1:8750/callback")
+	}
+	// The loader's own checks of the values given; with keys missing it
+	// reports only the values, so the two lists together are complete.
+	for _, ce := range config.ConfigErrors(config.CheckEnvironment(e)) {
+		if !slices.ContainsFunc(problems, func(p socket.Problem) bool { return p.Key == ce.Key }) {
+			problems = append(problems, socket.Problem{Key: ce.Key, Message: ce.Msg})
+		}
+	}
+	return e, secret, problems
 }
 
-// showProblems puts each problem next to its field, and those no field
-// shows above the form; nil clears them.
+// showProblems puts each problem under its field, in the field's words,
+// all at once; what no field shows goes under the form, so no field moves
+// from under the pointer. nil clears them.
 func (f *envForm) showProblems(problems []socket.Problem) {
-	for _, it := range f.form.Items {
-		it.HintText = f.hints[it.Text]
+	for _, r := range f.rows {
+		r.problem = ""
 	}
 	var loose []string
 	for _, pr := range problems {
-		if it := f.item(fieldForKey[problemKey(pr.Key)]); it != nil {
-			if it.HintText != "" && it.HintText != f.hints[it.Text] {
-				it.HintText += "; " + pr.Message
+		label := fieldForKey[problemKey(pr.Key)]
+		if r := f.item(label); r != nil {
+			msg := fieldMessage(label, pr.Message)
+			if r.problem != "" {
+				r.problem += "; " + msg
 			} else {
-				it.HintText = "⚠ " + pr.Message
+				r.problem = msg
 			}
 			continue
 		}
-		line := pr.Message
-		if pr.Key != "" {
-			line = pr.Key + ": " + line
+		line := humanizeKeys(pr.Message)
+		if label != "" {
+			line = fieldMessage(label, pr.Message)
+		} else if pr.Key != "" {
+			line = humanizeKeys(problemKey(pr.Key)) + ": " + line
 		}
 		loose = append(loose, line)
 	}
-	text := strings.Join(loose, "\n")
-	if len(problems) > 0 && len(loose) < len(problems) {
-		text = strings.TrimSpace("Fix the marked fields.\n" + text)
+	for _, r := range f.rows {
+		r.refreshNote()
 	}
-	setText(f.problems, text)
-	f.form.Refresh()
-	f.root.Refresh() // the problems change the form's height
+	f.problems.SetText(strings.Join(loose, "\n"))
+	if len(loose) == 0 {
+		f.problems.Hide()
+	} else {
+		f.problems.Show()
+	}
+	f.root.Refresh()
+}
+
+// fieldMessage puts a problem with the field labelled label in the words
+// of the form: "missing: ..." reads "Token URL is required: ...", "must be
+// https://" reads "Token URL must be https://", and config keys become
+// the labels the user sees.
+func fieldMessage(label, msg string) string {
+	msg = strings.TrimSpace(msg)
+	if rest, ok := strings.CutPrefix(msg, "missing"); ok {
+		rest = strings.TrimSpace(strings.TrimPrefix(rest, ":"))
+		if rest == "" {
+			return label + " is required"
+		}
+		return label + " is required: " + humanizeKeys(rest)
+	}
+	msg = humanizeKeys(msg)
+	for _, verb := range []string{"must ", "is ", "needs ", "has "} {
+		if strings.HasPrefix(msg, verb) {
+			return label + " " + msg
+		}
+	}
+	return label + ": " + msg
+}
+
+// humanizeKeys replaces config keys in a message by the form's labels.
+func humanizeKeys(msg string) string {
+	keys := make([]string, 0, len(fieldForKey))
+	for k := range fieldForKey {
+		keys = append(keys, k)
+	}
+	// Longer keys first: device_authorization_url before auth_url.
+	slices.SortFunc(keys, func(a, b string) int { return len(b) - len(a) })
+	for _, k := range keys {
+		if strings.Contains(k, "_") {
+			msg = strings.ReplaceAll(msg, k, fieldForKey[k])
+		}
+	}
+	return msg
 }
 
 // problemKey is the key a problem is about: the last part of a path such
@@ -336,12 +594,79 @@ func problemKey(key string) string {
 	return key
 }
 
-// item is the form's field with that label, or nil when it is not shown.
-func (f *envForm) item(label string) *widget.FormItem {
-	for _, it := range f.form.Items {
-		if label != "" && it.Text == label {
-			return it
+// item is the form's row with that label, or nil when it is not shown.
+func (f *envForm) item(label string) *formRow {
+	for _, r := range f.rows {
+		if label != "" && r.label == label {
+			return r
 		}
 	}
 	return nil
+}
+
+// formEntry is an entry of the add/edit form: Enter submits the form
+// (OnSubmitted) and Escape closes it, wherever the focus is.
+type formEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newFormEntry() *formEntry {
+	e := &formEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// newSecretEntry is a password entry: the text is masked until the user
+// presses the eye button at its end, and masked again by a second press.
+func newSecretEntry() *formEntry {
+	e := &formEntry{}
+	e.Password = true
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.ExtendBaseWidget(e)
+	var reveal *widget.Button
+	reveal = widget.NewButtonWithIcon("", theme.VisibilityOffIcon(), func() {
+		e.Password = !e.Password
+		if e.Password {
+			reveal.SetIcon(theme.VisibilityOffIcon())
+		} else {
+			reveal.SetIcon(theme.VisibilityIcon())
+		}
+		e.Refresh()
+	})
+	reveal.Importance = widget.LowImportance
+	e.ActionItem = reveal
+	return e
+}
+
+// TypedKey closes the form on Escape; every other key edits the text.
+func (e *formEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// formSelect is a drop-down of the form that closes the form on Escape.
+type formSelect struct {
+	widget.Select
+	onEscape func()
+}
+
+func newFormSelect(options []string) *formSelect {
+	s := &formSelect{}
+	s.Options = options
+	s.PlaceHolder = "(Select one)"
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// TypedKey closes the form on Escape; every other key works the list.
+func (s *formSelect) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && s.onEscape != nil {
+		s.onEscape()
+		return
+	}
+	s.Select.TypedKey(k)
 }

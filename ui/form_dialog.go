@@ -103,7 +103,7 @@ func (w *window) showForm(existing *config.Environment, preset string) *formDial
 	if existing != nil {
 		name := existing.Name
 		remove := widget.NewButton("Remove", func() {
-			dialog.ShowConfirm("Remove "+name+"?", "tokentray signs out of "+name+
+			confirm := dialog.NewConfirm("Remove "+name+"?", "tokentray signs out of "+name+
 				", deletes it from the config file and its secret from the keychain.",
 				func(ok bool) {
 					if ok {
@@ -111,6 +111,9 @@ func (w *window) showForm(existing *config.Environment, preset string) *formDial
 						w.removeEnvironment(name)
 					}
 				}, w.win)
+			confirm.SetConfirmText("Remove")
+			confirm.SetDismissText("Keep")
+			confirm.Show()
 		})
 		remove.Importance = widget.DangerImportance
 		buttons = append([]fyne.CanvasObject{remove}, buttons...)
@@ -118,7 +121,27 @@ func (w *window) showForm(existing *config.Environment, preset string) *formDial
 	fd.dialog = dialog.NewCustomWithoutButtons(title, container.NewVScroll(f.root), w.win)
 	fd.dialog.SetButtons(buttons)
 	fd.dialog.Resize(fyne.NewSize(640, 560))
+	// Keyboard: Enter in any entry saves, Escape closes, wherever the
+	// focus is (the entries and drop-downs take Escape themselves; the
+	// canvas gets it when nothing is focused).
+	f.onSubmit = fd.save
+	f.onCancel = fd.dialog.Hide
+	c := w.win.Canvas()
+	before := c.OnTypedKey()
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			fd.dialog.Hide()
+			return
+		}
+		if before != nil {
+			before(k)
+		}
+	})
+	fd.dialog.SetOnClosed(func() { c.SetOnTypedKey(before) })
 	fd.dialog.Show()
+	if first := f.firstField(); first != nil {
+		c.Focus(first)
+	}
 	return fd
 }
 

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2/widget"
-
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/platform/socket"
@@ -34,7 +32,7 @@ func TestSaveShowsEveryProblemOfTheHostNextToItsField(t *testing.T) {
 	fd := w.showForm(nil, "")
 	f := fd.form
 	f.name.SetText("Local Thing")
-	f.flow.SetSelected(string(config.FlowClientCredentials))
+	f.selectFlow(config.FlowClientCredentials)
 	f.clientID.SetText("abc")
 	f.tokenURL.SetText("http://auth.example.com/token")
 	w.saveAndWait(t, fd)
@@ -45,12 +43,12 @@ func TestSaveShowsEveryProblemOfTheHostNextToItsField(t *testing.T) {
 		fieldName:     "lowercase",
 		fieldTokenURL: "https://",
 	} {
-		if it := f.item(label); it == nil || !strings.Contains(it.HintText, want) {
+		if it := f.item(label); it == nil || !strings.Contains(it.shown(), want) {
 			t.Errorf("field %s shows %q, want a problem about %q", label, hintOf(it), want)
 		}
 	}
-	if f.item(fieldClientID).HintText != "" {
-		t.Errorf("a good field shows a problem: %q", f.item(fieldClientID).HintText)
+	if f.item(fieldClientID).problem != "" {
+		t.Errorf("a good field shows a problem: %q", f.item(fieldClientID).shown())
 	}
 	if got := h.config(t); got != before {
 		t.Errorf("an invalid form changed the config file:\n%s", got)
@@ -80,7 +78,7 @@ func TestSaveShowsEveryProblemOfTheHostNextToItsField(t *testing.T) {
 	w.until(t, "the new environment's card", func() bool { return w.cardText("local") != "" })
 }
 
-func TestPresetFormsAreCheckedByTheHost(t *testing.T) {
+func TestPresetFormsAskForWhatThePresetLeavesOpen(t *testing.T) {
 	_, w := connected(t, socket.HostHooks{})
 	for _, tc := range []struct {
 		name, preset string
@@ -90,15 +88,15 @@ func TestPresetFormsAreCheckedByTheHost(t *testing.T) {
 		{"zepto needs its registered redirect URI", "zepto-sandbox", func(f *envForm) {
 			f.name.SetText("zepto-sandbox")
 			f.clientID.SetText("abc")
-		}, fieldRedirect, "missing"},
+		}, fieldRedirect, "Redirect URI is required"},
 		{"campaign flow needs a token URL", "campaignflow", func(f *envForm) {
 			f.name.SetText("campaignflow-test")
 			f.clientID.SetText("abc")
-		}, fieldTokenURL, "missing"},
+		}, fieldTokenURL, "Token URL is required"},
 		{"oidc needs the issuer", "oidc", func(f *envForm) {
 			f.name.SetText("keycloak")
 			f.clientID.SetText("abc")
-		}, fieldIssuer, "missing"},
+		}, fieldIssuer, "Issuer is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fd := w.showForm(nil, tc.preset)
@@ -108,7 +106,7 @@ func TestPresetFormsAreCheckedByTheHost(t *testing.T) {
 			if fd.saved {
 				t.Fatal("the host took it")
 			}
-			if it := fd.form.item(tc.field); it == nil || !strings.Contains(it.HintText, tc.want) {
+			if it := fd.form.item(tc.field); it == nil || !strings.Contains(it.shown(), tc.want) {
 				t.Errorf("field %s shows %q, want %q; above the form: %q", tc.field, hintOf(it), tc.want, fd.form.problems.Text)
 			}
 		})
@@ -120,8 +118,8 @@ func TestFormWantsAClientIDBeforeAskingTheHost(t *testing.T) {
 	fd := w.showForm(nil, "")
 	fd.form.name.SetText("local")
 	fd.save()
-	if fd.saving || !strings.Contains(fd.form.item(fieldClientID).HintText, "missing") {
-		t.Errorf("client ID field shows %q, want it missing and nothing sent", fd.form.item(fieldClientID).HintText)
+	if fd.saving || !strings.Contains(fd.form.item(fieldClientID).shown(), "Client ID is required") {
+		t.Errorf("client ID field shows %q, want it missing and nothing sent", fd.form.item(fieldClientID).shown())
 	}
 	if strings.Contains(h.config(t), "local") {
 		t.Error("the form wrote an environment without a client ID")
@@ -167,7 +165,7 @@ func TestFormOffersThePresetsScopeChoices(t *testing.T) {
 	if f.item(fieldTokenURL) == nil || f.item(fieldAuthURL) == nil || f.item(fieldFlow) == nil {
 		t.Error("a custom provider must ask for flow, authorization and token URL")
 	}
-	f.flow.SetSelected(string(config.FlowClientCredentials))
+	f.selectFlow(config.FlowClientCredentials)
 	if f.item(fieldAuthURL) != nil || f.item(fieldRedirect) != nil {
 		t.Error("client credentials need no authorization URL or redirect URI")
 	}
@@ -181,7 +179,7 @@ func TestEditReadsTheEnvironmentFromTheHostAndKeepsItsValues(t *testing.T) {
 	}, socket.HostHooks{})
 	w := openWindow(t, h.sock)
 	w.until(t, "the card", func() bool { return w.cardText("local") != "" })
-	tapButton(t, w.view.cards["local"].root, labelEdit)
+	w.openEditForm("local") // what the card's Edit button does
 	w.until(t, "the edit form", func() bool { return w.form != nil })
 	f := w.form.form
 	if f.clientID.Text != oauthserver.DefaultClientID || f.tokenURL.Text != h.oauth.TokenURL() || f.scopesText.Text != "read write" {
@@ -211,9 +209,9 @@ func TestEditReadsTheEnvironmentFromTheHostAndKeepsItsValues(t *testing.T) {
 	}
 }
 
-func hintOf(it *widget.FormItem) string {
+func hintOf(it *formRow) string {
 	if it == nil {
 		return "<no such field>"
 	}
-	return it.HintText
+	return it.shown()
 }

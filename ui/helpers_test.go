@@ -45,6 +45,8 @@ func shownText(o fyne.CanvasObject) string {
 		switch x := o.(type) {
 		case *widget.Label:
 			lines = append(lines, x.Text)
+		case *hoverLabel:
+			lines = append(lines, x.Text)
 		case *canvas.Text:
 			lines = append(lines, x.Text)
 		case *widget.Card:
@@ -58,18 +60,29 @@ func shownText(o fyne.CanvasObject) string {
 func buttons(o fyne.CanvasObject) []string {
 	var out []string
 	visibleObjects(o, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok {
+		if b := asButton(o); b != nil {
 			out = append(out, b.Text)
 		}
 	})
 	return out
 }
 
+// asButton is o as a button: a plain one, or a card's focusButton.
+func asButton(o fyne.CanvasObject) *widget.Button {
+	switch b := o.(type) {
+	case *widget.Button:
+		return b
+	case *focusButton:
+		return &b.Button
+	}
+	return nil
+}
+
 func button(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
 	visibleObjects(o, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == label {
+		if b := asButton(o); b != nil && b.Text == label {
 			found = b
 		}
 	})

@@ -16,7 +16,7 @@ import (
 // It is rebuilt only when the login changes.
 func (c *card) updateLogin(s manager.Status) {
 	key := ""
-	if s.State == manager.StateAuthorizing && s.Login != nil {
+	if s.State == manager.StateAuthorizing && s.Login != nil && s.Login.UserCode != "" {
 		key = s.Login.AuthorizationURL + "|" + s.Login.UserCode + "|" + s.Login.VerificationURI
 	}
 	if key == c.loginKey {
@@ -56,17 +56,9 @@ func (c *card) loginObjects(l manager.LoginInfo) []fyne.CanvasObject {
 		}
 		return objs
 	}
-	return []fyne.CanvasObject{
-		widget.NewLabel("Waiting for you to authorize in the browser."),
-		container.NewHBox(
-			widget.NewButtonWithIcon(labelOpenAgain, theme.ComputerIcon(), func() {
-				if c.actions.OpenURL != nil {
-					c.actions.OpenURL(l.AuthorizationURL)
-				}
-			}),
-			widget.NewButtonWithIcon(labelCopyLink, theme.ContentCopyIcon(), copyText(l.AuthorizationURL)),
-		),
-	}
+	// The browser flow: the card's buttons open the page again or copy the
+	// link, and the countdown says how long the login waits.
+	return nil
 }
 
 // qrImage draws text as a QR code, or nil when it does not fit one.

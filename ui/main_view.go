@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -60,19 +61,23 @@ func newMainView(a envActions, socketPath string, onAdd func(string), onSettings
 	v.flashMsg = widget.NewLabel("")
 	v.flashMsg.Truncation = fyne.TextTruncateEllipsis
 
-	add := widget.NewButtonWithIcon("Add environment", theme.ContentAddIcon(), func() { onAdd("") })
+	add := newFocusButton("Add environment", theme.ContentAddIcon(), func() { onAdd("") })
 	title := widget.NewLabelWithStyle("tokentray", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	settings := widget.NewButtonWithIcon(labelSettings, theme.SettingsIcon(), func() {
 		if onSettings != nil {
 			onSettings()
 		}
 	})
-	header := container.NewBorder(nil, nil, title, container.NewHBox(settings, add))
+	// Add environment is first in the focus order: one Tab from the start.
+	header := container.NewBorder(nil, nil, title, container.NewHBox(add, settings))
 	socket := selectable("Scripts: tokentray token <environment> — socket " + socketPath)
 	footer := container.NewVBox(widget.NewSeparator(), v.flashMsg, socket)
 
-	v.root = container.NewBorder(container.NewVBox(header, v.banners), footer, nil, nil,
-		container.NewStack(v.scroll, v.empty))
+	// The top comes first among the objects, so Tab reaches the toolbar
+	// before the cards, then the cards in order, then the footer.
+	top := container.NewVBox(header, v.banners)
+	v.root = container.New(layout.NewBorderLayout(top, footer, nil, nil),
+		top, container.NewStack(v.scroll, v.empty), footer)
 	return v
 }
 
@@ -86,6 +91,8 @@ func (v *mainView) update(statuses []manager.Status, now time.Time) {
 		c, ok := v.cards[s.Name]
 		if !ok {
 			c = newCard(v.actions)
+			c.onFocus = func() { v.reveal(c) }
+			c.onResize = v.relayout
 			v.cards[s.Name] = c
 		}
 		c.update(s, now)
@@ -107,8 +114,10 @@ func (v *mainView) update(statuses []manager.Status, now time.Time) {
 			objs[i] = v.cards[name].root
 		}
 		v.list.Objects = objs
-		v.list.Refresh()
 	}
+	// Cards may have grown or shrunk (an error came or went): lay the
+	// list out again now, not at the next resize.
+	v.relayout()
 	if len(statuses) == 0 {
 		v.scroll.Hide()
 		v.empty.Show()
@@ -121,6 +130,29 @@ func (v *mainView) update(statuses []manager.Status, now time.Time) {
 	} else {
 		v.memory.Show()
 	}
+}
+
+// relayout lays the list of cards out again after a card changed height.
+func (v *mainView) relayout() {
+	v.list.Refresh()
+	v.scroll.Refresh()
+}
+
+// reveal scrolls the list so the card with the keyboard focus is in view.
+func (v *mainView) reveal(c *card) {
+	top := c.root.Position().Y
+	bottom := top + c.root.Size().Height
+	view := v.scroll.Size().Height
+	off := v.scroll.Offset.Y
+	switch {
+	case top < off:
+		off = top
+	case bottom > off+view:
+		off = min(top, bottom-view)
+	default:
+		return
+	}
+	v.scroll.ScrollToOffset(fyne.NewPos(0, off))
 }
 
 // setPresets rebuilds the first-start page from the host's presets.
@@ -155,8 +187,14 @@ func (v *mainView) setHost(h socket.HostInfo) {
 
 // tick moves every countdown; called once a second while the window shows.
 func (v *mainView) tick(now time.Time) {
+	resized := false
 	for _, name := range v.order {
-		v.cards[name].tick(now)
+		if v.cards[name].tick(now) {
+			resized = true
+		}
+	}
+	if resized {
+		v.relayout()
 	}
 }
 

@@ -19,6 +19,12 @@ const AppID = "io.github.tokentray"
 // icon is the window's icon, the tray's picture.
 var icon = fyne.NewStaticResource("tokentray.png", assets.IconPNG)
 
+// useAppTheme gives a the window's theme (theme.go): Fyne's default
+// with colours whose text reads at 4.5:1 in light and dark.
+func useAppTheme(a fyne.App) {
+	a.Settings().SetTheme(newAppTheme())
+}
+
 // WindowOptions are what `tokentray window` hands the window.
 type WindowOptions struct {
 	// QuitHostOnClose: there is no tray host, so closing the window ends
@@ -31,6 +37,7 @@ type WindowOptions struct {
 // blocks until the user closes it.
 func RunWindow(socketPath string, opts WindowOptions) error {
 	a := app.NewWithID(AppID)
+	useAppTheme(a)
 	a.SetIcon(icon)
 	client := socket.NewClient(socketPath, actionTimeout)
 	defer client.Close()

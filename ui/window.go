@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/tokentray/tokentray/manager"
@@ -44,6 +45,7 @@ type window struct {
 	visible   bool
 	form      *formDialog   // the add/edit form opened last
 	settings  *settingsForm // the settings opened last
+	confirm   dialog.Dialog // the open confirmation, which Escape closes
 
 	tick    chan struct{} // closing it stops the once-a-second ticker
 	done    chan struct{} // closed by stop
@@ -85,7 +87,18 @@ func (w *window) build() {
 	// Ctrl+W closes the window like its close button does.
 	w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { w.quit() })
+	w.win.Canvas().SetOnTypedKey(w.typedKey)
 	w.view.setOffline(true, "")
+}
+
+// typedKey gets the keys no focused widget takes: Escape closes an open
+// confirmation, as its "Keep" button would.
+func (w *window) typedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && w.confirm != nil {
+		d := w.confirm
+		w.confirm = nil
+		d.Hide()
+	}
 }
 
 // show opens the window and starts the countdowns.

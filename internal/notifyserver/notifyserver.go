@@ -8,7 +8,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -33,7 +35,16 @@ func StartBus(t testing.TB) string {
 		t.Skip("dbus-daemon is not installed")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--session", "--nofork", "--nopidfile", "--print-address=1", "--address=unix:tmpdir="+t.TempDir())
+	// A bus of its own with no service directories: nothing on it is
+	// started on demand (a notification server installed on the machine,
+	// such as xfce4-notifyd, would otherwise answer in the test's place).
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	if err := os.WriteFile(conf, []byte(busConfig(dir)), 0o600); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, bin, "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		cancel()
@@ -235,4 +246,22 @@ func (r *Rogue) Forge(id uint32, action, dest string) error {
 		return fmt.Errorf("forge a unicast ActionInvoked: %w", call.Err)
 	}
 	return nil
+}
+
+// busConfig is a session-like bus listening in dir, with no service
+// directories and every name free to own.
+func busConfig(dir string) string {
+	return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=` + dir + `</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
 }

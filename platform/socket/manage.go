@@ -29,22 +29,8 @@ func (s *Server) presets(w http.ResponseWriter, r *http.Request) {
 func presetInfo(p config.Preset) PresetInfo {
 	fills, _ := config.ApplyPreset(config.Environment{Preset: p.Name})
 	fills.Preset = ""
-	var needs []string
-	if p.NeedsIssuer {
-		needs = append(needs, "issuer")
-	}
-	if p.NeedsTokenURL {
-		needs = append(needs, "token_url")
-	}
-	needs = append(needs, "client_id")
-	if p.NeedsRedirectURI {
-		needs = append(needs, "redirect_uri")
-	}
-	if p.Flow == config.FlowClientCredentials {
-		needs = append(needs, "client_secret")
-	}
 	return PresetInfo{
-		Name: p.Name, Title: p.Description, Flow: p.Flow, Fills: fills, Needs: needs,
+		Name: p.Name, Title: p.Description, Flow: p.Flow, Fills: fills, Needs: p.Needs(),
 		ScopeChoices: p.ScopeChoices, Notes: p.Notes,
 	}
 }
