@@ -73,8 +73,8 @@ func TestScreenshotsForTheREADME(t *testing.T) {
 	xdotool(t, "key", "Escape")
 	time.Sleep(300 * time.Millisecond)
 
-	// The Add form: "Add environment" is the top right button.
-	xdotool(t, "mousemove", "--window", win, "690", "21", "click", "1")
+	// The Add form: "Add environment" is the first button of the top bar.
+	xdotool(t, "mousemove", "--window", win, "590", "21", "click", "1")
 	time.Sleep(1500 * time.Millisecond)
 	screenshot(t, win, "desktop-form", "")
 	xdotool(t, "key", "--window", win, "Escape")
@@ -87,7 +87,7 @@ func TestScreenshotsForTheREADME(t *testing.T) {
 	}
 	defer func() { _ = read.Process.Kill(); _ = read.Wait() }()
 	time.Sleep(2500 * time.Millisecond)
-	screenshot(t, "root", "desktop-guard-notification", "")
+	screenshot(t, "root", "desktop-guard-notification", "520x200+770+100")
 
 	out := h.mustRun("", "reads", "zepto-sandbox")
 	fmt.Fprintln(os.Stderr, strings.TrimSpace(out))

@@ -30,6 +30,8 @@ test)
 		# a real notification server on the test display (D-Bus activated):
 		# the host's notifications and the guard's question are shown
 		xfce4-notifyd
+		# the tray's shield (🛡) for guarded environments, as desktops ship it
+		fonts-noto-color-emoji
 	)
 	;;
 cross)
