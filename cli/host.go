@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -293,14 +294,42 @@ func (h *host) openWindow() error {
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = windowProcAttr()
-	if err := cmd.Start(); err != nil {
+	// The guard's questions go to this child alone, on pipes no other
+	// process has (fd 3 and 4 in the child).
+	guardCh, childEnds, err := newWindowGuardChannel()
+	if err != nil {
+		h.log.Warn("the window will not show the guard's questions", "error", err)
+	} else {
+		cmd.ExtraFiles = childEnds
+		cmd.Env = append(os.Environ(), "TOKENTRAY_GUARD_FDS=3,4") // ui/guard_channel_unix.go
+	}
+	err = cmd.Start()
+	for _, f := range childEnds {
+		f.Close() // the child has its copies; ours would keep the pipes open
+	}
+	if err != nil {
+		if guardCh != nil {
+			guardCh.Close()
+		}
 		return fmt.Errorf("open window: %w", err)
 	}
 	h.log.Debug("window started", "pid", cmd.Process.Pid)
+	served := make(chan struct{})
+	if guardCh != nil {
+		go func() { guardCh.Serve(); close(served) }()
+		h.guard.SetWindowAsker(guardCh)
+	} else {
+		close(served)
+	}
 	end := make(chan struct{})
 	h.window, h.winEnd = cmd, end
 	go func() {
 		err := cmd.Wait()
+		if guardCh != nil {
+			h.guard.SetWindowAsker(nil)
+			guardCh.Close()
+		}
+		<-served
 		h.winMu.Lock()
 		h.window, h.winEnd = nil, nil
 		h.winMu.Unlock()
@@ -315,6 +344,27 @@ func (h *host) openWindow() error {
 		}
 	}()
 	return nil
+}
+
+// newWindowGuardChannel makes the private channel for the guard's
+// questions to a window child: the host's end, and the child's ends to
+// pass as its fd 3 (questions) and fd 4 (answers). Nil ends where a
+// child cannot inherit files (Windows).
+func newWindowGuardChannel() (*platform.GuardChannel, []*os.File, error) {
+	if runtime.GOOS == "windows" {
+		return nil, nil, errors.New("a child process cannot inherit the channel on Windows")
+	}
+	qr, qw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("guard channel: %w", err)
+	}
+	ar, aw, err := os.Pipe()
+	if err != nil {
+		qr.Close()
+		qw.Close()
+		return nil, nil, fmt.Errorf("guard channel: %w", err)
+	}
+	return platform.NewGuardChannel(ar, qw), []*os.File{qr, aw}, nil
 }
 
 // windowRunning reports whether a window child is running (for tests

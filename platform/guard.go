@@ -42,6 +42,7 @@ type Guard struct {
 	window    time.Duration
 	approvals map[guardKey]time.Time // until when
 	asking    map[guardKey]*guardAsk // one question per key at a time
+	asker     WindowAsker            // the open window, nil when none
 
 	ctx    context.Context // ends at Close: every question's owner
 	cancel context.CancelFunc
@@ -83,6 +84,16 @@ func (g *Guard) SetWindow(d time.Duration) {
 	}
 	g.mu.Lock()
 	g.window = d
+	g.mu.Unlock()
+}
+
+// SetWindowAsker makes questions asked from now on also appear in the
+// window a (the host's window child); nil when the window has closed.
+// The first answer, in the notification or in the window, counts; the
+// other question is withdrawn.
+func (g *Guard) SetWindowAsker(a WindowAsker) {
+	g.mu.Lock()
+	g.asker = a
 	g.mu.Unlock()
 }
 
@@ -138,30 +149,96 @@ func (g *Guard) Confirm(ctx context.Context, env string, reader socket.Reader) e
 	}
 }
 
-// run asks one question and records the answer. Its owner is the Guard:
-// Close ends it.
+// run asks one question, in the notification and in the window when one
+// is open, and records the first answer. Its owner is the Guard: Close
+// ends it.
 func (g *Guard) run(ask *guardAsk, key guardKey, env string, reader socket.Reader, window time.Duration, remember bool) {
 	defer g.wg.Done()
 	ctx, cancel := context.WithTimeout(g.ctx, g.opts.Timeout)
 	defer cancel()
+	g.mu.Lock()
+	asker := g.asker
+	g.mu.Unlock()
+
 	q := guardQuestion{
 		summary: fmt.Sprintf("Allow %s to read the %s token?", displayName(reader), env),
 		body:    guardBody(env, reader),
 		allow:   "Allow for " + humanDuration(window),
 		expire:  g.opts.Timeout,
 	}
-	answer, err := askOnBus(ctx, g.opts.BusAddress, q)
+	// Both askers run until the first answer; cancelling askCtx withdraws
+	// the other question (the notification is closed, the window told).
+	askCtx, withdraw := context.WithCancel(ctx)
+	defer withdraw()
+	type outcome struct {
+		answer   guardAnswer
+		err      error
+		inWindow bool
+	}
+	outcomes := make(chan outcome, 2)
+	askers := 1
+	go func() {
+		a, err := askOnBus(askCtx, g.opts.BusAddress, q)
+		outcomes <- outcome{answer: a, err: err}
+	}()
+	if asker != nil {
+		askers++
+		deadline, _ := ctx.Deadline()
+		wq := GuardQuestion{Env: env, Reader: readerLine(reader), Deadline: deadline}
+		if reader.Cmdline != "" {
+			wq.Command = config.Printable(reader.Cmdline, 200)
+		}
+		go func() {
+			allow, err := asker.Ask(askCtx, wq)
+			o := outcome{answer: answerDeny, inWindow: true}
+			switch {
+			case err != nil && askCtx.Err() != nil:
+				o.answer = answerNone
+			case err != nil:
+				o.answer, o.err = answerNone, err
+			case allow:
+				o.answer = answerAllow
+			}
+			outcomes <- o
+		}()
+	}
+	var (
+		answer   guardAnswer
+		inWindow bool
+		firstErr error
+		waited   bool // an asker asked and got no answer in time
+	)
+	for range askers {
+		o := <-outcomes
+		switch {
+		case answer != answerNone:
+			// Answered already: this is the withdrawn question ending.
+		case o.err != nil:
+			if firstErr == nil {
+				firstErr = o.err
+			}
+		case o.answer == answerNone:
+			waited = true
+		default:
+			answer, inWindow = o.answer, o.inWindow
+			withdraw()
+		}
+	}
+	where := "the notification"
+	if inWindow {
+		where = "the window"
+	}
 	var reason string
 	switch {
-	case err != nil:
-		reason = err.Error()
 	case answer == answerAllow:
 	case answer == answerDeny:
-		reason = "you chose Deny in the notification"
+		reason = "you chose Deny in " + where
 	case answer == answerClosed:
 		reason = "the notification was closed without an answer"
 	case g.ctx.Err() != nil:
 		reason = "tokentray is shutting down"
+	case !waited && firstErr != nil:
+		reason = firstErr.Error()
 	default: // answerNone: the timeout
 		reason = fmt.Sprintf("no answer within %s", humanDuration(g.opts.Timeout))
 	}
@@ -192,6 +269,11 @@ func displayName(r socket.Reader) string {
 		return "an unknown program"
 	}
 	return config.Printable(baseName(r.Exe), 60)
+}
+
+// readerLine is the reader for the window's question: "curl (pid 42)".
+func readerLine(r socket.Reader) string {
+	return fmt.Sprintf("%s (pid %d)", displayName(r), r.PID)
 }
 
 func baseName(p string) string {

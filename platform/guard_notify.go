@@ -99,9 +99,14 @@ func askOnBus(ctx context.Context, addr string, q guardQuestion) (guardAnswer, e
 	// Sent to the unique name, so the question goes to the server whose
 	// answers are accepted.
 	obj := conn.Object(owner, guardNotifyPath)
-	if err := obj.CallWithContext(ctx, guardNotifyIface+".Notify", 0,
+	// Not cut short by ctx: a question withdrawn while it is being shown
+	// must get its id, so that it can be closed below.
+	notifyCtx, cancelNotify := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	err = obj.CallWithContext(notifyCtx, guardNotifyIface+".Notify", 0,
 		"tokentray", uint32(0), "dialog-password", q.summary, q.body, actions, hints, int32(q.expire/time.Millisecond),
-	).Store(&id); err != nil {
+	).Store(&id)
+	cancelNotify()
+	if err != nil {
 		return answerNone, fmt.Errorf("could not ask: the notification server refused the question: %v", err)
 	}
 

@@ -6,10 +6,14 @@
 package ui
 
 import (
+	"fmt"
+	"os"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/tokentray/tokentray/assets"
+	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -36,6 +40,17 @@ type WindowOptions struct {
 // RunWindow shows the window of the host listening on socketPath and
 // blocks until the user closes it.
 func RunWindow(socketPath string, opts WindowOptions) error {
+	// Not dumpable: no other process of the user can write into this one
+	// (ptrace, /proc/PID/mem) and answer the guard's questions. A window
+	// that cannot be hardened shows no questions.
+	// The channel is taken first, so nothing started later inherits it.
+	in, out, asked := openGuardChannel()
+	if err := platform.Harden(); err != nil && asked {
+		fmt.Fprintf(os.Stderr, "tokentray window: the guard's questions stay in the notification: %v\n", err)
+		in.Close()
+		out.Close()
+		asked = false
+	}
 	a := app.NewWithID(AppID)
 	useAppTheme(a)
 	a.SetIcon(icon)
@@ -45,6 +60,9 @@ func RunWindow(socketPath string, opts WindowOptions) error {
 	w.build()
 	w.show()
 	w.connect()
+	if asked {
+		w.watchGuardQuestions(in, out)
+	}
 	a.Run()
 	w.stop()
 	return nil

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 	"time"
 
@@ -46,6 +47,12 @@ type window struct {
 	form      *formDialog   // the add/edit form opened last
 	settings  *settingsForm // the settings opened last
 	confirm   dialog.Dialog // the open confirmation, which Escape closes
+
+	// The guard's questions from the host (guard_question.go).
+	guardIn    io.Closer
+	guardOut   io.Writer
+	guardQs    map[uint64]*guardDialog // open questions by id
+	guardReads sync.WaitGroup          // the goroutine reading questions
 
 	tick    chan struct{} // closing it stops the once-a-second ticker
 	done    chan struct{} // closed by stop
@@ -126,6 +133,7 @@ func (w *window) stop() {
 	w.visible = false
 	w.stopTicker()
 	w.view.stopFlash()
+	w.stopGuardQuestions()
 	if w.cancel != nil {
 		w.cancel()
 	}
@@ -256,6 +264,7 @@ func (w *window) startTicker() {
 				w.onMain(func() {
 					if w.visible {
 						w.view.tick(now)
+						w.tickGuardQuestions(now)
 					}
 				})
 			}

@@ -1,0 +1,180 @@
+package platform
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// The guard's question in the window: the host gives the window child it
+// starts a private channel (two pipes passed as fd 3 and fd 4, which no
+// other process has) and asks there too. Questions go host -> window as
+// JSON lines, answers come back window -> host:
+//
+//	{"id":1,"env":"prod","reader":"curl (pid 42)","command":"curl ...","deadline":"2026-11-30T12:00:00Z"}
+//	{"id":1,"allow":true}
+//	{"id":1,"done":true}   the question was answered elsewhere or timed out
+//
+// Nothing on the socket takes part: only the window the host started can
+// answer, and the window makes itself non-dumpable (Harden) so that other
+// processes of the user cannot write into it.
+
+// GuardQuestion is one question for the window.
+type GuardQuestion struct {
+	ID       uint64    `json:"id"`
+	Env      string    `json:"env,omitempty"`
+	Reader   string    `json:"reader,omitempty"`  // "curl (pid 42)"
+	Command  string    `json:"command,omitempty"` // the reader's command line
+	Deadline time.Time `json:"deadline,omitzero"` // denied after this
+	// Done: the question was answered elsewhere or timed out; the window
+	// takes it away.
+	Done bool `json:"done,omitempty"`
+}
+
+// GuardAnswer is the window's answer to question ID.
+type GuardAnswer struct {
+	ID    uint64 `json:"id"`
+	Allow bool   `json:"allow"`
+}
+
+// WindowAsker asks the user in the window. Ask returns when the user
+// answers, or with ctx's error when ctx ends first (the question is then
+// withdrawn), or with another error when the window cannot ask.
+type WindowAsker interface {
+	Ask(ctx context.Context, q GuardQuestion) (allow bool, err error)
+}
+
+// errWindowGone is an Ask on a channel whose window has closed.
+var errWindowGone = errors.New("the window closed")
+
+// GuardChannel is the host's end of the channel to one window child: a
+// WindowAsker. Serve reads the answers; its owner runs it and calls Close
+// when the child has exited.
+type GuardChannel struct {
+	in  io.ReadCloser  // answers from the window
+	out io.WriteCloser // questions to the window
+
+	wmu sync.Mutex // one line at a time on out
+
+	mu      sync.Mutex
+	next    uint64
+	waiting map[uint64]chan bool
+	gone    chan struct{} // closed when Serve has ended
+	once    sync.Once
+}
+
+// NewGuardChannel returns the host's end: answers read from in, questions
+// written to out.
+func NewGuardChannel(in io.ReadCloser, out io.WriteCloser) *GuardChannel {
+	return &GuardChannel{in: in, out: out, waiting: map[uint64]chan bool{}, gone: make(chan struct{})}
+}
+
+// Serve delivers the window's answers until the window's end closes (the
+// child exited) or Close. Lines that are not answers to an open question
+// are ignored.
+func (c *GuardChannel) Serve() {
+	defer c.once.Do(func() { close(c.gone) })
+	sc := bufio.NewScanner(c.in)
+	sc.Buffer(make([]byte, 4096), 64<<10)
+	for sc.Scan() {
+		var a GuardAnswer
+		if json.Unmarshal(sc.Bytes(), &a) != nil || a.ID == 0 {
+			continue
+		}
+		c.mu.Lock()
+		ch, ok := c.waiting[a.ID]
+		delete(c.waiting, a.ID)
+		c.mu.Unlock()
+		if ok {
+			ch <- a.Allow // buffered: Ask may have stopped waiting
+		}
+	}
+}
+
+// Close closes both ends; Serve returns and open questions fail.
+func (c *GuardChannel) Close() {
+	c.in.Close()
+	c.wmu.Lock()
+	c.out.Close()
+	c.wmu.Unlock()
+}
+
+// Ask shows q in the window (with an ID of the channel's own) and waits
+// for the answer, ctx, or the window to go away. When ctx ends first the
+// window is told the question is done.
+func (c *GuardChannel) Ask(ctx context.Context, q GuardQuestion) (bool, error) {
+	answer := make(chan bool, 1)
+	c.mu.Lock()
+	select {
+	case <-c.gone:
+		c.mu.Unlock()
+		return false, errWindowGone
+	default:
+	}
+	c.next++
+	q.ID, q.Done = c.next, false
+	c.waiting[q.ID] = answer
+	c.mu.Unlock()
+	forget := func() {
+		c.mu.Lock()
+		delete(c.waiting, q.ID)
+		c.mu.Unlock()
+	}
+	if err := c.send(q); err != nil {
+		forget()
+		return false, fmt.Errorf("ask in the window: %w", err)
+	}
+	select {
+	case allow := <-answer:
+		return allow, nil
+	case <-c.gone:
+		forget()
+		return false, errWindowGone
+	case <-ctx.Done():
+		forget()
+		_ = c.send(GuardQuestion{ID: q.ID, Done: true})
+		return false, ctx.Err()
+	}
+}
+
+func (c *GuardChannel) send(q GuardQuestion) error {
+	line, err := json.Marshal(q)
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err = c.out.Write(append(line, '\n'))
+	return err
+}
+
+// ReadGuardQuestions is the window's end: it calls fn with every message
+// the host sends on r (questions, and Done for withdrawn ones) until r
+// ends.
+func ReadGuardQuestions(r io.Reader, fn func(GuardQuestion)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), 64<<10)
+	for sc.Scan() {
+		var q GuardQuestion
+		if err := json.Unmarshal(sc.Bytes(), &q); err != nil || q.ID == 0 {
+			continue
+		}
+		fn(q)
+	}
+	return sc.Err()
+}
+
+// WriteGuardAnswer is the window's answer to question id on w.
+func WriteGuardAnswer(w io.Writer, id uint64, allow bool) error {
+	line, err := json.Marshal(GuardAnswer{ID: id, Allow: allow})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(line, '\n'))
+	return err
+}

@@ -1,0 +1,177 @@
+package platform
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokentray/tokentray/internal/notifyserver"
+)
+
+// testWindow is the window's end of a real guard channel (two os.Pipe,
+// as the host passes them to its window child): it collects the host's
+// messages and answers on request.
+type testWindow struct {
+	ch       *GuardChannel
+	answers  *os.File // the window writes answers here
+	messages chan GuardQuestion
+	ended    chan struct{}
+}
+
+func newTestWindow(t *testing.T) *testWindow {
+	t.Helper()
+	qr, qw, err := os.Pipe() // questions host -> window
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, aw, err := os.Pipe() // answers window -> host
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &testWindow{ch: NewGuardChannel(ar, qw), answers: aw, messages: make(chan GuardQuestion, 16), ended: make(chan struct{})}
+	served := make(chan struct{})
+	go func() { w.ch.Serve(); close(served) }()
+	go func() {
+		defer close(w.ended)
+		_ = ReadGuardQuestions(qr, func(q GuardQuestion) { w.messages <- q })
+	}()
+	t.Cleanup(func() {
+		aw.Close() // the window exits: the host's Serve ends
+		<-served
+		w.ch.Close()
+		<-w.ended
+		qr.Close()
+	})
+	return w
+}
+
+func (w *testWindow) next(t *testing.T) GuardQuestion {
+	t.Helper()
+	select {
+	case q := <-w.messages:
+		return q
+	case <-time.After(10 * time.Second):
+		t.Fatal("the window got no message within 10s")
+		return GuardQuestion{}
+	}
+}
+
+func (w *testWindow) answer(t *testing.T, id uint64, allow bool) {
+	t.Helper()
+	if err := WriteGuardAnswer(w.answers, id, allow); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitClosed(t *testing.T, r *guardRig, id uint32) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.Contains(r.notify.Closed(), id) {
+		if time.Now().After(deadline) {
+			t.Fatal("the notification was not withdrawn")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestGuardAllowInTheWindowClosesTheNotification(t *testing.T) {
+	r := newGuardRig(t, GuardOptions{})
+	w := newTestWindow(t)
+	r.guard.SetWindowAsker(w.ch)
+	done := r.confirmAsync("zepto-production", readerFor("/usr/bin/curl"))
+	note := r.notify.Wait(t, 1, 10*time.Second)
+	q := w.next(t)
+	if q.Done || q.Env != "zepto-production" || !strings.HasPrefix(q.Reader, "curl (pid ") ||
+		!strings.Contains(q.Command, "/usr/bin/curl -s https://api.example.com") {
+		t.Errorf("window question %+v does not say who asks for what", q)
+	}
+	if left := time.Until(q.Deadline); left < 50*time.Second || left > 61*time.Second {
+		t.Errorf("deadline %s from now, want about 60 s", left)
+	}
+	w.answer(t, q.ID, true)
+	if err := result(t, done); err != nil {
+		t.Fatalf("allowed in the window: Confirm = %v", err)
+	}
+	waitClosed(t, r, note.ID)
+	// The approval is remembered like one from the notification.
+	if err := r.guard.Confirm(context.Background(), "zepto-production", readerFor("/usr/bin/curl")); err != nil {
+		t.Fatalf("approved program again: %v", err)
+	}
+}
+
+func TestGuardDenyInTheWindowDenies(t *testing.T) {
+	r := newGuardRig(t, GuardOptions{})
+	w := newTestWindow(t)
+	r.guard.SetWindowAsker(w.ch)
+	done := r.confirmAsync("prod", readerFor("/usr/bin/curl"))
+	note := r.notify.Wait(t, 1, 10*time.Second)
+	q := w.next(t)
+	w.answer(t, q.ID, false)
+	wantDenied(t, result(t, done), "you chose Deny in the window")
+	waitClosed(t, r, note.ID)
+}
+
+func TestGuardAnswerInTheNotificationWithdrawsTheWindowQuestion(t *testing.T) {
+	r := newGuardRig(t, GuardOptions{})
+	w := newTestWindow(t)
+	r.guard.SetWindowAsker(w.ch)
+	done := r.confirmAsync("prod", readerFor("/usr/bin/curl"))
+	note := r.notify.Wait(t, 1, 10*time.Second)
+	q := w.next(t)
+	r.notify.Invoke(note.ID, "allow")
+	if err := result(t, done); err != nil {
+		t.Fatalf("allowed in the notification: %v", err)
+	}
+	if d := w.next(t); !d.Done || d.ID != q.ID {
+		t.Fatalf("window got %+v, want done for question %d", d, q.ID)
+	}
+	// A late answer in the window for the withdrawn question counts for nothing.
+	w.answer(t, q.ID, false)
+}
+
+func TestGuardWithoutANotificationServerAsksInTheWindow(t *testing.T) {
+	bus := notifyserver.StartBus(t)
+	g := NewGuard(GuardOptions{BusAddress: bus})
+	defer g.Close()
+	w := newTestWindow(t)
+	g.SetWindowAsker(w.ch)
+	done := make(chan error, 1)
+	go func() { done <- g.Confirm(context.Background(), "prod", readerFor("/usr/bin/curl")) }()
+	q := w.next(t)
+	w.answer(t, q.ID, true)
+	if err := result(t, done); err != nil {
+		t.Fatalf("allowed in the window alone: %v", err)
+	}
+}
+
+func TestGuardWindowQuestionTimesOutAndIsWithdrawn(t *testing.T) {
+	r := newGuardRig(t, GuardOptions{Timeout: 400 * time.Millisecond})
+	w := newTestWindow(t)
+	r.guard.SetWindowAsker(w.ch)
+	done := r.confirmAsync("prod", readerFor("/usr/bin/curl"))
+	q := w.next(t)
+	wantDenied(t, result(t, done), "no answer within")
+	if d := w.next(t); !d.Done || d.ID != q.ID {
+		t.Fatalf("window got %+v, want done for question %d", d, q.ID)
+	}
+}
+
+func TestGuardWindowClosedLeavesTheNotification(t *testing.T) {
+	r := newGuardRig(t, GuardOptions{})
+	w := newTestWindow(t)
+	r.guard.SetWindowAsker(w.ch)
+	done := r.confirmAsync("prod", readerFor("/usr/bin/curl"))
+	note := r.notify.Wait(t, 1, 10*time.Second)
+	w.next(t)
+	w.answers.Close() // the window exits without answering
+	select {
+	case err := <-done:
+		t.Fatalf("the window closing answered the question: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	r.notify.Invoke(note.ID, "deny")
+	wantDenied(t, result(t, done), "Deny in the notification")
+}

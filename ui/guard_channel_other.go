@@ -1,0 +1,9 @@
+//go:build !unix
+
+package ui
+
+import "io"
+
+// openGuardChannel: only Unix windows get the host's channel (a Windows
+// child cannot inherit it); the notification asks alone.
+func openGuardChannel() (io.ReadCloser, io.WriteCloser, bool) { return nil, nil, false }

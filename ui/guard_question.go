@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/platform"
+)
+
+// The guard's question in the window: when the host started this window
+// it passed a private channel (guard_channel_*.go) on which it asks the
+// same question as in its notification. The answer goes back on that
+// channel only; nothing on the socket can approve a read.
+
+// Labels of the guard's question.
+const (
+	labelGuardAllow = "Allow for 10 min"
+	labelGuardDeny  = "Deny"
+)
+
+// guardDialog is one question on screen.
+type guardDialog struct {
+	q     platform.GuardQuestion
+	d     *dialog.CustomDialog
+	left  *widget.Label
+	ended bool
+}
+
+// watchGuardQuestions shows the questions the host sends on in and
+// writes the answers to out, until in ends (the host closed it) or stop
+// closes it.
+func (w *window) watchGuardQuestions(in io.ReadCloser, out io.Writer) {
+	w.guardIn, w.guardOut = in, out
+	w.guardQs = map[uint64]*guardDialog{}
+	w.guardReads.Add(1)
+	go func() {
+		defer w.guardReads.Done()
+		_ = platform.ReadGuardQuestions(in, func(q platform.GuardQuestion) {
+			w.onMain(func() { w.guardMessage(q) })
+		})
+	}()
+}
+
+// guardMessage shows a question, or takes one away that was answered
+// elsewhere or timed out.
+func (w *window) guardMessage(q platform.GuardQuestion) {
+	if q.Done {
+		if gd := w.guardQs[q.ID]; gd != nil {
+			gd.ended = true
+			delete(w.guardQs, q.ID)
+			w.dropConfirm(gd.d)
+			gd.d.Hide()
+		}
+		return
+	}
+	if _, ok := w.guardQs[q.ID]; ok {
+		return
+	}
+	gd := &guardDialog{q: q}
+	reader := config.Printable(q.Reader, 80)
+	env := config.Printable(q.Env, 80)
+	msg := widget.NewLabel(fmt.Sprintf("%s asks for the access token of %s, which is guarded.", reader, env))
+	msg.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(msg)
+	if q.Command != "" {
+		cmd := widget.NewLabel("Command: " + config.Printable(q.Command, 200))
+		cmd.Wrapping = fyne.TextWrapWord
+		content.Add(cmd)
+	}
+	gd.left = widget.NewLabel("")
+	content.Add(gd.left)
+	gd.d = dialog.NewCustomWithoutButtons(fmt.Sprintf("Allow %s to read the token of %s?", reader, env), content, w.win)
+	gd.d.SetButtons([]fyne.CanvasObject{
+		widget.NewButton(labelGuardDeny, func() { w.answerGuard(gd, false) }),
+		&widget.Button{Text: labelGuardAllow, Importance: widget.HighImportance, OnTapped: func() { w.answerGuard(gd, true) }},
+	})
+	// Escape is Deny; a dialog closed any other way says nothing and the
+	// notification (or the timeout) decides.
+	gd.d.SetOnClosed(func() {
+		if !gd.ended {
+			w.answerGuard(gd, false)
+		}
+	})
+	gd.d.Resize(fyne.NewSize(520, 0))
+	w.guardQs[q.ID] = gd
+	w.tickGuardQuestions(time.Now())
+	w.confirm = gd.d
+	gd.d.Show()
+	w.win.RequestFocus()
+}
+
+// answerGuard sends the user's answer and closes the question.
+func (w *window) answerGuard(gd *guardDialog, allow bool) {
+	if gd.ended {
+		return
+	}
+	gd.ended = true
+	delete(w.guardQs, gd.q.ID)
+	w.dropConfirm(gd.d)
+	gd.d.Hide()
+	if err := platform.WriteGuardAnswer(w.guardOut, gd.q.ID, allow); err != nil {
+		w.fail("Answer the question", err)
+	}
+}
+
+// dropConfirm forgets d as the dialog Escape closes.
+func (w *window) dropConfirm(d dialog.Dialog) {
+	if w.confirm == d {
+		w.confirm = nil
+	}
+}
+
+// tickGuardQuestions shows the time left to answer.
+func (w *window) tickGuardQuestions(now time.Time) {
+	for _, gd := range w.guardQs {
+		left := gd.q.Deadline.Sub(now).Round(time.Second)
+		if gd.q.Deadline.IsZero() {
+			gd.left.SetText("")
+			continue
+		}
+		if left < 0 {
+			left = 0
+		}
+		gd.left.SetText(fmt.Sprintf("No answer in %d s means Deny.", int(left/time.Second)))
+	}
+}
+
+// stopGuardQuestions ends the reading of questions.
+func (w *window) stopGuardQuestions() {
+	if w.guardIn != nil {
+		w.guardIn.Close()
+	}
+}
