@@ -30,8 +30,8 @@ func guardChild() int {
 		return 3
 	}
 	questions, answers := os.NewFile(3, "guard-questions"), os.NewFile(4, "guard-answers")
-	_ = platform.ReadGuardQuestions(questions, func(q platform.GuardQuestion) {
-		if !q.Done && q.Env == "prod" && platform.WriteGuardAnswer(answers, q.ID, true) == nil {
+	_ = socket.ReadGuardQuestions(questions, func(q socket.GuardQuestion) {
+		if !q.Done && q.Env == "prod" && socket.WriteGuardAnswer(answers, q.ID, true) == nil {
 			os.Exit(0) // answered: the window closes
 		}
 	})

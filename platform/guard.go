@@ -184,7 +184,7 @@ func (g *Guard) run(ask *guardAsk, key guardKey, env string, reader socket.Reade
 	if asker != nil {
 		askers++
 		deadline, _ := ctx.Deadline()
-		wq := GuardQuestion{Env: env, Reader: readerLine(reader), Deadline: deadline}
+		wq := socket.GuardQuestion{Env: env, Reader: readerLine(reader), Deadline: deadline}
 		if reader.Cmdline != "" {
 			wq.Command = config.Printable(reader.Cmdline, 200)
 		}

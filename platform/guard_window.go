@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"time"
+
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // The guard's question in the window: the host gives the window child it
@@ -24,29 +25,11 @@ import (
 // answer, and the window makes itself non-dumpable (Harden) so that other
 // processes of the user cannot write into it.
 
-// GuardQuestion is one question for the window.
-type GuardQuestion struct {
-	ID       uint64    `json:"id"`
-	Env      string    `json:"env,omitempty"`
-	Reader   string    `json:"reader,omitempty"`  // "curl (pid 42)"
-	Command  string    `json:"command,omitempty"` // the reader's command line
-	Deadline time.Time `json:"deadline,omitzero"` // denied after this
-	// Done: the question was answered elsewhere or timed out; the window
-	// takes it away.
-	Done bool `json:"done,omitempty"`
-}
-
-// GuardAnswer is the window's answer to question ID.
-type GuardAnswer struct {
-	ID    uint64 `json:"id"`
-	Allow bool   `json:"allow"`
-}
-
 // WindowAsker asks the user in the window. Ask returns when the user
 // answers, or with ctx's error when ctx ends first (the question is then
 // withdrawn), or with another error when the window cannot ask.
 type WindowAsker interface {
-	Ask(ctx context.Context, q GuardQuestion) (allow bool, err error)
+	Ask(ctx context.Context, q socket.GuardQuestion) (allow bool, err error)
 }
 
 // errWindowGone is an Ask on a channel whose window has closed.
@@ -82,7 +65,7 @@ func (c *GuardChannel) Serve() {
 	sc := bufio.NewScanner(c.in)
 	sc.Buffer(make([]byte, 4096), 64<<10)
 	for sc.Scan() {
-		var a GuardAnswer
+		var a socket.GuardAnswer
 		if json.Unmarshal(sc.Bytes(), &a) != nil || a.ID == 0 {
 			continue
 		}
@@ -107,7 +90,7 @@ func (c *GuardChannel) Close() {
 // Ask shows q in the window (with an ID of the channel's own) and waits
 // for the answer, ctx, or the window to go away. When ctx ends first the
 // window is told the question is done.
-func (c *GuardChannel) Ask(ctx context.Context, q GuardQuestion) (bool, error) {
+func (c *GuardChannel) Ask(ctx context.Context, q socket.GuardQuestion) (bool, error) {
 	answer := make(chan bool, 1)
 	c.mu.Lock()
 	select {
@@ -137,12 +120,12 @@ func (c *GuardChannel) Ask(ctx context.Context, q GuardQuestion) (bool, error) {
 		return false, errWindowGone
 	case <-ctx.Done():
 		forget()
-		_ = c.send(GuardQuestion{ID: q.ID, Done: true})
+		_ = c.send(socket.GuardQuestion{ID: q.ID, Done: true})
 		return false, ctx.Err()
 	}
 }
 
-func (c *GuardChannel) send(q GuardQuestion) error {
+func (c *GuardChannel) send(q socket.GuardQuestion) error {
 	line, err := json.Marshal(q)
 	if err != nil {
 		return err
@@ -150,31 +133,5 @@ func (c *GuardChannel) send(q GuardQuestion) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	_, err = c.out.Write(append(line, '\n'))
-	return err
-}
-
-// ReadGuardQuestions is the window's end: it calls fn with every message
-// the host sends on r (questions, and Done for withdrawn ones) until r
-// ends.
-func ReadGuardQuestions(r io.Reader, fn func(GuardQuestion)) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 4096), 64<<10)
-	for sc.Scan() {
-		var q GuardQuestion
-		if err := json.Unmarshal(sc.Bytes(), &q); err != nil || q.ID == 0 {
-			continue
-		}
-		fn(q)
-	}
-	return sc.Err()
-}
-
-// WriteGuardAnswer is the window's answer to question id on w.
-func WriteGuardAnswer(w io.Writer, id uint64, allow bool) error {
-	line, err := json.Marshal(GuardAnswer{ID: id, Allow: allow})
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(line, '\n'))
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/internal/notifyserver"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // testWindow is the window's end of a real guard channel (two os.Pipe,
@@ -17,7 +18,7 @@ import (
 type testWindow struct {
 	ch       *GuardChannel
 	answers  *os.File // the window writes answers here
-	messages chan GuardQuestion
+	messages chan socket.GuardQuestion
 	ended    chan struct{}
 }
 
@@ -31,12 +32,12 @@ func newTestWindow(t *testing.T) *testWindow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &testWindow{ch: NewGuardChannel(ar, qw), answers: aw, messages: make(chan GuardQuestion, 16), ended: make(chan struct{})}
+	w := &testWindow{ch: NewGuardChannel(ar, qw), answers: aw, messages: make(chan socket.GuardQuestion, 16), ended: make(chan struct{})}
 	served := make(chan struct{})
 	go func() { w.ch.Serve(); close(served) }()
 	go func() {
 		defer close(w.ended)
-		_ = ReadGuardQuestions(qr, func(q GuardQuestion) { w.messages <- q })
+		_ = socket.ReadGuardQuestions(qr, func(q socket.GuardQuestion) { w.messages <- q })
 	}()
 	t.Cleanup(func() {
 		aw.Close() // the window exits: the host's Serve ends
@@ -48,20 +49,20 @@ func newTestWindow(t *testing.T) *testWindow {
 	return w
 }
 
-func (w *testWindow) next(t *testing.T) GuardQuestion {
+func (w *testWindow) next(t *testing.T) socket.GuardQuestion {
 	t.Helper()
 	select {
 	case q := <-w.messages:
 		return q
 	case <-time.After(10 * time.Second):
 		t.Fatal("the window got no message within 10s")
-		return GuardQuestion{}
+		return socket.GuardQuestion{}
 	}
 }
 
 func (w *testWindow) answer(t *testing.T, id uint64, allow bool) {
 	t.Helper()
-	if err := WriteGuardAnswer(w.answers, id, allow); err != nil {
+	if err := socket.WriteGuardAnswer(w.answers, id, allow); err != nil {
 		t.Fatal(err)
 	}
 }

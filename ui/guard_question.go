@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // The guard's question in the window: when the host started this window
@@ -27,7 +27,7 @@ const (
 
 // guardDialog is one question on screen.
 type guardDialog struct {
-	q     platform.GuardQuestion
+	q     socket.GuardQuestion
 	d     *dialog.CustomDialog
 	left  *widget.Label
 	ended bool
@@ -42,7 +42,7 @@ func (w *window) watchGuardQuestions(in io.ReadCloser, out io.Writer) {
 	w.guardReads.Add(1)
 	go func() {
 		defer w.guardReads.Done()
-		_ = platform.ReadGuardQuestions(in, func(q platform.GuardQuestion) {
+		_ = socket.ReadGuardQuestions(in, func(q socket.GuardQuestion) {
 			w.onMain(func() { w.guardMessage(q) })
 		})
 	}()
@@ -50,7 +50,7 @@ func (w *window) watchGuardQuestions(in io.ReadCloser, out io.Writer) {
 
 // guardMessage shows a question, or takes one away that was answered
 // elsewhere or timed out.
-func (w *window) guardMessage(q platform.GuardQuestion) {
+func (w *window) guardMessage(q socket.GuardQuestion) {
 	if q.Done {
 		if gd := w.guardQs[q.ID]; gd != nil {
 			gd.ended = true
@@ -105,7 +105,7 @@ func (w *window) answerGuard(gd *guardDialog, allow bool) {
 	delete(w.guardQs, gd.q.ID)
 	w.dropConfirm(gd.d)
 	gd.d.Hide()
-	if err := platform.WriteGuardAnswer(w.guardOut, gd.q.ID, allow); err != nil {
+	if err := socket.WriteGuardAnswer(w.guardOut, gd.q.ID, allow); err != nil {
 		w.fail("Answer the question", err)
 	}
 }

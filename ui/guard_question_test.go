@@ -11,8 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-
-	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // guardPipes are the host's ends of a real channel to the window: the
@@ -37,7 +36,7 @@ func withGuardChannel(t *testing.T, w *testWin) *guardPipes {
 	return &guardPipes{questions: qw, answers: bufio.NewScanner(ar)}
 }
 
-func (p *guardPipes) ask(t *testing.T, q platform.GuardQuestion) {
+func (p *guardPipes) ask(t *testing.T, q socket.GuardQuestion) {
 	t.Helper()
 	line, _ := json.Marshal(q)
 	if _, err := p.questions.Write(append(line, '\n')); err != nil {
@@ -45,11 +44,11 @@ func (p *guardPipes) ask(t *testing.T, q platform.GuardQuestion) {
 	}
 }
 
-func (p *guardPipes) answer(t *testing.T) platform.GuardAnswer {
+func (p *guardPipes) answer(t *testing.T) socket.GuardAnswer {
 	t.Helper()
-	got := make(chan platform.GuardAnswer, 1)
+	got := make(chan socket.GuardAnswer, 1)
 	go func() {
-		var a platform.GuardAnswer
+		var a socket.GuardAnswer
 		if p.answers.Scan() {
 			json.Unmarshal(p.answers.Bytes(), &a)
 		}
@@ -60,7 +59,7 @@ func (p *guardPipes) answer(t *testing.T) platform.GuardAnswer {
 		return a
 	case <-time.After(10 * time.Second):
 		t.Fatal("no answer on the channel within 10 s")
-		return platform.GuardAnswer{}
+		return socket.GuardAnswer{}
 	}
 }
 
@@ -73,8 +72,8 @@ func offlineWindow(t *testing.T) *testWin {
 	return openWindow(t, filepath.Join(dir, "none.sock"))
 }
 
-func question(id uint64) platform.GuardQuestion {
-	return platform.GuardQuestion{ID: id, Env: "zepto-production", Reader: "curl (pid 42)",
+func question(id uint64) socket.GuardQuestion {
+	return socket.GuardQuestion{ID: id, Env: "zepto-production", Reader: "curl (pid 42)",
 		Command: "curl -s https://api.example.com", Deadline: time.Now().Add(time.Minute)}
 }
 
@@ -116,7 +115,7 @@ func TestGuardQuestionAnsweredElsewhereIsTakenAway(t *testing.T) {
 	p := withGuardChannel(t, w)
 	p.ask(t, question(5))
 	w.until(t, "the question", func() bool { return w.win.Canvas().Overlays().Top() != nil })
-	p.ask(t, platform.GuardQuestion{ID: 5, Done: true})
+	p.ask(t, socket.GuardQuestion{ID: 5, Done: true})
 	w.until(t, "the question taken away", func() bool { return w.win.Canvas().Overlays().Top() == nil })
 	// Taken away is not an answer: the next thing on the channel is the
 	// answer to the next question.

@@ -6,6 +6,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -13,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/tokentray/tokentray/assets"
-	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -35,6 +35,10 @@ type WindowOptions struct {
 	// the host too. The host watches this process and quits when it
 	// exits; the window only says so.
 	QuitHostOnClose bool
+	// Harden makes this process non-dumpable (platform.Harden, passed in
+	// by main so the window needs nothing of platform). Without it the
+	// window takes no guard questions.
+	Harden func() error
 }
 
 // RunWindow shows the window of the host listening on socketPath and
@@ -45,7 +49,11 @@ func RunWindow(socketPath string, opts WindowOptions) error {
 	// that cannot be hardened shows no questions.
 	// The channel is taken first, so nothing started later inherits it.
 	in, out, asked := openGuardChannel()
-	if err := platform.Harden(); err != nil && asked {
+	harden := opts.Harden
+	if harden == nil {
+		harden = func() error { return errors.New("no way to harden this process") }
+	}
+	if err := harden(); err != nil && asked {
 		fmt.Fprintf(os.Stderr, "tokentray window: the guard's questions stay in the notification: %v\n", err)
 		in.Close()
 		out.Close()
