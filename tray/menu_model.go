@@ -175,7 +175,15 @@ func canUseToken(s manager.Status, now time.Time) bool {
 //	◌ authorizing        ○ needs login           ○ expired
 //	✕ error              ▲ error, valid 5m       ○ not set up
 func stateLine(s manager.Status, now time.Time) string {
-	left := func() string { return manager.FormatTimeLeft(s.ExpiresAt.Sub(now)) }
+	// To the minute: the tray is retitled once a minute, so seconds would
+	// be stale and promise more time than is left.
+	left := func() string {
+		d := s.ExpiresAt.Sub(now)
+		if d < time.Minute {
+			return "<1m"
+		}
+		return manager.FormatTimeLeft(d.Truncate(time.Minute))
+	}
 	switch s.State {
 	case manager.StateValid:
 		switch {

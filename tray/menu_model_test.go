@@ -203,3 +203,19 @@ func TestMenuLabelsStayShort(t *testing.T) {
 		t.Errorf("action labels = %q, %q, %q, %q", ActionRefresh, ActionCopyToken, ActionCopyHeader, ActionAuthorize)
 	}
 }
+
+// The tray is retitled once a minute: its time left is to the minute and
+// never more than what is left.
+func TestTrayTimeLeftIsToTheMinute(t *testing.T) {
+	st := statuses()[:1]
+	for left, want := range map[time.Duration]string{
+		4*time.Minute + 50*time.Second: "● valid 4m  zepto-sandbox",
+		59 * time.Second:               "● valid <1m  zepto-sandbox",
+		time.Hour + 52*time.Minute:     "● valid 1h 52m  zepto-sandbox",
+	} {
+		st[0].ExpiresAt = at(left)
+		if got := BuildMenuModel(st, now).Envs[0].Title; got != want {
+			t.Errorf("%v left: title %q, want %q", left, got, want)
+		}
+	}
+}
