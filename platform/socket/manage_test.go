@@ -58,25 +58,9 @@ func newFileRig(t *testing.T, configText string) *fileRig {
 		t.Fatal(err)
 	}
 	m.Start()
-	path := socketPathForTest(t)
-	ln := listenForTest(t, path)
-	s := NewServer(m, log, Limits{})
-	s.SetConfigPath(cfgPath)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	r := &socketRig{t: t, oauth: oauth, m: m, server: s, path: path, client: NewClient(path, 10*time.Second), logs: logs}
-	t.Cleanup(func() {
-		r.client.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		m.Close()
-	})
+	srv := NewServer(m, log, Limits{})
+	srv.SetConfigPath(cfgPath)
+	r := serveForTest(t, oauth, m, srv, logs)
 	return &fileRig{socketRig: r, cfgPath: cfgPath, store: store, opened: opened}
 }
 

@@ -54,9 +54,15 @@ func newSocketRig(t *testing.T, limits Limits) *socketRig {
 		t.Fatal(err)
 	}
 	m.Start()
+	return serveForTest(t, oauth, m, NewServer(m, log, limits), logs)
+}
+
+// serveForTest serves s on a fresh socket with a client of it; the test's
+// end shuts the server down (checking it stopped cleanly) and closes m.
+func serveForTest(t *testing.T, oauth *oauthserver.Server, m *manager.Manager, s *Server, logs *strings.Builder) *socketRig {
+	t.Helper()
 	path := socketPathForTest(t)
 	ln := listenForTest(t, path)
-	s := NewServer(m, log, limits)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ln) }()
 	r := &socketRig{t: t, oauth: oauth, m: m, server: s, path: path, client: NewClient(path, 10*time.Second), logs: logs}
