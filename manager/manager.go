@@ -264,6 +264,15 @@ func (m *Manager) env(name string) (*environment, error) {
 	return e, nil
 }
 
+// Guarded reports whether reads of name wait for the user's yes (guard =
+// "confirm"); false for an unknown name, which the read itself reports.
+// It copies nothing: the socket asks it on every token read. An
+// environment's config never changes (SetConfig makes a new one).
+func (m *Manager) Guarded(name string) bool {
+	e, err := m.env(name)
+	return err == nil && e.cfg.Guarded()
+}
+
 // Environments returns a snapshot of every environment, in config order.
 func (m *Manager) Environments() []Status {
 	m.mu.Lock()
