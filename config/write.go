@@ -203,9 +203,9 @@ func envDefaults(e Environment) map[string]fval {
 func settingsValues(s Settings) map[string]fval {
 	s = WithDefaults(s)
 	return map[string]fval{
-		"refresh_margin":  {s: formatDuration(s.RefreshMargin)},
-		"clipboard_clear": {s: formatDuration(s.ClipboardClear)},
-		"guard_window":    {s: formatDuration(s.GuardWindow)},
+		"refresh_margin":  {s: FormatDuration(s.RefreshMargin)},
+		"clipboard_clear": {s: FormatDuration(s.ClipboardClear)},
+		"guard_window":    {s: FormatDuration(s.GuardWindow)},
 	}
 }
 
@@ -214,13 +214,14 @@ func settingsDefaults() map[string]fval { return settingsValues(Settings{}) }
 // normDuration makes "300s" and "5m" compare equal.
 func normDuration(v fval) fval {
 	if d, err := time.ParseDuration(v.s); err == nil && !v.isList {
-		return fval{s: formatDuration(d)}
+		return fval{s: FormatDuration(d)}
 	}
 	return v
 }
 
-// formatDuration writes a duration the way people do: 5m, 1h30m, 45s.
-func formatDuration(d time.Duration) string {
+// FormatDuration writes a duration the way the config file does (and
+// people): 5m, 1h30m, 45s.
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]
@@ -681,6 +682,3 @@ func AsWritten(e Environment) Environment {
 	}
 	return e
 }
-
-// FormatDuration writes a duration the way the config file does: 5m, 1h30m, 45s.
-func FormatDuration(d time.Duration) string { return formatDuration(d) }
