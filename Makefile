@@ -6,7 +6,7 @@
 GO ?= go
 BIN := bin/tokentray
 
-.PHONY: screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
+.PHONY: stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
 
 all: build
 
@@ -79,6 +79,14 @@ bench-socket: deps
 # TOKENTRAY_SOAK_DURATION=1h make soak runs it longer.
 soak: deps
 	TOKENTRAY_SOAK=1 scripts/testenv.sh $(GO) test -race -run Soak -timeout 2h -v ./...
+
+# The engine, socket and config tests five times over with -race while two
+# busy loops load both cores, inside the test session (scripts/stress.sh):
+# it catches tests that wait on a counter or a cleared error and pass on an
+# idle machine before the state they stand for exists. Run it before you
+# stop whenever manager/ or platform/socket/ changed.
+stress: deps
+	scripts/testenv.sh scripts/stress.sh
 
 # Fuzz targets, each for FUZZTIME (30s here, 10s in `make test`); seeds
 # and any failing input live in testdata/fuzz/<target>/ of the package.

@@ -7,16 +7,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
-	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/host"
 	"github.com/tokentray/tokentray/platform/socket"
-	"github.com/tokentray/tokentray/tray"
 )
 
 const usageDaemon = `Usage: tokentray daemon
@@ -47,130 +43,52 @@ func (c *cli) runApp() int {
 	return c.serve(true)
 }
 
-// serve wires config, keychain, engine and socket, then runs the desktop
-// host (withUI: tray, clipboard, notifications, window child; host.go) or
-// waits for a signal.
-func (c *cli) serve(withUI bool) int {
+// serve runs the host (host.Run): the desktop parts with desktop, else
+// the daemon. A config error exits 2 with every problem; a second desktop
+// start while one runs opens the running one's window.
+func (c *cli) serve(desktop bool) int {
 	log := newLogger(c)
-	if err := platform.Harden(); err != nil { // keep tokens out of core files and /proc/PID/mem
-		log.Warn("could not harden the process", "error", err)
-	}
 	if c.opts.InitNoise != "" {
 		log.Debug("libraries logged while starting", "output", c.opts.InitNoise)
 	}
-	configPath, socketPath := c.configPath(), c.socketPath()
-
-	cfg, err := loadConfigForServe(configPath)
-	if err != nil {
-		return c.configFailure(err)
-	}
-	// Claim the socket before touching the keychain, so a second instance
-	// is refused at once.
-	ln, err := socket.Listen(socketPath, log)
-	if err != nil {
-		var inUse *socket.InUseError
-		if withUI && errors.As(err, &inUse) {
-			// A second start on the desktop: show the running one's window.
-			return c.openRunningWindow(socketPath, err)
-		}
-		return c.fail(exitFailure, err.Error())
-	}
-	store, problem := platform.OpenStore()
-	if problem != "" {
-		log.Warn("no keychain; tokens are kept in memory only", "problem", problem)
-	}
-	m, err := manager.New(cfg, manager.Options{
-		Store:        store,
-		StoreProblem: problem,
-		OpenBrowser:  platform.OpenBrowser,
-		Logger:       log,
-		Checkpoint:   checkpointFromEnv(c.stderr),
+	err := host.Run(host.Options{
+		ConfigPath: c.configPath(), SocketPath: c.socketPath(),
+		Desktop: desktop, Hidden: c.hidden, Log: log,
+		Stderr: c.stderr, FirstRun: noEnvironmentsGuidance,
 	})
-	if err != nil {
-		ln.Close()
-		return c.fail(exitUsage, fmt.Sprintf("%s: %v", configPath, err))
-	}
-	m.Start()
-	srv := socket.NewServer(m, log, socket.Limits{})
-	defer c.startConfigWatch(configPath, m, srv, log)()
-	var h *host
-	if withUI {
-		h = newHost(m, log, socketPath)
-		withTray := tray.HostAvailable()
-		if withTray {
-			h.tray = tray.Start(tray.Handlers{
-				Do:         h.trayAction,
-				OpenWindow: func() { h.logErr("open window", h.openWindow()) },
-				StartAtLogin: func(on bool) {
-					_, err := h.autostart(&on)
-					h.logErr("start at login", err)
-				},
-				Quit: h.Quit,
-			}, platform.AutostartEnabled())
-		} else {
-			h.quitOnWindowClose = true
-		}
-		srv.SetHostHooks(h.hooks(withTray))
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("tokentray running", "socket", socketPath, "config", configPath,
-		"environments", len(cfg.Environments), "pid", os.Getpid())
-	if len(cfg.Environments) == 0 {
-		fmt.Fprint(c.stderr, noEnvironmentsGuidance(configPath, withUI))
-	}
-
-	shutdown := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			log.Warn("socket shutdown", "error", err)
-		}
-		m.Close()
-	}
-
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-
-	if withUI {
-		// The host's loop owns the main goroutine until the user quits; a
-		// signal ends it the same way, so the socket is removed, the
-		// window child ended and the clipboard cleared.
-		go func() {
-			select {
-			case sig := <-signals:
-				log.Info("stopping", "signal", sig.String())
-				h.Quit()
-			case <-h.quit:
-			}
-		}()
-		err := h.run(c.hidden, served)
-		h.close()
-		shutdown()
-		if err != nil {
-			return c.fail(exitFailure, err.Error())
-		}
+	var inUse *socket.InUseError
+	switch {
+	case err == nil:
 		return exitOK
+	case len(config.ConfigErrors(err)) > 0:
+		return c.configFailure(err)
+	case desktop && errors.As(err, &inUse):
+		return c.openRunningWindow(err)
 	}
-
-	select {
-	case sig := <-signals:
-		log.Info("stopping", "signal", sig.String())
-		shutdown()
-		return exitOK
-	case err := <-served:
-		m.Close()
-		if err != nil {
-			return c.fail(exitFailure, fmt.Sprintf("socket %s: %v", socketPath, err))
-		}
-		return exitOK
-	}
+	return c.fail(exitFailure, err.Error())
 }
 
-// loadConfigForServe reads the config; a missing file is an empty config
-// (a first start), anything else wrong with it is a config error.
-func loadConfigForServe(path string) (*config.Config, error) {
+// openRunningWindow is a second `tokentray` while a host runs: ask that
+// host to open its window, and be done.
+func (c *cli) openRunningWindow(inUse error) int {
+	client := c.client(5 * time.Second)
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.OpenWindow(ctx); err != nil {
+		var apiErr *socket.APIError
+		if errors.As(err, &apiErr) {
+			return c.fail(exitFailure, fmt.Sprintf("%v; the running tokentray has no window to open (%s)", inUse, apiErr.Message))
+		}
+		return c.fail(exitFailure, fmt.Sprintf("%v; asking it to open its window: %v", inUse, err))
+	}
+	fmt.Fprintln(c.stderr, "tokentray is running already; opened its window")
+	return exitOK
+}
+
+// loadConfig reads the config; a missing file is an empty config (a
+// first start), anything else wrong with it is a config error.
+func loadConfig(path string) (*config.Config, error) {
 	cfg, err := config.LoadConfig(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return cfg, nil

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/host"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
@@ -21,7 +21,7 @@ import (
 type envRig struct {
 	cfgPath, sockPath string
 	m                 *manager.Manager
-	store             *manager.MemoryStore
+	store             *manager.VaultStore
 	tokenURL          string
 }
 
@@ -39,25 +39,27 @@ func newEnvRig(t *testing.T) *envRig {
 	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadConfig(cfgPath)
+	log := slog.New(slog.DiscardHandler)
+	cf := host.NewConfigFile(cfgPath, log)
+	cfg, err := cf.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	store := manager.NewMemoryStore()
-	_ = store.SaveSecret("shared", oauthserver.DefaultClientSecret)
-	log := slog.New(slog.DiscardHandler)
+	_ = store.SaveSecret("shared", manager.StoredSecret{Value: oauthserver.DefaultClientSecret})
 	m, err := manager.New(cfg, manager.Options{Store: store, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Start()
+	cf.Attach(m)
 	sockPath := filepath.Join(dir, "run", "tokentray.sock")
 	ln, err := socket.Listen(sockPath, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := socket.NewServer(m, log, socket.Limits{})
-	srv.SetConfigPath(cfgPath)
+	srv.SetConfigEditor(cf)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -65,6 +67,7 @@ func newEnvRig(t *testing.T) *envRig {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		<-done
+		cf.Close()
 		m.Close()
 	})
 	return &envRig{cfgPath: cfgPath, sockPath: sockPath, m: m, store: store, tokenURL: oauth.TokenURL()}

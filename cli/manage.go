@@ -110,11 +110,11 @@ func (c *cli) cmdSecret(args []string) int {
 	if _, ok := cfg.Environment(env); !ok {
 		return c.fail(exitUsage, fmt.Sprintf("unknown environment %q: it is not in %s", env, c.configPath()))
 	}
-	store, problem := platform.OpenStore()
-	if problem != "" || !store.Persistent() {
+	k, problem := platform.OpenKeychain()
+	if problem != "" {
 		return c.fail(exitFailure, fmt.Sprintf("secret set %s: %s; start tokentray and run this again to keep the secret for this session", env, problem))
 	}
-	if err := store.SaveSecret(env, secret); err != nil {
+	if err := manager.NewVaultStore(k).SaveSecret(env, manager.StoredSecret{Value: secret}); err != nil {
 		return c.fail(exitFailure, fmt.Sprintf("secret set %s: %v", env, err))
 	}
 	fmt.Fprintf(c.stdout, "%s: client secret stored in the keychain\n", env)

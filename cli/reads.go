@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,9 +19,11 @@ import (
 
 const usageReads = `Usage: tokentray reads ENV [--json]
 
-The read log of ENV, newest first: when a token was handed out over the
-socket, to which process (pid, uid, executable, command line), and whether
-that read waited for a refresh. tokentray keeps the last 200 reads per
+The read log of ENV, newest first: when a token was handed out, to which
+process (pid, uid, executable, command line), whether that read waited for
+a refresh, and how it left: through which tokentray command, or copy (the
+clipboard, asked for by the window), tray (the tray menu's copy), proxy.
+A read by a tokentray command names the program that ran it. tokentray keeps the last 200 reads per
 environment in memory; tokens are never logged. --json prints what
 GET /v1/environments/ENV/reads answers.
 `
@@ -65,7 +68,7 @@ func (c *cli) cmdReads(args []string) int {
 func writeReadsTable(w io.Writer, reads []manager.Read) {
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tPID\tUID\tEXE\tCMDLINE\tREFRESHED")
+	fmt.Fprintln(tw, "TIME\tPID\tUID\tEXE\tCMDLINE\tREFRESHED\tVIA")
 	unknown := func(s string) string {
 		if s == "" {
 			return "-"
@@ -81,11 +84,11 @@ func writeReadsTable(w io.Writer, reads []manager.Read) {
 		if rd.Refreshed {
 			refreshed = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			rd.Time.Local().Format("2006-01-02 15:04:05"), pid, uid,
 			unknown(config.Printable(rd.Exe, 0)),
 			unknown(config.Printable(shortCmdline(rd.Exe, rd.Cmdline), readsCmdlineShown)),
-			refreshed)
+			refreshed, unknown(config.Printable(cmp.Or(rd.Via, rd.Through), readsCmdlineShown)))
 	}
 	tw.Flush()
 	for _, line := range strings.SplitAfter(table.String(), "\n") {

@@ -67,7 +67,7 @@ func (c *cli) cmdStatus(args []string) int {
 // configIsEmpty says whether the config file holds no environment (or
 // does not exist yet); a file with problems is not empty.
 func (c *cli) configIsEmpty() bool {
-	cfg, err := loadConfigForServe(c.configPath())
+	cfg, err := loadConfig(c.configPath())
 	return err == nil && len(cfg.Environments) == 0
 }
 

@@ -25,7 +25,8 @@ type Environment struct {
 	Guard string `toml:"guard" json:"guard,omitempty"`
 }
 
-// Settings are the optional [settings] table.
+// Settings are the optional [settings] table; settingKeys (keys.go) holds
+// each one's key, default and bounds.
 type Settings struct {
 	// RefreshMargin is how long before expiry the background refresh runs
 	// (capped at half the token lifetime). Default 5m.

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -36,4 +38,28 @@ func checkGuard(v string) string {
 func withGuard(p Preset, guard string) Preset {
 	p.Guard = guard
 	return p
+}
+
+// GuardChange says how next lowers or moves the guarded environment e: a
+// guard turned off, and every key that changes where its tokens, secret or
+// sign-in go, in words (`guard = "none"; token_url = "https://..."`). ""
+// when it does neither, or e is not guarded. Presets are applied to both,
+// so a preset that moves the endpoints shows as the endpoints it moves.
+func GuardChange(e, next Environment) string {
+	if !e.Guarded() {
+		return ""
+	}
+	e, _ = ApplyPreset(e)
+	next, _ = ApplyPreset(next)
+	var parts []string
+	if !next.Guarded() {
+		parts = append(parts, fmt.Sprintf("guard = %q", cmp.Or(next.Guard, GuardNone)))
+	}
+	for i := range envKeys {
+		k := &envKeys[i]
+		if v := k.get(&next); k.moves && !k.get(&e).equal(v) {
+			parts = append(parts, k.key+" = "+Printable(v.encode(), 120))
+		}
+	}
+	return strings.Join(parts, "; ")
 }

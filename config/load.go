@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -140,14 +140,6 @@ func tomlSyntaxError(path string, err error) error {
 	return ce
 }
 
-// Keys of an [[environment]] table, in the order WriteConfig writes them.
-var envKeys = []string{
-	"name", "preset", "flow", "issuer", "auth_url", "token_url", "revocation_url",
-	"device_authorization_url", "client_id", "scopes", "redirect_uri", "auth_style", "guard",
-}
-
-var settingsKeys = []string{"refresh_margin", "clipboard_clear", "guard_window"}
-
 var envNameRE = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 const secretMsg = "secrets never live in the config file; delete this line and run `tokentray secret set %s` (it reads the secret from stdin into the keychain)"
@@ -251,49 +243,29 @@ func envTables(v *tomlValue) []*tomlTable {
 	return out
 }
 
-// WithDefaults fills unset (zero or negative) settings with the defaults.
-func WithDefaults(s Settings) Settings {
-	if s.RefreshMargin <= 0 {
-		s.RefreshMargin = DefaultRefreshMargin
-	}
-	if s.ClipboardClear <= 0 {
-		s.ClipboardClear = DefaultClipboardClear
-	}
-	if s.GuardWindow <= 0 {
-		s.GuardWindow = DefaultGuardWindow // guard.go
-	}
-	return s
-}
-
 func (r *configReader) readSettings(t *tomlTable) Settings {
 	var s Settings
 	for _, k := range t.keys {
 		key := "settings." + k.name
-		var dst *time.Duration
-		switch k.name {
-		case "refresh_margin":
-			dst = &s.RefreshMargin
-		case "clipboard_clear":
-			dst = &s.ClipboardClear
-		case "guard_window":
-			dst = &s.GuardWindow
-		case "client_secret":
+		if k.name == "client_secret" {
 			r.fail(k.line, "", key, secretMsg, "NAME")
 			continue
-		default:
-			r.fail(k.line, "", key, "unknown key (known keys: %s)", strings.Join(settingsKeys, ", "))
+		}
+		setting, known := lookupSetting(k.name)
+		if !known {
+			r.fail(k.line, "", key, "unknown key (known keys: %s)", settingKeyNames())
 			continue
 		}
 		if k.val.kind != unstable.String {
 			r.fail(k.line, "", key, "must be a duration string such as \"5m\" (got %s)", kindName(k.val))
 			continue
 		}
-		d, err := time.ParseDuration(k.val.str)
-		if err != nil || d <= 0 {
-			r.fail(k.line, "", key, "must be a positive duration such as \"5m\" or \"45s\" (got %q)", Printable(k.val.str, 0))
+		d, msg := setting.parse(k.val.str)
+		if msg != "" {
+			r.fail(k.line, "", key, "%s", msg)
 			continue
 		}
-		*dst = d
+		*setting.field(&s) = d
 	}
 	return s
 }
@@ -312,66 +284,28 @@ func (r *configReader) readEnv(t *tomlTable) envRead {
 		}
 		return t.line
 	}
-	fields := map[string]*string{
-		"name": &e.Name, "preset": &e.Preset, "issuer": &e.Issuer,
-		"auth_url": &e.AuthURL, "token_url": &e.TokenURL, "revocation_url": &e.RevokeURL,
-		"device_authorization_url": &e.DeviceURL, "client_id": &e.ClientID,
-		"redirect_uri": &e.RedirectURI, "auth_style": &e.AuthStyle, "guard": &e.Guard,
-	}
 	for _, k := range t.keys {
-		switch k.name {
-		case "client_secret":
-			name := e.Name
-			if name == "" {
-				name = "NAME"
-			}
-			r.fail(k.line, e.Name, k.name, secretMsg, name)
-		case "flow":
-			if s, ok := r.stringValue(k, e.Name); ok {
-				e.Flow = Flow(s)
-			}
-		case "scopes":
-			e.Scopes = r.scopesValue(k, e.Name)
-		default:
-			dst, known := fields[k.name]
-			if !known {
-				r.fail(k.line, e.Name, k.name, "unknown key (known keys: %s)", strings.Join(envKeys, ", "))
-				continue
-			}
-			if s, ok := r.stringValue(k, e.Name); ok {
-				*dst = s
-			}
+		if k.name == "client_secret" {
+			r.fail(k.line, e.Name, k.name, secretMsg, cmp.Or(e.Name, "NAME"))
+			continue
 		}
+		entry, known := lookupEnvKey(k.name)
+		if !known {
+			r.fail(k.line, e.Name, k.name, "unknown key (known keys: %s)", envKeyNames())
+			continue
+		}
+		v, msg := entry.kind().fromTOML(k.val)
+		if msg != "" {
+			r.fail(k.line, e.Name, k.name, "%s", msg)
+			continue
+		}
+		entry.set(&e, v)
 	}
 	if len(r.errs) > before {
 		return envRead{e, lineOf("name"), false}
 	}
 	e = r.checkEnv(e, lineOf)
 	return envRead{e, lineOf("name"), len(r.errs) == before}
-}
-
-func (r *configReader) stringValue(k *tomlKey, env string) (string, bool) {
-	if k.val.kind != unstable.String {
-		r.fail(k.line, env, k.name, "must be a string (got %s)", kindName(k.val))
-		return "", false
-	}
-	return k.val.str, true
-}
-
-func (r *configReader) scopesValue(k *tomlKey, env string) []string {
-	if k.val.kind != unstable.Array {
-		r.fail(k.line, env, k.name, "must be a list of strings such as [\"read\", \"write\"] (got %s)", kindName(k.val))
-		return nil
-	}
-	scopes := make([]string, 0, len(k.val.items))
-	for _, it := range k.val.items {
-		if it.kind != unstable.String {
-			r.fail(k.line, env, k.name, "must be a list of strings (got an element of type %s)", kindName(it))
-			return nil
-		}
-		scopes = append(scopes, it.str)
-	}
-	return scopes
 }
 
 // checkEnv validates values, applies the preset and checks that what the
@@ -381,52 +315,15 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 	fail := func(key, format string, args ...any) {
 		r.fail(lineOf(key), e.Name, key, format, args...)
 	}
-	switch {
-	case e.Name == "":
-		fail("name", "missing: every environment needs a name of lowercase letters, digits and dashes, e.g. name = \"zepto-sandbox\"")
-	case !envNameRE.MatchString(e.Name):
-		fail("name", "must be lowercase letters, digits and dashes only (got %q)", Printable(e.Name, 0))
-	}
-	var preset Preset
-	if e.Preset != "" {
-		p, ok := LookupPreset(e.Preset)
-		if !ok {
-			fail("preset", "unknown preset %q (known presets: %s)", Printable(e.Preset, 0), presetNames())
-		}
-		preset = p
-	}
-	switch e.Flow {
-	case "", FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode:
-	default:
-		fail("flow", "unknown flow %q (use %q, %q or %q)", Printable(string(e.Flow), 0), FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode)
-	}
-	for _, u := range []struct{ key, val string }{
-		{"issuer", e.Issuer}, {"auth_url", e.AuthURL}, {"token_url", e.TokenURL},
-		{"revocation_url", e.RevokeURL}, {"device_authorization_url", e.DeviceURL},
-	} {
-		if u.val != "" {
-			if msg := checkEndpointURL(u.val); msg != "" {
-				fail(u.key, "%s", msg)
-			}
-		}
-	}
-	if e.RedirectURI != "" {
-		if msg := checkRedirectURI(e.RedirectURI); msg != "" {
-			fail("redirect_uri", "%s", msg)
-		}
-	}
-	switch e.AuthStyle {
-	case "", "header", "form":
-	default:
-		fail("auth_style", "must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out for HTTP Basic (got %q)", Printable(e.AuthStyle, 0))
-	}
-	if msg := checkGuard(e.Guard); msg != "" { // guard.go
-		fail("guard", "%s", msg)
-	}
-	for _, s := range e.Scopes {
-		if s == "" || strings.ContainsAny(s, " \t\r\n") {
-			fail("scopes", "each scope is one word without spaces; list them separately, e.g. [\"read\", \"write\"] (got %q)", Printable(s, 0))
-			break
+	// Each value on its own. A key every environment needs (the name) is
+	// reported missing here too, with the values' problems.
+	for i := range envKeys {
+		k := &envKeys[i]
+		v := k.get(&e)
+		if v.empty() && k.role == userRequired && k.missing != nil {
+			fail(k.key, "missing: %s", k.missing(nil))
+		} else if msg := k.problem(v); msg != "" {
+			fail(k.key, "%s", msg)
 		}
 	}
 	if len(r.errs) > before {
@@ -434,38 +331,64 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 	}
 
 	e, _ = ApplyPreset(e) // the preset name was checked above
-
-	// What the flow needs, once the preset has filled its part. With an
-	// issuer the endpoints come from discovery when the engine starts.
-	discovered := e.Issuer != "" || preset.NeedsIssuer
-	switch {
-	case preset.NeedsIssuer && e.Issuer == "":
-		fail("issuer", "missing: the %s preset reads the endpoints from the provider's discovery document; set issuer = \"https://...\"", preset.Name)
-	case e.Flow == "":
-		fail("flow", "missing: set flow = %q, %q or %q, or use a preset (%s)", FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode, presetNames())
+	var preset *Preset
+	if p, ok := LookupPreset(e.Preset); ok {
+		preset = &p
 	}
-	if e.TokenURL == "" && !discovered {
-		if preset.NeedsTokenURL {
-			fail("token_url", "missing: the %s preset does not know the token endpoint; set token_url to the one the provider gave you with your API credentials", preset.Name)
-		} else {
-			fail("token_url", "missing: set token_url to the provider's token endpoint (or issuer, for discovery)")
+	// What the flow needs, once the preset has filled its part.
+	for i := range envKeys {
+		k := &envKeys[i]
+		if k.missing == nil || !k.get(&e).empty() {
+			continue
 		}
-	}
-	if e.Flow == FlowAuthorizationCode && e.AuthURL == "" && !discovered {
-		fail("auth_url", "missing: the authorization_code flow needs auth_url, the provider's authorization endpoint (or issuer, for discovery)")
-	}
-	if e.Flow == FlowDeviceCode && e.DeviceURL == "" && !discovered {
-		fail("device_authorization_url", "missing: the device_code flow needs device_authorization_url (or issuer, for discovery)")
-	}
-	if preset.NeedsRedirectURI && e.RedirectURI == "" && e.Flow == FlowAuthorizationCode {
-		fail("redirect_uri", "missing: %s only accepts the exact redirect URI registered with your OAuth application; "+
-			"set redirect_uri = \"http://127.0.0.1:8750/callback\" and register the same URI with the provider "+
-			"(or set the https:// URI already registered, and paste the URL the browser ends on at login)", preset.Name)
+		need := k.need(preset, e.Flow)
+		if need == KeyRequired || need == KeyRequiredUnlessIssuer && e.Issuer == "" {
+			fail(k.key, "missing: %s", k.missing(preset))
+		}
 	}
 	if RedirectNeedsPaste(e.RedirectURI) && e.Flow != "" && e.Flow != FlowAuthorizationCode {
 		fail("redirect_uri", "an https:// redirect_uri is only used by the %s flow (this environment uses %s)", FlowAuthorizationCode, e.Flow)
 	}
 	return e
+}
+
+// Checks of single values (envKey.check): what is wrong, or "".
+
+func checkName(v string) string {
+	if !envNameRE.MatchString(v) {
+		return fmt.Sprintf("must be lowercase letters, digits and dashes only (got %q)", Printable(v, 0))
+	}
+	return ""
+}
+
+func checkPreset(v string) string {
+	if _, ok := LookupPreset(v); !ok {
+		return fmt.Sprintf("unknown preset %q (known presets: %s)", Printable(v, 0), presetNames())
+	}
+	return ""
+}
+
+func checkFlow(v string) string {
+	switch Flow(v) {
+	case FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode:
+		return ""
+	}
+	return fmt.Sprintf("unknown flow %q (use %q, %q or %q)", Printable(v, 0), FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode)
+}
+
+func checkAuthStyle(v string) string {
+	switch v {
+	case "header", "form":
+		return ""
+	}
+	return fmt.Sprintf("must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out for HTTP Basic (got %q)", Printable(v, 0))
+}
+
+func checkScope(v string) string {
+	if v == "" || strings.ContainsAny(v, " \t\r\n") {
+		return fmt.Sprintf("each scope is one word without spaces; list them separately, e.g. [\"read\", \"write\"] (got %q)", Printable(v, 0))
+	}
+	return ""
 }
 
 // checkEndpointURL returns what is wrong with a provider URL, or "".

@@ -197,25 +197,50 @@ func presetNames() string {
 	return strings.Join(names, ", ")
 }
 
-// Needs lists what an environment of p must still give, as config keys,
-// plus "client_secret" (the keychain item, never a key) for the client
+// Needs lists what an environment of p must still give, as config keys
+// (envKey.need, besides the name every environment gives), plus
+// "client_secret" (the keychain item, never a key) for the client
 // credentials flow, where the provider always wants one.
 func (p Preset) Needs() []string {
 	var out []string
-	if p.NeedsIssuer {
-		out = append(out, "issuer")
-	}
-	if p.NeedsTokenURL {
-		out = append(out, "token_url")
-	}
-	out = append(out, "client_id")
-	if p.NeedsRedirectURI {
-		out = append(out, "redirect_uri")
+	for i := range envKeys {
+		k := &envKeys[i]
+		if need := k.need(&p, p.Flow); k.key != "name" && (need == KeyRequired || need == KeyRequiredUnlessIssuer) {
+			out = append(out, k.key)
+		}
 	}
 	if p.Flow == FlowClientCredentials {
 		out = append(out, "client_secret")
 	}
 	return out
+}
+
+// needs reports whether p makes the config give key, which without a
+// preset could be left out.
+func (p *Preset) needs(key string) bool {
+	switch key {
+	case "issuer":
+		return p.NeedsIssuer
+	case "token_url":
+		return p.NeedsTokenURL
+	case "redirect_uri":
+		return p.NeedsRedirectURI
+	}
+	return false
+}
+
+// fills reports whether p fills k.
+func (p *Preset) fills(k *envKey) bool {
+	filled := presetValues(p.Name)
+	return !k.get(&filled).empty()
+}
+
+// presetValues is what the preset called name fills, as an environment
+// with nothing else: what its keys resolve to when left out.
+func presetValues(name string) Environment {
+	e, _ := ApplyPreset(Environment{Preset: name})
+	e.Preset = ""
+	return e
 }
 
 // ApplyPreset fills what e's preset fixes and e leaves unset: flow,

@@ -31,30 +31,17 @@ func WriteConfig(path string, cfg *Config, original []byte) ([]byte, error) {
 	if err := checkConfigForWrite(cfg); err != nil {
 		return nil, err
 	}
-	var out []byte
-	if len(bytes.TrimSpace(original)) == 0 {
-		out = freshConfig(cfg, true)
-	} else {
-		doc, err := parseTOMLDoc(original)
-		if err != nil {
-			return nil, tomlSyntaxError(path, err)
-		}
-		var ok bool
-		if out, ok = editConfig(doc, cfg); !ok {
-			// Inline tables or dotted keys for settings/environments:
-			// rewrite the file, keeping its opening comments.
-			out = append(leadingComments(original), freshConfig(cfg, false)...)
-		}
+	f, err := (&File{Path: path, Data: original}).With(cfg)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := ParseConfig(path, out); err != nil {
-		return nil, fmt.Errorf("the edited config would not read back, nothing written: %w", err)
-	}
-	return out, nil
+	return f.Data, nil
 }
 
 // SaveConfigFile writes cfg to path with WriteConfig, keeping what the
 // current file says where it can. The file is replaced atomically (temp
-// file and rename) with mode 0600; a missing directory is created 0700.
+// file and rename) keeping its mode, 0600 for a new one; a missing
+// directory is created 0700. A symlink is written through (writeFileAtomic).
 func SaveConfigFile(path string, cfg *Config) error {
 	original, err := readConfigFile(path) // the same checks as LoadConfig
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -70,13 +57,19 @@ func SaveConfigFile(path string, cfg *Config) error {
 // writeFileAtomic replaces path with data through a temp file and a
 // rename, keeping the file's mode (less any group or other write bit,
 // which LoadConfig would refuse); a new file is 0600 and a missing
-// directory is created 0700.
+// directory is created 0700. A symlink (dotfiles repos link the config)
+// stays a symlink: the file it points to is replaced, from a temp file in
+// that file's directory, since a rename works within one file system.
 func writeFileAtomic(path string, out []byte) error {
+	target, err := linkTarget(path)
+	if err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
 	mode := os.FileMode(0o600)
-	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+	if fi, err := os.Stat(target); err == nil && fi.Mode().IsRegular() {
 		mode = fi.Mode().Perm() &^ 0o022
 	}
-	dir := filepath.Dir(path)
+	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("save config: %w", err)
 	}
@@ -97,12 +90,46 @@ func writeFileAtomic(path string, out []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = os.Rename(tmp, target)
 	}
 	if err != nil {
-		return fmt.Errorf("save config %s: %w", path, err)
+		return fmt.Errorf("save config %s: %w", target, err)
 	}
 	return nil
+}
+
+// maxLinks is how many symlinks linkTarget follows, as Linux does.
+const maxLinks = 40
+
+// linkTarget follows path while it is a symlink and returns the path of
+// the file it ends at, which need not exist yet (a link to a file still to
+// be made is written through too). A path that is no symlink is returned
+// as it is.
+func linkTarget(path string) (string, error) {
+	for range maxLinks {
+		fi, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		dest, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(dest) {
+			// Relative to the directory the link really is in: joined to
+			// a path through a linked directory, ".." would go elsewhere.
+			dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+			if err != nil {
+				return "", err
+			}
+			dest = filepath.Join(dir, dest)
+		}
+		path = dest
+	}
+	return "", fmt.Errorf("%s: more than %d symbolic links in a row", path, maxLinks)
 }
 
 func checkConfigForWrite(cfg *Config) error {
@@ -116,105 +143,44 @@ func checkConfigForWrite(cfg *Config) error {
 			errs = append(errs, &ConfigError{Env: e.Name, Key: "name", Msg: "duplicate name: every environment needs its own name"})
 		}
 	}
-	if cfg.Settings.RefreshMargin < 0 {
-		errs = append(errs, &ConfigError{Key: "settings.refresh_margin", Msg: "must be a positive duration"})
-	}
-	if cfg.Settings.ClipboardClear < 0 {
-		errs = append(errs, &ConfigError{Key: "settings.clipboard_clear", Msg: "must be a positive duration"})
-	}
+	errs = append(errs, checkSettings(cfg.Settings))
 	return errors.Join(errs...)
 }
 
-// fval is a config value: a string, or a list of strings when list is set.
-type fval struct {
-	s      string
-	l      []string
-	isList bool
+// keyText is one key of a table as WriteConfig writes it: its value, and
+// def, what leaving it out gives (the preset's value or the default
+// setting).
+type keyText struct {
+	key      string
+	val, def value
 }
 
-func (v fval) empty() bool {
-	if v.isList {
-		return v.l == nil
+// envTexts gives every key of e, in the order of envKeys.
+func envTexts(e Environment) []keyText {
+	def := presetValues(e.Preset)
+	out := make([]keyText, len(envKeys))
+	for i := range envKeys {
+		k := &envKeys[i]
+		out[i] = keyText{key: k.key, val: k.get(&e), def: k.get(&def)}
 	}
-	return v.s == ""
+	return out
 }
 
-func (v fval) equal(w fval) bool {
-	if v.isList != w.isList {
-		return false
-	}
-	if v.isList {
-		return stringsEqualNil(v.l, w.l)
-	}
-	return v.s == w.s
-}
-
-func (v fval) encode() string {
-	if !v.isList {
-		return tomlString(v.s)
-	}
-	parts := make([]string, len(v.l))
-	for i, s := range v.l {
-		parts[i] = tomlString(s)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// rawValue is what the user wrote for k, normalised by norm; ok is false
-// for values of a type WriteConfig does not write.
-func rawValue(k *tomlKey) (fval, bool) {
-	switch k.val.kind {
-	case unstable.String:
-		return fval{s: k.val.str}, true
-	case unstable.Array:
-		l := make([]string, 0, len(k.val.items))
-		for _, it := range k.val.items {
-			if it.kind != unstable.String {
-				return fval{}, false
-			}
-			l = append(l, it.str)
-		}
-		return fval{l: l, isList: true}, true
-	}
-	return fval{}, false
-}
-
-// envValues gives an environment's value for every key of envKeys.
-func envValues(e Environment) map[string]fval {
-	return map[string]fval{
-		"name": {s: e.Name}, "preset": {s: e.Preset}, "flow": {s: string(e.Flow)},
-		"issuer": {s: e.Issuer}, "auth_url": {s: e.AuthURL}, "token_url": {s: e.TokenURL},
-		"revocation_url": {s: e.RevokeURL}, "device_authorization_url": {s: e.DeviceURL},
-		"client_id": {s: e.ClientID}, "scopes": {l: e.Scopes, isList: true},
-		"redirect_uri": {s: e.RedirectURI}, "auth_style": {s: e.AuthStyle},
-		"guard": {s: e.Guard},
-	}
-}
-
-// envDefaults gives what each key resolves to when left out: the preset's
-// value, or nothing.
-func envDefaults(e Environment) map[string]fval {
-	d, _ := ApplyPreset(Environment{Preset: e.Preset})
-	vals := envValues(d)
-	vals["name"], vals["preset"] = fval{}, fval{}
-	return vals
-}
-
-func settingsValues(s Settings) map[string]fval {
+// settingsTexts gives every setting of s, in the order of settingKeys.
+func settingsTexts(s Settings) []keyText {
 	s = WithDefaults(s)
-	return map[string]fval{
-		"refresh_margin":  {s: FormatDuration(s.RefreshMargin)},
-		"clipboard_clear": {s: FormatDuration(s.ClipboardClear)},
-		"guard_window":    {s: FormatDuration(s.GuardWindow)},
+	out := make([]keyText, len(settingKeys))
+	for i := range settingKeys {
+		k := &settingKeys[i]
+		out[i] = keyText{key: k.key, val: value{str: FormatDuration(*k.field(&s))}, def: value{str: FormatDuration(k.def)}}
 	}
+	return out
 }
-
-func settingsDefaults() map[string]fval { return settingsValues(Settings{}) }
 
 // normDuration makes "300s" and "5m" compare equal.
-func normDuration(v fval) fval {
-	if d, err := time.ParseDuration(v.s); err == nil && !v.isList {
-		return fval{s: FormatDuration(d)}
+func normDuration(v value) value {
+	if d, err := time.ParseDuration(v.str); err == nil && v.kind == stringKind {
+		return value{str: FormatDuration(d)}
 	}
 	return v
 }
@@ -262,23 +228,22 @@ func tomlString(s string) string {
 
 // tableLines writes the keys of a table that must be explicit: those that
 // differ from what leaving them out gives. name is always written.
-func tableLines(keys []string, vals, defaults map[string]fval) string {
+func tableLines(keys []keyText) string {
 	var b strings.Builder
 	for _, k := range keys {
-		v := vals[k]
-		if k == "name" || (!v.empty() && !v.equal(defaults[k])) {
-			fmt.Fprintf(&b, "%s = %s\n", k, v.encode())
+		if k.key == "name" || (!k.val.empty() && !k.val.equal(k.def)) {
+			fmt.Fprintf(&b, "%s = %s\n", k.key, k.val.encode())
 		}
 	}
 	return b.String()
 }
 
 func envBlock(e Environment) string {
-	return "[[environment]]\n" + tableLines(envKeys, envValues(e), envDefaults(e))
+	return "[[environment]]\n" + tableLines(envTexts(e))
 }
 
 func settingsBlock(s Settings) string {
-	lines := tableLines(settingsKeys, settingsValues(s), settingsDefaults())
+	lines := tableLines(settingsTexts(s))
 	if lines == "" {
 		return ""
 	}
@@ -399,15 +364,15 @@ type textEdit struct {
 }
 
 // editTable rewrites the keys of t (whose text is data[sec.start:sec.end])
-// that no longer resolve to vals, and drops any client_secret.
-func editTable(d *tomlDoc, sec section, t *tomlTable, keys []string, vals, defaults map[string]fval, norm func(fval) fval) string {
+// that no longer resolve to their values, and drops any client_secret.
+func editTable(d *tomlDoc, sec section, t *tomlTable, keys []keyText, norm func(value) value) string {
 	var edits []textEdit
 	var inserts strings.Builder
 	deleteKey := func(k *tomlKey) {
 		edits = append(edits, textEdit{start: d.lineStartOf(k.start), end: d.lineEnd(k.end)})
 	}
-	for _, key := range keys {
-		v, def := vals[key], defaults[key]
+	for _, kt := range keys {
+		key, v, def := kt.key, kt.val, kt.def
 		k := t.get(key)
 		if k != nil && k.start < 0 {
 			continue // not a plain key line; ParseConfig will say what is wrong
@@ -418,8 +383,8 @@ func editTable(d *tomlDoc, sec section, t *tomlTable, keys []string, vals, defau
 			}
 			continue
 		}
-		raw, ok := rawValue(k)
-		if ok {
+		raw, msg := v.kind.fromTOML(k.val)
+		if msg == "" {
 			raw = norm(raw)
 			resolved := raw
 			if raw.empty() {
@@ -510,7 +475,7 @@ func editConfig(doc *tomlDoc, cfg *Config) ([]byte, bool) {
 	envText := func(j int) (string, bool) {
 		e := news[j]
 		if o := pair[j]; o != nil {
-			return editTable(doc, o.sec, o.sec.header.table, envKeys, envValues(e), envDefaults(e), func(v fval) fval { return v }), false
+			return editTable(doc, o.sec, o.sec.header.table, envTexts(e), func(v value) value { return v }), false
 		}
 		return envBlock(e), true
 	}
@@ -555,7 +520,7 @@ func editConfig(doc *tomlDoc, cfg *Config) ([]byte, bool) {
 			}
 			slot++
 		case s.isSettings():
-			write(editTable(doc, s, s.header.table, settingsKeys, settingsValues(cfg.Settings), settingsDefaults(), normDuration), false)
+			write(editTable(doc, s, s.header.table, settingsTexts(cfg.Settings), normDuration), false)
 		default:
 			write(string(doc.data[s.start:s.end]), false)
 		}
@@ -575,110 +540,69 @@ func editConfig(doc *tomlDoc, cfg *Config) ([]byte, bool) {
 // ErrNotInFile means the environment to remove is not in the config file.
 var ErrNotInFile = errors.New("no such environment in the config file")
 
-// readForEdit reads the config file as it is now for one edit: a missing
-// file is an empty config; a file that does not load is an error (every
-// problem, as ParseConfig gives them), so an edit never hides or drops
-// what is wrong with it.
-func readForEdit(path string) (*Config, error) {
-	original, err := readConfigFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &Config{Path: path}, nil
-	}
+// edit reads the config file at path, changes it with change and writes
+// it: every other environment, the settings, comments and hand edits stay
+// as the file has them now, and nothing is written when the result would
+// not read back.
+func edit(path string, change func(*Config) (*Config, error)) error {
+	f, err := ReadFile(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return ParseConfig(path, original)
+	cfg, err := change(f.Config)
+	if err != nil {
+		return err
+	}
+	next, err := f.With(cfg)
+	if err != nil {
+		return err
+	}
+	return next.Save()
 }
 
 // PutEnvironmentInFile creates or replaces the environment called e.Name
-// in the config file at path, reading the file as it is now so that every
-// other environment, the settings, comments and hand edits stay as they
-// are; the file is written atomically (SaveConfigFile). e is validated the
-// way the loader validates a table; on any problem nothing is written.
+// in the config file at path (see edit). e is validated the way the
+// loader validates a table; on any problem nothing is written.
 func PutEnvironmentInFile(path string, e Environment) error {
 	if err := CheckEnvironment(e); err != nil {
 		return err
 	}
-	e, _ = ApplyPreset(e)
-	cfg, err := readForEdit(path)
-	if err != nil {
-		return err
-	}
-	replaced := false
-	for i := range cfg.Environments {
-		if cfg.Environments[i].Name == e.Name {
-			cfg.Environments[i], replaced = e, true
-			break
-		}
-	}
-	if !replaced {
-		cfg.Environments = append(cfg.Environments, e)
-	}
-	return SaveConfigFile(path, cfg)
+	return edit(path, func(c *Config) (*Config, error) { return c.WithEnvironment(e), nil })
 }
 
 // RemoveEnvironmentFromFile removes the environment called name from the
-// config file at path, keeping everything else as the file has it now.
-// It returns an error matching ErrNotInFile when the file has no such
-// environment (and then writes nothing).
+// config file at path (see edit). It returns an error matching
+// ErrNotInFile when the file has no such environment, and writes nothing.
 func RemoveEnvironmentFromFile(path, name string) error {
-	cfg, err := readForEdit(path)
-	if err != nil {
-		return err
-	}
-	i := slices.IndexFunc(cfg.Environments, func(e Environment) bool { return e.Name == name })
-	if i < 0 {
-		return fmt.Errorf("remove %q from %s: %w", name, path, ErrNotInFile)
-	}
-	cfg.Environments = slices.Delete(cfg.Environments, i, i+1)
-	return SaveConfigFile(path, cfg)
+	return edit(path, func(c *Config) (*Config, error) {
+		next, ok := c.Without(name)
+		if !ok {
+			return nil, fmt.Errorf("remove %q from %s: %w", name, path, ErrNotInFile)
+		}
+		return next, nil
+	})
 }
 
 // PutSettingsInFile sets the [settings] of the config file at path: a zero
-// field of s leaves that setting as the file has it now. Everything else in
-// the file is kept; the file is written atomically.
+// field of s leaves that setting as the file has it now (see edit). A
+// value out of bounds writes nothing.
 func PutSettingsInFile(path string, s Settings) error {
-	if s.RefreshMargin < 0 || s.ClipboardClear < 0 {
-		return checkConfigForWrite(&Config{Settings: s})
-	}
-	cfg, err := readForEdit(path)
-	if err != nil {
+	if err := checkSettings(s); err != nil {
 		return err
 	}
-	if s.RefreshMargin > 0 {
-		cfg.Settings.RefreshMargin = s.RefreshMargin
-	}
-	if s.ClipboardClear > 0 {
-		cfg.Settings.ClipboardClear = s.ClipboardClear
-	}
-	return SaveConfigFile(path, cfg)
+	return edit(path, func(c *Config) (*Config, error) { return c.WithSettings(s), nil })
 }
 
 // AsWritten returns e with what its preset fills left out: the keys a
 // config file needs to say for e (name, preset, and every value that
 // differs from the preset's), as WriteConfig writes a new table.
 func AsWritten(e Environment) Environment {
-	if e.Preset == "" {
-		return e
-	}
-	d, err := ApplyPreset(Environment{Preset: e.Preset})
-	if err != nil {
-		return e
-	}
-	drop := func(v *string, def string) {
-		if *v == def {
-			*v = ""
+	def := presetValues(e.Preset)
+	for i := range envKeys {
+		k := &envKeys[i]
+		if d := k.get(&def); !d.empty() && k.get(&e).equal(d) {
+			k.set(&e, value{kind: d.kind}) // left out
 		}
-	}
-	drop((*string)(&e.Flow), string(d.Flow))
-	drop(&e.AuthURL, d.AuthURL)
-	drop(&e.TokenURL, d.TokenURL)
-	drop(&e.RevokeURL, d.RevokeURL)
-	drop(&e.DeviceURL, d.DeviceURL)
-	drop(&e.AuthStyle, d.AuthStyle)
-	drop(&e.Guard, d.Guard)
-	if d.Scopes != nil && slices.Equal(e.Scopes, d.Scopes) {
-		e.Scopes = nil
 	}
 	return e
 }

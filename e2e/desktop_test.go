@@ -14,6 +14,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
+	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -40,7 +42,7 @@ func TestDesktopHostTrayClipboardAndWindow(t *testing.T) {
 	added := h.envName("added")
 	h.writeConfig(`# hand-written: keep me
 [settings]
-clipboard_clear = "3s"
+clipboard_clear = "5s"
 
 ` + clientCredentialsConfig(srv, api) + fmt.Sprintf(`
 [[environment]]
@@ -113,6 +115,14 @@ scopes = ["read", "write"]
 		return copied != ""
 	})
 	copiedAt := time.Now()
+	// The tray's copy is a read like any other: in the read log at once.
+	var trayReads []manager.Read
+	if err := json.Unmarshal([]byte(h.mustRun("", "reads", api, "--json")), &trayReads); err != nil {
+		t.Fatal(err)
+	}
+	if len(trayReads) != 1 || trayReads[0].Via != manager.ViaTray || trayReads[0].PID != int32(app.pid()) {
+		t.Errorf("read log after the tray's copy: %+v; want one read via the tray by the host (pid %d)", trayReads, app.pid())
+	}
 	want := strings.TrimSpace(h.mustRun("", "token", api))
 	if copied != want {
 		t.Errorf("clipboard holds %d bytes that differ from `tokentray token %s` (%d bytes)", len(copied), api, len(want))
@@ -120,9 +130,9 @@ scopes = ["read", "write"]
 	if !acceptedByProvider(t, srv, copied) {
 		t.Error("the provider does not accept the copied token")
 	}
-	waitFor(t, "the clipboard to be cleared after clipboard_clear (3s)", 10*time.Second, func() bool { return xclipboard() == "" })
-	if held := time.Since(copiedAt); held < 2*time.Second {
-		t.Errorf("the clipboard was cleared after %v, before the configured 3s", held)
+	waitFor(t, "the clipboard to be cleared after clipboard_clear (5s)", 10*time.Second, func() bool { return xclipboard() == "" })
+	if held := time.Since(copiedAt); held < 4*time.Second {
+		t.Errorf("the clipboard was cleared after %v, before the configured 5s", held)
 	}
 	// Copied again, then something else copied meanwhile: left alone.
 	item.click(t, copyToken.ID)
@@ -175,8 +185,8 @@ scopes = ["read", "write"]
 	if err != nil {
 		t.Fatalf("POST copy: %v", err)
 	}
-	if clearsIn != 3*time.Second {
-		t.Errorf("clears_in = %v, want the configured 3s", clearsIn)
+	if clearsIn != 5*time.Second {
+		t.Errorf("clears_in = %v, want the configured 5s", clearsIn)
 	}
 	waitFor(t, "the header on the clipboard", 5*time.Second, func() bool {
 		return strings.HasPrefix(xclipboard(), "Authorization: Bearer ")

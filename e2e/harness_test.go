@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 )
@@ -74,7 +75,7 @@ func newHome(t *testing.T) *home {
 		// Only with a session bus: without one the D-Bus library would
 		// dbus-launch a bus of its own and leave it running.
 		if haveKeychain() {
-			kc := platform.NewKeychain()
+			kc := manager.NewVaultStore(platform.NewKeychain())
 			for _, env := range h.envs {
 				_ = kc.DeleteTokens(env)
 				_ = kc.DeleteSecret(env)

@@ -40,7 +40,7 @@ func TestSoak32ClientsReadThroughRotations(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{AccessTokenTTL: ttl})
 	h := newHome(t)
 	env := h.envName("soak")
-	h.writeConfig("[settings]\nrefresh_margin = \"5s\"\n\n" + codeConfig(srv, env))
+	h.writeConfig("[settings]\nrefresh_margin = \"10s\"\n\n" + codeConfig(srv, env))
 	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
 	d := h.startDaemon()
 	if r := h.login(env); r.code != 0 {

@@ -76,6 +76,7 @@ func (e *environment) beginCodeLogin(ctx context.Context, redirect string) (*log
 	g := &codeGrant{conf: conf, verifier: oauth2.GenerateVerifier(), state: randomState(), issuer: e.cfg.Issuer}
 	s, sctx := e.newSession()
 	s.grant = g
+	s.origin = originOf(conf.Endpoint.TokenURL)
 	s.info = LoginInfo{
 		AuthorizationURL: conf.AuthCodeURL(g.state, oauth2.S256ChallengeOption(g.verifier)),
 		ExpiresAt:        e.expiry(e.m.opts.LoginTimeout),

@@ -60,7 +60,7 @@ func (e *environment) startDeviceLogin(ctx context.Context) (LoginInfo, error) {
 	// Not newSession: its real-time LoginTimeout would cut a device code
 	// that the provider gives longer (15 minutes is common) short.
 	sctx, cancel := context.WithCancel(e.ctx)
-	s := &loginSession{cancel: cancel, done: make(chan struct{})}
+	s := &loginSession{cancel: cancel, done: make(chan struct{}), origin: originOf(conf.Endpoint.TokenURL)}
 	s.info = LoginInfo{
 		AuthorizationURL:        da.VerificationURI,
 		UserCode:                da.UserCode,

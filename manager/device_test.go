@@ -31,7 +31,7 @@ func deviceEnv(srv *oidcserver.Server) config.Environment {
 func newDeviceRig(t *testing.T, srv *oidcserver.Server, env config.Environment) *rig {
 	t.Helper()
 	r := &rig{t: t, clock: fakeclock.New(epoch), store: manager.NewMemoryStore()}
-	if err := r.store.SaveSecret(env.Name, oidcserver.DeviceClientSecret); err != nil {
+	if err := r.store.SaveSecret(env.Name, manager.StoredSecret{Value: oidcserver.DeviceClientSecret}); err != nil {
 		t.Fatal(err)
 	}
 	srv.SetPollClock(r.clock.Now)

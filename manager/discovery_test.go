@@ -160,7 +160,7 @@ func TestDiscoveredMetadataIsCachedAndRefetchedAfterAFailure(t *testing.T) {
 	env := ccEnv(srv)
 	env.TokenURL, env.Issuer = "", srv.URL
 	store := manager.NewMemoryStore()
-	if err := store.SaveSecret(env.Name, oauthserver.DefaultClientSecret); err != nil {
+	if err := store.SaveSecret(env.Name, manager.StoredSecret{Value: oauthserver.DefaultClientSecret}); err != nil {
 		t.Fatal(err)
 	}
 	counter := &countingTransport{}

@@ -56,7 +56,7 @@ func newRig(t testing.TB, srv *oauthserver.Server, store manager.Store, env conf
 	if store == nil {
 		store = manager.NewMemoryStore()
 	}
-	if err := store.SaveSecret(env.Name, oauthserver.DefaultClientSecret); err != nil {
+	if err := store.SaveSecret(env.Name, manager.StoredSecret{Value: oauthserver.DefaultClientSecret}); err != nil {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, srv: srv, clock: fakeclock.New(epoch), store: store}
@@ -166,9 +166,9 @@ func queryOf(t *testing.T, raw string) url.Values {
 	return u.Query()
 }
 
-// flakyStore is a MemoryStore whose operations can be made to fail.
+// flakyStore is a memory store whose operations can be made to fail.
 type flakyStore struct {
-	*manager.MemoryStore
+	*manager.VaultStore
 	mu         sync.Mutex
 	failSave   bool
 	failLoad   bool
@@ -178,7 +178,7 @@ type flakyStore struct {
 
 var errKeychainDown = errors.New("keychain is not answering")
 
-func newFlakyStore() *flakyStore { return &flakyStore{MemoryStore: manager.NewMemoryStore()} }
+func newFlakyStore() *flakyStore { return &flakyStore{VaultStore: manager.NewMemoryStore()} }
 
 func (s *flakyStore) set(save, load bool) {
 	s.mu.Lock()
@@ -196,7 +196,7 @@ func (s *flakyStore) SaveTokens(env string, t manager.StoredTokens) error {
 	s.mu.Lock()
 	s.savedOrder = append(s.savedOrder, t.AccessToken)
 	s.mu.Unlock()
-	return s.MemoryStore.SaveTokens(env, t)
+	return s.VaultStore.SaveTokens(env, t)
 }
 
 func (s *flakyStore) LoadTokens(env string) (*manager.StoredTokens, error) {
@@ -206,14 +206,14 @@ func (s *flakyStore) LoadTokens(env string) (*manager.StoredTokens, error) {
 	if fail {
 		return nil, errKeychainDown
 	}
-	return s.MemoryStore.LoadTokens(env)
+	return s.VaultStore.LoadTokens(env)
 }
 
 func (s *flakyStore) DeleteTokens(env string) error {
 	s.mu.Lock()
 	s.deletes++
 	s.mu.Unlock()
-	return s.MemoryStore.DeleteTokens(env)
+	return s.VaultStore.DeleteTokens(env)
 }
 
 // testLogger writes the engine's log to stderr under -v, else nowhere.

@@ -387,7 +387,7 @@ func TestFailedSaveKeepsTokensWarnsAndRetries(t *testing.T) {
 	if st.State != manager.StateValid || !strings.Contains(st.Warning, "could not save") {
 		t.Fatalf("status after a failed save: %+v", st)
 	}
-	if stored, _ := store.MemoryStore.LoadTokens("local"); stored == nil {
+	if stored, _ := store.VaultStore.LoadTokens("local"); stored == nil {
 		t.Fatal("a failed save deleted what the store held")
 	}
 	store.set(false, false)
@@ -408,7 +408,7 @@ func TestFailedSaveKeepsTokensWarnsAndRetries(t *testing.T) {
 func TestStoreReadErrorMeansNoTokensAndDeletesNothing(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	store := newFlakyStore()
-	_ = store.MemoryStore.SaveTokens("local", manager.StoredTokens{RefreshToken: "kept", AccessToken: "old", ExpiresAt: epoch.Add(time.Hour)})
+	_ = store.VaultStore.SaveTokens("local", manager.StoredTokens{RefreshToken: "kept", AccessToken: "old", ExpiresAt: epoch.Add(time.Hour)})
 	store.set(false, true)
 	r := newRig(t, srv, store, codeEnv(srv))
 	eventually(t, "load attempted", func() bool {
@@ -556,18 +556,18 @@ func TestDeleteSecretMakesTheEnvironmentUnconfigured(t *testing.T) {
 	if err := r.m.DeleteSecret("shared"); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := store.LoadSecret("shared"); s != "" {
+	if s, _ := store.LoadSecret("shared"); s.Value != "" {
 		t.Error("secret still stored")
 	}
 	if got := r.state("shared"); got != manager.StateUnconfigured {
 		t.Errorf("state %s, want unconfigured", got)
 	}
 	// An environment already gone from the config can still lose its secret.
-	_ = store.SaveSecret("removed", "x")
+	_ = store.SaveSecret("removed", manager.StoredSecret{Value: "x"})
 	if err := r.m.DeleteSecret("removed"); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := store.LoadSecret("removed"); s != "" {
+	if s, _ := store.LoadSecret("removed"); s.Value != "" {
 		t.Error("secret of a removed environment still stored")
 	}
 }

@@ -19,6 +19,7 @@ type tokenSet struct {
 	issuedAt  time.Time
 	expiresAt time.Time
 	granted   []string // from the token response's "scope", when sent
+	origin    string   // the token endpoint that issued them (origin.go)
 	// expiryGuessed is set when the provider sent no expires_in.
 	expiryGuessed bool
 }
@@ -37,7 +38,9 @@ func (t *tokenSet) stored() StoredTokens {
 		AccessToken:  t.access.Reveal(),
 		TokenType:    t.tokenType,
 		ExpiresAt:    t.expiresAt,
+		IssuedAt:     t.issuedAt,
 		Scopes:       t.granted,
+		Origin:       t.origin,
 	}
 }
 
@@ -54,34 +57,47 @@ type environment struct {
 
 	loadOnce sync.Once
 
-	mu          sync.Mutex
-	secret      Secret
-	tok         *tokenSet
-	gen         uint64 // bumped whenever tok changes
-	refreshing  bool
-	needsLogin  bool   // the provider rejected the refresh token
-	interrupted bool   // loaded with RefreshStarted set: the last run died mid-refresh
-	fatal       string // a final provider error (invalid_client, ...), shown as state error
-	loadErr     error  // reading the store failed; retried, nothing deleted
-	lastErr     string // the last temporary failure, shown while retrying
-	failures    int    // consecutive temporary failures
-	failingFrom time.Time
-	retryAt     time.Time
-	unreachable bool // EventUnreachable sent for this run of failures
-	refreshAt   time.Time
-	unsaved     bool // the tokens in memory are not in the store yet
-	saveErr     string
-	saveTries   int
-	saveAt      time.Time
-	session     *loginSession // a running authorization
-	lastLogin   *loginSession // the one that ended last, for WaitLogin
-	loginFailed string        // why the last authorization ended without tokens (timeout); cleared by the next login
+	mu           sync.Mutex
+	secret       Secret
+	secretOrigin string // the token endpoint origin secret was given for (origin.go)
+	// secretRefused says why the secret is held back: the user did not
+	// confirm sending it to a moved token endpoint. Cleared by a new secret.
+	secretRefused string
+	moved         string // why stored tokens were forgotten: the token endpoint moved
+	held          string // why a change of this environment's config waits for the user (Manager.Hold)
+	tok           *tokenSet
+	gen           uint64  // bumped whenever tok changes
+	flight        *flight // the refresh at the provider now, nil when none
+	needsLogin    bool    // the provider rejected the refresh token
+	interrupted   bool    // loaded with RefreshStarted set: the last run died mid-refresh
+	fatal         string  // a final provider error (invalid_client, ...), shown as state error
+	loadErr       error   // reading the store failed; retried, nothing deleted
+	lastErr       string  // the last temporary failure, shown while retrying
+	failures      int     // consecutive temporary failures
+	failingFrom   time.Time
+	retryAt       time.Time
+	unreachable   bool // EventUnreachable sent for this run of failures
+	refreshAt     time.Time
+	unsaved       bool // the tokens in memory are not in the store yet
+	saveErr       string
+	saveTries     int
+	saveAt        time.Time
+	session       *loginSession // a running authorization
+	lastLogin     *loginSession // the one that ended last, for WaitLogin
+	loginFailed   string        // why the last authorization ended without tokens (timeout); cleared by the next login
 }
 
-func newEnvironment(m *Manager, cfg config.Environment) *environment {
+// withFlow is cfg as the engine runs it: the authorization code flow when
+// it names none.
+func withFlow(cfg config.Environment) config.Environment {
 	if cfg.Flow == "" {
 		cfg.Flow = config.FlowAuthorizationCode
 	}
+	return cfg
+}
+
+func newEnvironment(m *Manager, cfg config.Environment) *environment {
+	cfg = withFlow(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &environment{
 		m:      m,
@@ -129,10 +145,15 @@ func (e *environment) load() {
 	stored, tokErr := e.m.store.LoadTokens(name)
 	release()
 	now := e.m.clock.Now()
+	if from, to := storedOrigin(stored), e.configuredOrigin(); tokErr == nil && from != "" && to != "" && from != to && e.cfg.Issuer == "" {
+		// Tokens of an endpoint the config no longer names: never sent there.
+		e.forgetMovedTokens(from, to)
+		stored = nil
+	}
 
 	e.mu.Lock()
-	if secretErr == nil && secret != "" && e.secret == "" {
-		e.secret = secret
+	if secretErr == nil && secret.Value != "" && e.secret == "" {
+		e.secret, e.secretOrigin = secret.Value, secret.Origin
 	}
 	e.loadErr = nil
 	if secretErr != nil {
@@ -147,7 +168,9 @@ func (e *environment) load() {
 			refresh:   Secret(stored.RefreshToken),
 			tokenType: stored.TokenType,
 			expiresAt: stored.ExpiresAt,
+			issuedAt:  stored.IssuedAt,
 			granted:   stored.Scopes,
+			origin:    stored.Origin,
 		}
 		if !stored.RefreshStarted.IsZero() && stored.RefreshToken != "" {
 			// The last run died while a refresh was at the provider, which
@@ -172,6 +195,14 @@ func (e *environment) load() {
 	e.changed(EventState, "")
 }
 
+// storedOrigin is the origin stored tokens belong to, "" for none.
+func storedOrigin(t *StoredTokens) string {
+	if t == nil {
+		return ""
+	}
+	return t.Origin
+}
+
 // interruptedRefresh explains a refresh token lost to a crash mid-refresh.
 const interruptedRefresh = "tokentray stopped during a refresh after the provider had replaced the refresh token, so the new one was never saved"
 
@@ -191,6 +222,8 @@ func (e *environment) unconfigured() string {
 		return "no client_id in the config"
 	case e.cfg.Flow == config.FlowClientCredentials && e.secret == "":
 		return "no client secret"
+	case e.secretRefused != "":
+		return e.secretRefused
 	}
 	return ""
 }
@@ -214,7 +247,7 @@ func (e *environment) state(now time.Time) State {
 		return StateUnconfigured
 	case e.session != nil:
 		return StateAuthorizing
-	case e.refreshing:
+	case e.flight != nil:
 		return StateRefreshing
 	case e.fatal != "":
 		return StateError
@@ -246,6 +279,7 @@ func (e *environment) status(now time.Time) Status {
 		Persistent: e.m.store.Persistent(),
 		LastRead:   e.m.reads.last(e.cfg.Name),
 		Guarded:    e.cfg.Guarded(),
+		Held:       e.held,
 	}
 	if st.Scopes == nil {
 		st.Scopes = []string{}
@@ -306,6 +340,9 @@ func (e *environment) explain(s State) (problem string, next *Next) {
 		}
 		if problem == "" {
 			problem = e.loginFailed // said until the next login starts
+		}
+		if problem == "" {
+			problem = e.moved // said until the next login
 		}
 		return problem, &Next{Action: NextLogin}
 	case StateError:

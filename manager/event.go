@@ -15,6 +15,7 @@ const (
 	EventUnreachable   EventKind = "provider_unreachable" // failing for longer than a few minutes
 	EventWarning       EventKind = "warning"              // e.g. a save to the keychain failed
 	EventConfig        EventKind = "config"               // environments added, removed or changed
+	EventRead          EventKind = "read"                 // a token was handed out; Read says to whom (no Status)
 )
 
 // Event is one change, with the environment's Status after it.
@@ -23,5 +24,6 @@ type Event struct {
 	Env     string    `json:"env,omitempty"`
 	Status  *Status   `json:"status,omitempty"`
 	Message string    `json:"message,omitempty"`
+	Read    *Read     `json:"read,omitempty"` // EventRead`
 	Time    time.Time `json:"time"`
 }

@@ -80,7 +80,7 @@ func FuzzParseConfig(f *testing.F) {
 type callbackRig struct {
 	srv      *oauthserver.Server
 	m        *manager.Manager
-	store    *manager.MemoryStore
+	store    *manager.VaultStore
 	callback string // the redirect_uri, without a query
 	state    string
 }
@@ -125,7 +125,7 @@ func FuzzCallbackQuery(f *testing.F) {
 	}
 	srv := oauthserver.Start(f, oauthserver.Options{})
 	store := manager.NewMemoryStore()
-	_ = store.SaveSecret("local", oauthserver.DefaultClientSecret)
+	_ = store.SaveSecret("local", manager.StoredSecret{Value: oauthserver.DefaultClientSecret})
 	m, err := manager.New(&config.Config{Environments: []config.Environment{codeEnv(srv)}}, manager.Options{
 		Store: store, Logger: discardLogger(), LoginTimeout: time.Hour,
 	})

@@ -21,6 +21,8 @@ type loginSession struct {
 	// grant is set for the authorization code flow: what a callback or a
 	// pasted URL is checked against and redeemed with.
 	grant *codeGrant
+	// origin is the token endpoint the tokens will come from (origin.go).
+	origin string
 }
 
 // login starts the environment's authorization.
@@ -68,7 +70,7 @@ func (e *environment) begin(s *loginSession) error {
 func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
 	s.once.Do(func() {
 		if err == nil {
-			e.acceptLogin(ot)
+			e.acceptLogin(ot, s.origin)
 		}
 		e.mu.Lock()
 		if e.session == s {
@@ -94,10 +96,11 @@ func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
 	})
 }
 
-// acceptLogin stores the tokens of a finished authorization. The previous
-// refresh token, if any, is replaced and never used again.
-func (e *environment) acceptLogin(ot *oauth2.Token) {
-	e.accept(ot, "")
+// acceptLogin stores the tokens of a finished authorization from the
+// token endpoint at origin. The previous refresh token, if any, is
+// replaced and never used again.
+func (e *environment) acceptLogin(ot *oauth2.Token, origin string) {
+	e.accept(ot, "", origin)
 }
 
 func (e *environment) cancelLogin(reason error) {

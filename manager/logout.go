@@ -47,6 +47,11 @@ func (e *environment) revoke(ctx context.Context, t *tokenSet) error {
 	if err != nil || ep.RevokeURL == "" {
 		return err
 	}
+	// The tokens (and the secret) go only to the origin that issued them.
+	issuer := cmp.Or(t.origin, originOf(ep.TokenURL))
+	if originOf(ep.RevokeURL) != issuer {
+		return fmt.Errorf("not revoked: the revocation endpoint %s is not on %s, which issued the tokens", originOf(ep.RevokeURL), issuer)
+	}
 	form := url.Values{}
 	switch {
 	case t.refresh != "":
@@ -60,6 +65,9 @@ func (e *environment) revoke(ctx context.Context, t *tokenSet) error {
 	}
 	e.mu.Lock()
 	secret := e.secret
+	if e.secretOrigin != "" && e.secretOrigin != issuer {
+		secret = "" // given for another endpoint: revoke as a public client
+	}
 	e.mu.Unlock()
 	header := authStyle(cmp.Or(e.cfg.AuthStyle, ep.AuthStyle)) == oauth2.AuthStyleInHeader && secret != ""
 	if !header {
@@ -95,11 +103,17 @@ func (e *environment) setSecret(secret Secret) error {
 	if secret == "" {
 		return fmt.Errorf("%s: the client secret is empty", e.cfg.Name)
 	}
-	if err := e.m.store.SaveSecret(e.cfg.Name, secret); err != nil {
+	// Given for the token endpoint the config names now; with discovery,
+	// for the one it first meets (origin.go).
+	origin := ""
+	if e.cfg.Issuer == "" {
+		origin = e.configuredOrigin()
+	}
+	if err := e.m.store.SaveSecret(e.cfg.Name, StoredSecret{Value: secret, Origin: origin}); err != nil {
 		return fmt.Errorf("save client secret of %s: %w", e.cfg.Name, err)
 	}
 	e.mu.Lock()
-	e.secret = secret
+	e.secret, e.secretOrigin, e.secretRefused = secret, origin, ""
 	e.fatal = ""
 	e.mu.Unlock()
 	e.changed(EventState, "")

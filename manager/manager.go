@@ -32,6 +32,11 @@ type Options struct {
 	// (StepBeforeRequest, StepAfterResponse, StepAfterSave) so crash tests
 	// can stop the process exactly there. Nil in normal use.
 	Checkpoint func(env string, step RefreshStep)
+	// Confirm asks the user a Question: a read of a guarded environment,
+	// the client secret to a moved token endpoint, ... nil = allowed, a
+	// *DeniedError otherwise. Nil: nobody can be asked (a daemon), and
+	// every question is denied.
+	Confirm func(ctx context.Context, q Question) error
 }
 
 // RefreshStep names a point in a refresh for Options.Checkpoint.
@@ -217,7 +222,7 @@ func (m *Manager) SetConfig(cfg *config.Config) error {
 	var stopped, started []*environment
 	envs := map[string]*environment{}
 	for _, ec := range next.Environments {
-		if old, ok := m.envs[ec.Name]; ok && equalEnvironment(old.cfg, ec) {
+		if old, ok := m.envs[ec.Name]; ok && old.cfg.Equal(withFlow(ec)) {
 			envs[ec.Name] = old
 			continue
 		}
@@ -246,13 +251,6 @@ func (m *Manager) SetConfig(cfg *config.Config) error {
 	return nil
 }
 
-func equalEnvironment(a, b config.Environment) bool {
-	return a.Name == b.Name && a.Preset == b.Preset && a.Flow == b.Flow && a.Issuer == b.Issuer &&
-		a.AuthURL == b.AuthURL && a.TokenURL == b.TokenURL && a.RevokeURL == b.RevokeURL &&
-		a.DeviceURL == b.DeviceURL && a.ClientID == b.ClientID && slices.Equal(a.Scopes, b.Scopes) &&
-		a.RedirectURI == b.RedirectURI && a.AuthStyle == b.AuthStyle
-}
-
 // env finds an environment by name.
 func (m *Manager) env(name string) (*environment, error) {
 	m.mu.Lock()
@@ -264,13 +262,28 @@ func (m *Manager) env(name string) (*environment, error) {
 	return e, nil
 }
 
-// Guarded reports whether reads of name wait for the user's yes (guard =
-// "confirm"); false for an unknown name, which the read itself reports.
-// It copies nothing: the socket asks it on every token read. An
-// environment's config never changes (SetConfig makes a new one).
+// Guarded reports whether name is guarded (guard = "confirm"): reads and
+// changes wait for the user's yes. False for an unknown name.
 func (m *Manager) Guarded(name string) bool {
 	e, err := m.env(name)
 	return err == nil && e.cfg.Guarded()
+}
+
+// Hold shows why a change of name's config is held back: a hand edit that
+// lowers or moves a guarded environment waits for the user's answer, and
+// the environment runs as it was until then. "" clears it.
+func (m *Manager) Hold(name, reason string) {
+	e, err := m.env(name)
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	same := e.held == reason
+	e.held = reason
+	e.mu.Unlock()
+	if !same {
+		e.changed(EventState, "")
+	}
 }
 
 // Environments returns a snapshot of every environment, in config order.

@@ -1,7 +1,6 @@
 package manager
 
 import (
-	"context"
 	"sync"
 	"time"
 )
@@ -9,8 +8,8 @@ import (
 // MaxReads is how many reads the read log keeps per environment.
 const MaxReads = 200
 
-// Read is one token handed out over the socket: when, to which process,
-// and whether the read waited for a refresh. It never holds the token.
+// Read is one token handed out (Manager.Read): when, to which process,
+// how, and whether the read waited for a refresh. It never holds the token.
 // PID 0 and an empty Exe mean the platform did not say.
 type Read struct {
 	Time      time.Time `json:"time"`
@@ -18,6 +17,8 @@ type Read struct {
 	UID       uint32    `json:"uid"`
 	Exe       string    `json:"exe"`
 	Cmdline   string    `json:"cmdline"`
+	Through   string    `json:"through,omitempty"` // the tokentray command the reader ran (Reader.Through)
+	Via       string    `json:"via,omitempty"`     // how it left: "copy", "tray", "proxy"; "" for a plain read
 	Refreshed bool      `json:"refreshed"`
 }
 
@@ -79,39 +80,12 @@ func (l *readLog) last(env string) *Read {
 	return &r
 }
 
-// RecordRead adds r to env's read log (a missing Time is now). It
-// publishes no event: token reads are the hot path, and a view that shows
-// "last read" asks for the status (its last_read) when it draws.
-func (m *Manager) RecordRead(env string, r Read) {
-	if r.Time.IsZero() {
-		r.Time = m.clock.Now()
-	}
-	m.reads.add(env, r)
-}
-
 // Reads is env's read log, newest first, or ErrUnknownEnvironment.
 func (m *Manager) Reads(env string) ([]Read, error) {
 	if _, err := m.env(env); err != nil {
 		return nil, err
 	}
 	return m.reads.list(env), nil
-}
-
-// TokenRead is Token for a reader that is logged: refreshed says whether
-// the token was replaced while the caller waited (it found the old one
-// wanting and got a fresh one, or joined a refresh that was running).
-func (m *Manager) TokenRead(ctx context.Context, name string, minValid time.Duration) (t Token, refreshed bool, err error) {
-	e, err := m.env(name)
-	if err != nil {
-		return Token{}, false, err
-	}
-	e.ensureLoaded()
-	before := e.generation()
-	t, err = e.token(ctx, minValid)
-	if err != nil {
-		return Token{}, false, err
-	}
-	return t, e.generation() != before, nil
 }
 
 // generation is the token generation, bumped whenever the tokens change.

@@ -14,7 +14,10 @@ func TestReadLogKeepsTheNewest200NewestFirst(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	r := newRig(t, srv, nil, ccEnv(srv))
 	for i := 1; i <= manager.MaxReads+1; i++ {
-		r.m.RecordRead("shared", manager.Read{PID: int32(i), UID: 1000, Exe: "/usr/bin/curl"})
+		reader := manager.Reader{PID: int32(i), UID: 1000, Exe: "/usr/bin/curl"}
+		if _, err := r.m.Read(context.Background(), "shared", manager.ReadRequest{Reader: reader}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	reads, err := r.m.Reads("shared")
 	if err != nil {
@@ -58,21 +61,25 @@ func TestReadLogOfUnknownEnvironment(t *testing.T) {
 	}
 }
 
-func TestTokenReadSaysWhetherItRefreshed(t *testing.T) {
+func TestReadSaysWhetherItRefreshed(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	r := newRig(t, srv, nil, ccEnv(srv))
 	ctx := context.Background()
+	read := func(minValid time.Duration) manager.Read {
+		t.Helper()
+		if _, err := r.m.Read(ctx, "shared", manager.ReadRequest{MinValid: minValid}); err != nil {
+			t.Fatal(err)
+		}
+		reads, _ := r.m.Reads("shared")
+		return reads[0]
+	}
 	// The scheduler may fetch the first token before this read, or while
 	// it waits: the first read may say either.
-	if _, _, err := r.m.TokenRead(ctx, "shared", 0); err != nil {
-		t.Fatal(err)
+	read(0)
+	if read(0).Refreshed {
+		t.Fatal("second read says it refreshed; want the held token")
 	}
-	_, refreshed, err := r.m.TokenRead(ctx, "shared", 0)
-	if err != nil || refreshed {
-		t.Fatalf("second read: refreshed=%v err=%v; want the held token", refreshed, err)
-	}
-	_, refreshed, err = r.m.TokenRead(ctx, "shared", 24*time.Hour)
-	if err != nil || !refreshed {
-		t.Fatalf("read with min_valid beyond the expiry: refreshed=%v err=%v; want a refresh", refreshed, err)
+	if !read(24 * time.Hour).Refreshed {
+		t.Fatal("read with min_valid beyond the expiry does not say it refreshed")
 	}
 }

@@ -23,27 +23,57 @@ const defaultLifetime = time.Hour
 // providerTimeout bounds one refresh, whoever waits for it.
 const providerTimeout = 60 * time.Second
 
-// token returns a token valid for minValid, refreshing (single flight) when needed.
+// token returns a token valid for minValid, refreshing (single flight)
+// when needed. A read that arrives while a refresh is at the provider
+// waits for it (see flight), bounded by ctx; when that refresh fails, the
+// old token is handed out if it is still valid for minValid.
 func (e *environment) token(ctx context.Context, minValid time.Duration) (Token, error) {
 	e.ensureLoaded()
-	now := e.m.clock.Now()
-	e.mu.Lock()
-	if err := e.unconfiguredError(); err != nil {
+	var joined *flight
+	retried := false
+	for {
+		now := e.m.clock.Now()
+		e.mu.Lock()
+		if err := e.unconfiguredError(); err != nil {
+			e.mu.Unlock()
+			return Token{}, err
+		}
+		if f := e.flight; f != nil {
+			e.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return Token{}, fmt.Errorf("wait for the refresh of %s: %w", e.cfg.Name, ctx.Err())
+			}
+			joined = f
+			continue
+		}
+		// A refresh this read waited for hands out its token, as to every
+		// caller that joined it; a failed one leaves the old token if it
+		// is still good enough.
+		if e.tok.validFor(now, minValid) || (joined != nil && joined.err == nil && e.tok.validFor(now, 0)) {
+			t := e.tok.token()
+			e.mu.Unlock()
+			return t, nil
+		}
+		canRefresh := e.cfg.Flow == config.FlowClientCredentials || (e.tok != nil && e.tok.refresh != "")
+		seen := e.gen
 		e.mu.Unlock()
-		return Token{}, err
+		if joined != nil && joined.err != nil {
+			return Token{}, joined.err // the refresh this read waited for failed
+		}
+		if !canRefresh {
+			return Token{}, e.needsLoginError()
+		}
+		t, err := e.refreshAfter(ctx, seen)
+		if err != nil || retried || e.generation() != seen || usableUntil(t.ExpiresAt, e.m.clock.Now(), minValid) {
+			return t, err
+		}
+		// The flight this call joined was started by a caller that had
+		// seen an older token and found the current one good enough
+		// (refreshAfter): ask once more, for this caller's own need.
+		retried = true
 	}
-	if e.tok.validFor(now, minValid) {
-		t := e.tok.token()
-		e.mu.Unlock()
-		return t, nil
-	}
-	canRefresh := e.cfg.Flow == config.FlowClientCredentials || (e.tok != nil && e.tok.refresh != "")
-	seen := e.gen
-	e.mu.Unlock()
-	if !canRefresh {
-		return Token{}, e.needsLoginError()
-	}
-	return e.refreshAfter(ctx, seen)
 }
 
 func (e *environment) needsLoginError() error {
@@ -53,14 +83,21 @@ func (e *environment) needsLoginError() error {
 // refreshShared forces a refresh, joining one already running.
 func (e *environment) refreshShared(ctx context.Context) (Token, error) {
 	e.ensureLoaded()
-	e.mu.Lock()
-	if err := e.unconfiguredError(); err != nil {
+	for attempt := 0; ; attempt++ {
+		e.mu.Lock()
+		if err := e.unconfiguredError(); err != nil {
+			e.mu.Unlock()
+			return Token{}, err
+		}
+		seen := e.gen
 		e.mu.Unlock()
-		return Token{}, err
+		t, err := e.refreshAfter(ctx, seen)
+		if err != nil || attempt > 0 || e.generation() != seen {
+			return t, err
+		}
+		// Joined a flight that found the token replaced already (see
+		// token): force this one.
 	}
-	seen := e.gen
-	e.mu.Unlock()
-	return e.refreshAfter(ctx, seen)
 }
 
 // refreshAfter runs one refresh per environment at a time. seen is the
@@ -101,23 +138,48 @@ func (e *environment) refreshNow() (Token, error) {
 		e.mu.Unlock()
 		return Token{}, e.needsLoginError()
 	}
-	e.refreshing = true
+	e.beginFlight()
 	e.mu.Unlock()
 	e.changed(EventState, "")
 
 	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
 	defer cancel()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.m.http)
+	conf, err := e.oauthConfig(ctx, "")
+	origin := ""
+	if err == nil {
+		origin = originOf(conf.Endpoint.TokenURL)
+		if refresh != "" && !e.checkTokenOrigin(origin) {
+			err = e.needsLoginError() // the refresh token belongs to another endpoint
+		}
+	}
+	var ae *ActionError
+	if errors.As(err, &ae) {
+		e.endFlight(err) // nothing went to the provider: no retry
+		return Token{}, err
+	}
+	if err != nil {
+		return Token{}, e.failed(err)
+	}
 	if refresh != "" {
 		e.markRefreshStarted()
 	}
 	e.m.checkpoint(e.cfg.Name, StepBeforeRequest)
-	ot, err := e.fetch(ctx, refresh)
+	ot, err := e.fetch(ctx, conf, refresh)
 	if err != nil {
 		return Token{}, e.failed(err)
 	}
 	e.m.checkpoint(e.cfg.Name, StepAfterResponse)
-	return e.accept(ot, refresh), nil
+	return e.accept(ot, refresh, origin), nil
+}
+
+// endFlight ends a refresh that stopped before reaching the provider.
+func (e *environment) endFlight(err error) {
+	e.mu.Lock()
+	f := e.takeFlight()
+	e.mu.Unlock()
+	f.land(err)
+	e.changed(EventState, "")
 }
 
 // markRefreshStarted writes the tokens with StoredTokens.RefreshStarted
@@ -139,11 +201,7 @@ func (e *environment) markRefreshStarted() {
 }
 
 // fetch performs the grant: client credentials, or the refresh token grant.
-func (e *environment) fetch(ctx context.Context, refresh Secret) (*oauth2.Token, error) {
-	conf, err := e.oauthConfig(ctx, "")
-	if err != nil {
-		return nil, err
-	}
+func (e *environment) fetch(ctx context.Context, conf *oauth2.Config, refresh Secret) (*oauth2.Token, error) {
 	if e.cfg.Flow == config.FlowClientCredentials {
 		cc := &clientcredentials.Config{
 			ClientID:     conf.ClientID,
@@ -159,9 +217,10 @@ func (e *environment) fetch(ctx context.Context, refresh Secret) (*oauth2.Token,
 	return conf.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh.Reveal()}).Token()
 }
 
-// accept stores a new token: saved first, then handed out. The refresh
-// token it replaces is dropped from memory and never sent again.
-func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret) Token {
+// accept stores a new token from the token endpoint at origin: saved
+// first, then handed out. The refresh token it replaces is dropped from
+// memory and never sent again.
+func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string) Token {
 	now := e.m.clock.Now()
 	ts := &tokenSet{
 		access:    Secret(ot.AccessToken),
@@ -169,6 +228,7 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret) Token {
 		tokenType: ot.TokenType,
 		issuedAt:  now,
 		granted:   grantedScopes(ot),
+		origin:    origin,
 	}
 	if ts.refresh == "" {
 		ts.refresh = oldRefresh
@@ -196,17 +256,19 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret) Token {
 	e.mu.Lock()
 	e.tok = ts
 	e.gen++
-	e.refreshing = false
+	f := e.takeFlight()
 	e.needsLogin = false
 	e.interrupted = false
 	e.fatal = ""
 	e.lastErr = ""
 	e.failures = 0
 	e.unreachable = false
+	e.moved = ""
 	e.planRefresh(now)
 	e.noteSave(saveErr, now)
 	t := ts.token()
 	e.mu.Unlock()
+	f.land(nil)
 
 	e.afterSave(saveErr)
 	e.changed(EventState, "")
@@ -244,7 +306,7 @@ func (e *environment) failed(err error) error {
 		summary += "; " + hint
 	}
 	e.mu.Lock()
-	e.refreshing = false
+	f := e.takeFlight()
 	kind, msg := EventRefreshFailed, name+": "+summary
 	switch {
 	case pe.Code == "invalid_grant" && e.cfg.Flow != config.FlowClientCredentials:
@@ -283,15 +345,17 @@ func (e *environment) failed(err error) error {
 	}
 	e.mu.Unlock()
 	e.m.log.Warn("refresh failed", "env", name, "err", pe.Summary(), "detail", config.Printable(fmt.Sprint(pe.Err), 0))
+	var out error = pe
+	switch {
+	case kind == EventNeedsLogin:
+		out = &ActionError{Env: name, Err: fmt.Errorf("%s %w: %w", name, ErrNeedsLogin, pe), Next: Next{Action: NextLogin}}
+	case hint != "":
+		out = fmt.Errorf("%w; %s", pe, hint)
+	}
+	f.land(out)
 	e.changed(kind, msg)
 	e.wake()
-	if kind == EventNeedsLogin {
-		return &ActionError{Env: name, Err: fmt.Errorf("%s %w: %w", name, ErrNeedsLogin, pe), Next: Next{Action: NextLogin}}
-	}
-	if hint != "" {
-		return fmt.Errorf("%w; %s", pe, hint)
-	}
-	return pe
+	return out
 }
 
 // notFoundHint is what the environment's preset says about a token
@@ -396,9 +460,10 @@ func (e *environment) oauthConfig(ctx context.Context, redirect string) (*oauth2
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	secret := e.secret
-	e.mu.Unlock()
+	secret, err := e.clientSecret(ctx, originOf(ep.TokenURL))
+	if err != nil {
+		return nil, err
+	}
 	return &oauth2.Config{
 		ClientID:     e.cfg.ClientID,
 		ClientSecret: secret.Reveal(),

@@ -60,7 +60,7 @@ func (e *environment) dueTimes() []time.Time {
 // refreshDue is when the scheduler should refresh, zero for never. e.mu must be held.
 func (e *environment) refreshDue() time.Time {
 	switch {
-	case e.unconfigured() != "", e.session != nil, e.refreshing, e.fatal != "", e.needsLogin:
+	case e.unconfigured() != "", e.session != nil, e.flight != nil, e.fatal != "", e.needsLogin:
 		return time.Time{}
 	case e.cfg.Flow != config.FlowClientCredentials && (e.tok == nil || e.tok.refresh == ""):
 		return time.Time{}

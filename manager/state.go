@@ -47,6 +47,9 @@ type Status struct {
 	Login         *LoginInfo  `json:"login,omitempty"`     // while authorizing
 	LastRead      *Read       `json:"last_read,omitempty"` // the newest entry of the read log (readlog.go)
 	Guarded       bool        `json:"guarded,omitempty"`   // guard = "confirm": reads wait for the user's yes
+	// Held says why a hand edit of this (guarded) environment is not
+	// applied yet: it waits for the user's answer (Manager.Hold).
+	Held string `json:"held,omitempty"`
 	// RefreshFailing: the token is still valid but refreshing it fails;
 	// Next (retry) says when the engine tries again.
 	RefreshFailing bool `json:"refresh_failing,omitempty"`

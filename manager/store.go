@@ -1,7 +1,6 @@
 package manager
 
 import (
-	"sync"
 	"time"
 )
 
@@ -11,13 +10,29 @@ type StoredTokens struct {
 	AccessToken  string    `json:"access_token,omitempty"`
 	TokenType    string    `json:"token_type,omitempty"`
 	ExpiresAt    time.Time `json:"expires_at,omitzero"`
-	Scopes       []string  `json:"scopes,omitempty"`
+	// IssuedAt is when the access token was obtained, so that the cap of
+	// the refresh margin at half the lifetime holds after a restart too.
+	IssuedAt time.Time `json:"issued_at,omitzero"`
+	Scopes   []string  `json:"scopes,omitempty"`
+	// Origin is the token endpoint (scheme://host:port) that issued the
+	// tokens. They are never sent anywhere else: when the endpoint moves,
+	// they are forgotten. "" for items saved before origins were kept.
+	Origin string `json:"origin,omitempty"`
 	// RefreshStarted is set while a refresh is at the provider. A rotating
 	// provider replaces the refresh token the moment it answers; when
 	// tokentray dies before saving that answer, the next start finds the
 	// mark and checks the refresh token at once instead of handing out an
 	// access token the provider may have revoked with it.
 	RefreshStarted time.Time `json:"refresh_started,omitzero"`
+}
+
+// StoredSecret is an environment's client secret as the Store keeps it.
+type StoredSecret struct {
+	Value Secret
+	// Origin is the token endpoint origin the secret was given for; it is
+	// sent nowhere else without the user's yes. "" for a secret stored
+	// before origins were kept: it is bound to the first origin it meets.
+	Origin string
 }
 
 // Store persists tokens and client secrets. It follows the Zepto callback
@@ -27,69 +42,13 @@ type Store interface {
 	LoadTokens(env string) (*StoredTokens, error)
 	SaveTokens(env string, t StoredTokens) error
 	DeleteTokens(env string) error
-	LoadSecret(env string) (Secret, error) // "", nil when none is stored
-	SaveSecret(env string, s Secret) error
+	LoadSecret(env string) (StoredSecret, error) // the zero StoredSecret when none is stored
+	SaveSecret(env string, s StoredSecret) error
 	DeleteSecret(env string) error
 	// Persistent is false for a store that forgets everything on exit.
 	Persistent() bool
 }
 
-// MemoryStore keeps everything in memory: the fallback when there is no
+// NewMemoryStore keeps everything in memory: the fallback when there is no
 // keychain, and the store of tests that are not about the keychain.
-type MemoryStore struct {
-	mu      sync.Mutex
-	tokens  map[string]StoredTokens
-	secrets map[string]Secret
-}
-
-func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{tokens: map[string]StoredTokens{}, secrets: map[string]Secret{}}
-}
-
-func (s *MemoryStore) LoadTokens(env string) (*StoredTokens, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tokens[env]
-	if !ok {
-		return nil, nil
-	}
-	t.Scopes = append([]string(nil), t.Scopes...)
-	return &t, nil
-}
-
-func (s *MemoryStore) SaveTokens(env string, t StoredTokens) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t.Scopes = append([]string(nil), t.Scopes...)
-	s.tokens[env] = t
-	return nil
-}
-
-func (s *MemoryStore) DeleteTokens(env string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.tokens, env)
-	return nil
-}
-
-func (s *MemoryStore) LoadSecret(env string) (Secret, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.secrets[env], nil
-}
-
-func (s *MemoryStore) SaveSecret(env string, secret Secret) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.secrets[env] = secret
-	return nil
-}
-
-func (s *MemoryStore) DeleteSecret(env string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.secrets, env)
-	return nil
-}
-
-func (s *MemoryStore) Persistent() bool { return false }
+func NewMemoryStore() *VaultStore { return NewVaultStore(&memoryVault{}) }

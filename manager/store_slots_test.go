@@ -9,10 +9,10 @@ import (
 	"github.com/tokentray/tokentray/config"
 )
 
-// slowStore is a MemoryStore whose reads take a while, like a keychain
+// slowStore is a memory store whose reads take a while, like a keychain
 // over D-Bus, and that remembers how many ran at once.
 type slowStore struct {
-	*MemoryStore
+	*VaultStore
 	mu            sync.Mutex
 	now, max, all int
 }
@@ -27,7 +27,7 @@ func (s *slowStore) LoadTokens(env string) (*StoredTokens, error) {
 	s.mu.Lock()
 	s.now--
 	s.mu.Unlock()
-	return s.MemoryStore.LoadTokens(env)
+	return s.VaultStore.LoadTokens(env)
 }
 
 func TestManyEnvironmentsReadTheKeychainAFewAtATime(t *testing.T) {
@@ -39,7 +39,7 @@ func TestManyEnvironmentsReadTheKeychainAFewAtATime(t *testing.T) {
 			TokenURL: "http://127.0.0.1:1/token", ClientID: "id",
 		})
 	}
-	store := &slowStore{MemoryStore: NewMemoryStore()}
+	store := &slowStore{VaultStore: NewMemoryStore()}
 	m, err := New(cfg, Options{Store: store})
 	if err != nil {
 		t.Fatal(err)

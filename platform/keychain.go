@@ -3,11 +3,8 @@
 package platform
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,8 +12,6 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
-
-	"github.com/tokentray/tokentray/manager"
 )
 
 // KeychainService is the service name every tokentray item carries in the
@@ -31,35 +26,33 @@ const keychainTimeout = 60 * time.Second
 // probeTimeout bounds the check OpenStore makes at start-up.
 const probeTimeout = 3 * time.Second
 
-// Keychain is the manager.Store backed by the OS keychain (the Secret
-// Service on Linux, Keychain on macOS, Credential Manager on Windows).
-// Each environment has one JSON item of tokens and one item with the
-// client secret.
+// Keychain keeps named items in the OS keychain (the Secret Service on
+// Linux, Keychain on macOS, Credential Manager on Windows), each under the
+// service "tokentray" with the item's name as the user: what the engine
+// stores there (manager.VaultStore) is its own business.
 type Keychain struct {
 	service string
 	limit   int // largest item value the platform accepts; 0 = no limit
 	timeout time.Duration
 }
 
-var _ manager.Store = (*Keychain)(nil)
-
-// NewKeychain returns the keychain store. It does not check that a keychain
-// is reachable; OpenStore does.
+// NewKeychain returns the keychain. It does not check that a keychain is
+// reachable; OpenKeychain does.
 func NewKeychain() *Keychain {
 	return &Keychain{service: KeychainService, limit: platformItemLimit(), timeout: keychainTimeout}
 }
 
-// OpenStore returns the keychain store when the keychain answers, and
-// otherwise an in-memory store with a one-line problem to show the user.
-// It never blocks for longer than a few seconds.
-func OpenStore() (manager.Store, string) {
+// OpenKeychain returns the keychain when it answers, and otherwise nil
+// and a one-line problem to show the user. It never blocks for longer
+// than a few seconds.
+func OpenKeychain() (*Keychain, string) {
 	k := NewKeychain()
 	if reason, detail := k.probe(); reason != "" {
-		problem := reason + ": tokens are kept in memory only"
+		problem := reason
 		if detail != nil {
 			problem += " (" + detail.Error() + ")"
 		}
-		return manager.NewMemoryStore(), problem
+		return nil, problem
 	}
 	return k, ""
 }
@@ -113,84 +106,50 @@ func sessionBusKnown() bool {
 // Persistent is true: what the keychain holds survives a restart.
 func (k *Keychain) Persistent() bool { return true }
 
-func tokensUser(env string) string { return "tokens:" + env }
-func secretUser(env string) string { return "client-secret:" + env }
+// Limit is the largest item the platform's keychain takes; 0 for none.
+func (k *Keychain) Limit() int { return k.limit }
 
-// LoadTokens returns the stored tokens of env, or (nil, nil) when there are
-// none. An item it cannot read is an error and is left in place.
-func (k *Keychain) LoadTokens(env string) (*manager.StoredTokens, error) {
-	raw, err := k.get(tokensUser(env))
+// Where names an item as other Secret Service clients (secret-tool) find it.
+func (k *Keychain) Where(item string) string {
+	return "the keychain item " + k.service + "/" + item
+}
+
+// Load returns item's value, or (nil, nil) when there is none.
+func (k *Keychain) Load(item string) ([]byte, error) {
+	v, err := k.get(item)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("keychain: load tokens of %s: %w", env, err)
+		return nil, fmt.Errorf("keychain: read %s: %w", item, err)
 	}
-	t, err := decodeItem([]byte(raw))
-	if err != nil {
-		return nil, fmt.Errorf("keychain: the item %s/%s %s; it was left as is: run `tokentray logout %s` and log in again to replace it",
-			k.service, tokensUser(env), err, env)
-	}
-	return t, nil
+	return []byte(v), nil
 }
 
-// SaveTokens stores t as env's item. When the item is too large for the
-// platform it is stored without the access token: the refresh token is
-// what must survive, a new access token is one refresh away.
-func (k *Keychain) SaveTokens(env string, t manager.StoredTokens) error {
-	data, err := fitItem(t, k.limit)
-	if err != nil {
-		return fmt.Errorf("keychain: save tokens of %s: %w", env, err)
-	}
-	err = k.setOnly(tokensUser(env), string(data))
-	if errors.Is(err, keyring.ErrSetDataTooBig) && t.AccessToken != "" {
-		// The platform's limit is smaller than we thought.
-		data, err = json.Marshal(withoutAccessToken(t))
-		if err == nil {
-			err = k.setOnly(tokensUser(env), string(data))
-		}
+// Save stores value as item, replacing every other item of that name.
+func (k *Keychain) Save(item string, value []byte) error {
+	err := k.setOnly(item, string(value))
+	if errors.Is(err, keyring.ErrSetDataTooBig) {
+		return tooBigError{fmt.Errorf("keychain: save %s: %w", item, err)}
 	}
 	if err != nil {
-		return fmt.Errorf("keychain: save tokens of %s: %w", env, err)
+		return fmt.Errorf("keychain: save %s: %w", item, err)
 	}
 	return nil
 }
 
-// DeleteTokens forgets env's tokens; deleting what is not there is fine.
-func (k *Keychain) DeleteTokens(env string) error {
-	if err := k.del(tokensUser(env)); err != nil {
-		return fmt.Errorf("keychain: delete tokens of %s: %w", env, err)
-	}
-	return nil
-}
+// tooBigError says the platform refused an item for its size: its limit
+// is smaller than platformItemLimit thought (manager.VaultStore then
+// saves the tokens without the access token).
+type tooBigError struct{ error }
 
-// LoadSecret returns env's client secret, or "" when none is stored.
-func (k *Keychain) LoadSecret(env string) (manager.Secret, error) {
-	raw, err := k.get(secretUser(env))
-	if errors.Is(err, keyring.ErrNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("keychain: load client secret of %s: %w", env, err)
-	}
-	return manager.Secret(raw), nil
-}
+func (tooBigError) ItemTooBig() bool { return true }
+func (e tooBigError) Unwrap() error  { return e.error }
 
-// SaveSecret stores env's client secret; an empty secret deletes it.
-func (k *Keychain) SaveSecret(env string, s manager.Secret) error {
-	if s == "" {
-		return k.DeleteSecret(env)
-	}
-	if err := k.setOnly(secretUser(env), s.Reveal()); err != nil {
-		return fmt.Errorf("keychain: save client secret of %s: %w", env, err)
-	}
-	return nil
-}
-
-// DeleteSecret forgets env's client secret; deleting what is not there is fine.
-func (k *Keychain) DeleteSecret(env string) error {
-	if err := k.del(secretUser(env)); err != nil {
-		return fmt.Errorf("keychain: delete client secret of %s: %w", env, err)
+// Delete forgets every item of that name; deleting what is not there is fine.
+func (k *Keychain) Delete(item string) error {
+	if err := k.del(item); err != nil {
+		return fmt.Errorf("keychain: delete %s: %w", item, err)
 	}
 	return nil
 }
@@ -278,99 +237,4 @@ func platformItemLimit() int {
 	default:
 		return 0 // the Secret Service has no practical limit
 	}
-}
-
-// fitItem encodes t as a keychain item of at most limit bytes (no limit when
-// limit <= 0). If t is too large it drops the access token and what
-// describes it, keeping the refresh token; if even that does not fit it is
-// an error.
-func fitItem(t manager.StoredTokens, limit int) ([]byte, error) {
-	data, err := json.Marshal(t)
-	if err != nil {
-		return nil, err
-	}
-	if limit <= 0 || len(data) <= limit {
-		return data, nil
-	}
-	full := len(data)
-	if t.AccessToken != "" {
-		data, err = json.Marshal(withoutAccessToken(t))
-		if err != nil {
-			return nil, err
-		}
-		if len(data) <= limit {
-			return data, nil
-		}
-	}
-	return nil, fmt.Errorf("the tokens take %d bytes (%d without the access token), more than the %d bytes the keychain takes per item",
-		full, len(data), limit)
-}
-
-func withoutAccessToken(t manager.StoredTokens) manager.StoredTokens {
-	t.AccessToken, t.TokenType, t.ExpiresAt = "", "", time.Time{}
-	return t
-}
-
-// itemFields are the fields of a tokens item, each with where to decode it.
-func itemFields(t *manager.StoredTokens) map[string]any {
-	return map[string]any{
-		"refresh_token":   &t.RefreshToken,
-		"access_token":    &t.AccessToken,
-		"token_type":      &t.TokenType,
-		"expires_at":      &t.ExpiresAt,
-		"scopes":          &t.Scopes,
-		"refresh_started": &t.RefreshStarted,
-	}
-}
-
-// decodeItem parses a tokens item strictly: an item of another shape (a
-// newer or older tokentray, another program) is an error rather than tokens
-// with fields silently missing. The errors name only fields this version
-// knows, never a value or an unknown field's name: both are the item's
-// content, and the item may hold tokens or whatever someone put there.
-func decodeItem(raw []byte) (*manager.StoredTokens, error) {
-	var fields map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	err := dec.Decode(&fields)
-	if err == nil {
-		if _, next := dec.Token(); next != io.EOF {
-			return nil, errors.New("has data after the JSON object")
-		}
-	}
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-	case errors.As(err, &syntaxErr):
-		return nil, fmt.Errorf("is not JSON (error at byte %d)", syntaxErr.Offset)
-	case errors.As(err, &typeErr):
-		return nil, errors.New("is JSON but not an object")
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, errors.New("is empty or cut short")
-	default:
-		return nil, errors.New("is not a JSON object this version can read")
-	}
-	if fields == nil { // null
-		return nil, errors.New("holds no tokens")
-	}
-	t := &manager.StoredTokens{}
-	known := itemFields(t)
-	unknown := 0
-	for name, value := range fields {
-		dst, ok := known[name]
-		if !ok {
-			unknown++
-			continue
-		}
-		if err := json.Unmarshal(value, dst); err != nil {
-			return nil, fmt.Errorf("has a field %q of the wrong type or form", name)
-		}
-	}
-	if unknown > 0 {
-		return nil, fmt.Errorf("has a shape this version does not know (%d unknown field(s))", unknown)
-	}
-	if t.RefreshToken == "" && t.AccessToken == "" {
-		return nil, errors.New("holds no tokens")
-	}
-	return t, nil
 }

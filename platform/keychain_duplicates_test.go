@@ -43,20 +43,20 @@ func countItems(t *testing.T, k *Keychain, user string) int {
 func TestLogoutRemovesEveryItemOfTheEnvironment(t *testing.T) {
 	k := requireKeyring(t)
 	env := testEnv(t, k)
-	if err := k.SaveTokens(env, sampleTokens()); err != nil {
+	if err := vaultStore(k).SaveTokens(env, sampleTokens()); err != nil {
 		t.Fatal(err)
 	}
-	storeDuplicate(t, k, tokensUser(env), "zzmalformedzz")
-	if n := countItems(t, k, tokensUser(env)); n != 2 {
+	storeDuplicate(t, k, tokensItem(env), "zzmalformedzz")
+	if n := countItems(t, k, tokensItem(env)); n != 2 {
 		t.Fatalf("%d items before logout, want 2", n)
 	}
-	if err := k.DeleteTokens(env); err != nil {
+	if err := vaultStore(k).DeleteTokens(env); err != nil {
 		t.Fatal(err)
 	}
-	if n := countItems(t, k, tokensUser(env)); n != 0 {
+	if n := countItems(t, k, tokensItem(env)); n != 0 {
 		t.Errorf("%d items left after DeleteTokens, want 0", n)
 	}
-	if _, err := keyring.Get(k.service, tokensUser(env)); !errors.Is(err, keyring.ErrNotFound) {
+	if _, err := keyring.Get(k.service, tokensItem(env)); !errors.Is(err, keyring.ErrNotFound) {
 		t.Errorf("after DeleteTokens Get = %v, want not found", err)
 	}
 }
@@ -64,19 +64,19 @@ func TestLogoutRemovesEveryItemOfTheEnvironment(t *testing.T) {
 func TestSaveReplacesAShadowingDuplicate(t *testing.T) {
 	k := requireKeyring(t)
 	env := testEnv(t, k)
-	storeDuplicate(t, k, tokensUser(env), "zzmalformedzz")
-	if _, err := k.LoadTokens(env); err == nil {
+	storeDuplicate(t, k, tokensItem(env), "zzmalformedzz")
+	if _, err := vaultStore(k).LoadTokens(env); err == nil {
 		t.Fatal("the malformed item loads without an error")
 	}
 	want := sampleTokens()
-	if err := k.SaveTokens(env, want); err != nil {
+	if err := vaultStore(k).SaveTokens(env, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := k.LoadTokens(env)
+	got, err := vaultStore(k).LoadTokens(env)
 	if err != nil || got == nil || got.RefreshToken != want.RefreshToken {
 		t.Fatalf("after a save LoadTokens = %+v, %v; want the saved tokens", got, err)
 	}
-	if n := countItems(t, k, tokensUser(env)); n != 1 {
+	if n := countItems(t, k, tokensItem(env)); n != 1 {
 		t.Errorf("%d items after the save, want 1", n)
 	}
 }

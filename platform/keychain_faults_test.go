@@ -95,9 +95,9 @@ func TestKeychainFaultsChild(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	k := NewKeychain()
 	k.timeout = 3 * time.Second // a locked keychain answers with a prompt nobody sees
-	store := &deleteCounter{Store: k}
+	store := &deleteCounter{Store: vaultStore(k)}
 	env := fmt.Sprintf("faults-%d", time.Now().UnixNano())
-	if err := k.SaveSecret(env, oauthserver.DefaultClientSecret); err != nil {
+	if err := vaultStore(k).SaveSecret(env, manager.StoredSecret{Value: oauthserver.DefaultClientSecret}); err != nil {
 		t.Fatal(err)
 	}
 	clock := fakeclock.New(time.Now())
@@ -135,7 +135,7 @@ func TestKeychainFaultsChild(t *testing.T) {
 	}
 	clock.Advance(10 * time.Second)
 	waitUntil(t, "the retried save", func() bool {
-		got, err := k.LoadTokens(env)
+		got, err := vaultStore(k).LoadTokens(env)
 		return err == nil && got != nil && got.AccessToken == tok.AccessToken.Reveal()
 	})
 	waitUntil(t, "the warning to clear", func() bool { st, _ := m.Status(env); return st.Warning == "" })
@@ -146,7 +146,7 @@ func TestKeychainFaultsChild(t *testing.T) {
 	// the engine keeps serving and saves once it is unlocked.
 	kr.lock()
 	began := time.Now()
-	_, err = k.LoadTokens(env)
+	_, err = vaultStore(k).LoadTokens(env)
 	t.Logf("read from a locked keychain after %s: %v", time.Since(began).Round(time.Millisecond), err)
 	if time.Since(began) > k.timeout+2*time.Second {
 		t.Fatalf("a read from the locked keychain took %s", time.Since(began))
@@ -164,14 +164,14 @@ func TestKeychainFaultsChild(t *testing.T) {
 	kr.unlock()
 	clock.Advance(time.Minute)
 	waitUntil(t, "the save after unlocking", func() bool {
-		got, err := k.LoadTokens(env)
+		got, err := vaultStore(k).LoadTokens(env)
 		return err == nil && got != nil && got.AccessToken == tok.AccessToken.Reveal()
 	})
 	if n := store.deletes(); n != 0 {
 		t.Errorf("%d deletes: a failed keychain call deleted something", n)
 	}
-	_ = k.DeleteTokens(env)
-	_ = k.DeleteSecret(env)
+	_ = vaultStore(k).DeleteTokens(env)
+	_ = vaultStore(k).DeleteSecret(env)
 }
 
 // An item written by an older tokentray (another JSON shape) or garbage is
@@ -186,12 +186,12 @@ func TestOldOrGarbageItemIsKeptUntilANewLogin(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%.12s", old), func(t *testing.T) {
 			env := testEnv(t, k)
-			if err := keyring.Set(k.service, tokensUser(env), old); err != nil {
+			if err := keyring.Set(k.service, tokensItem(env), old); err != nil {
 				t.Fatal(err)
 			}
-			_ = k.SaveSecret(env, oauthserver.DefaultClientSecret)
+			_ = vaultStore(k).SaveSecret(env, manager.StoredSecret{Value: oauthserver.DefaultClientSecret})
 			srv := oauthserver.Start(t, oauthserver.Options{})
-			store := &deleteCounter{Store: k}
+			store := &deleteCounter{Store: vaultStore(k)}
 			clock := fakeclock.New(time.Now())
 			m := startKeychainEngine(t, srv, store, clock, env)
 			waitUntil(t, "the unreadable item is reported", func() bool {
@@ -202,7 +202,7 @@ func TestOldOrGarbageItemIsKeptUntilANewLogin(t *testing.T) {
 				clock.Advance(11 * time.Second)
 				time.Sleep(30 * time.Millisecond)
 			}
-			if got, err := keyring.Get(k.service, tokensUser(env)); err != nil || got != old {
+			if got, err := keyring.Get(k.service, tokensItem(env)); err != nil || got != old {
 				t.Fatalf("the old item was changed or removed: %q, %v", got, err)
 			}
 			if st, _ := m.Status(env); st.State != manager.StateNeedsLogin || strings.Contains(st.Warning, "old-refresh") {
@@ -249,7 +249,7 @@ func login(t *testing.T, m *manager.Manager, env string) {
 
 func loadOrFail(t *testing.T, k *Keychain, env string) *manager.StoredTokens {
 	t.Helper()
-	got, err := k.LoadTokens(env)
+	got, err := vaultStore(k).LoadTokens(env)
 	if err != nil || got == nil {
 		t.Fatalf("LoadTokens: %v, %v", got, err)
 	}

@@ -38,11 +38,17 @@ func testEnv(t *testing.T, k *Keychain) string {
 	t.Helper()
 	env := fmt.Sprintf("t-%s-%d", nonEnvChars.ReplaceAllString(strings.ToLower(t.Name()), "-"), time.Now().UnixNano())
 	t.Cleanup(func() {
-		_ = keyring.Delete(k.service, tokensUser(env))
-		_ = keyring.Delete(k.service, secretUser(env))
+		_ = keyring.Delete(k.service, tokensItem(env))
+		_ = keyring.Delete(k.service, secretItem(env))
 	})
 	return env
 }
+
+func tokensItem(env string) string { return "tokens:" + env }
+func secretItem(env string) string { return "client-secret:" + env }
+
+// vaultStore is the engine's store over k, as the host opens it.
+func vaultStore(k *Keychain) manager.Store { return manager.NewVaultStore(k) }
 
 func sampleTokens() manager.StoredTokens {
 	return manager.StoredTokens{
@@ -59,11 +65,11 @@ func TestTokensSurviveSaveAndLoad(t *testing.T) {
 	env := testEnv(t, k)
 	want := sampleTokens()
 
-	if err := k.SaveTokens(env, want); err != nil {
+	if err := vaultStore(k).SaveTokens(env, want); err != nil {
 		t.Fatal(err)
 	}
 	// A second store stands in for the next start of the app.
-	got, err := NewKeychain().LoadTokens(env)
+	got, err := vaultStore(NewKeychain()).LoadTokens(env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,17 +79,17 @@ func TestTokensSurviveSaveAndLoad(t *testing.T) {
 
 	// A new refresh token (rotation) replaces the item instead of adding one.
 	want.RefreshToken = "refresh-rotated"
-	if err := k.SaveTokens(env, want); err != nil {
+	if err := vaultStore(k).SaveTokens(env, want); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := k.LoadTokens(env); got == nil || got.RefreshToken != "refresh-rotated" {
+	if got, _ := vaultStore(k).LoadTokens(env); got == nil || got.RefreshToken != "refresh-rotated" {
 		t.Fatalf("after rotation loaded %+v", got)
 	}
 }
 
 func TestNeverAuthorizedLoadsAsNoTokens(t *testing.T) {
 	k := requireKeyring(t)
-	got, err := k.LoadTokens(testEnv(t, k))
+	got, err := vaultStore(k).LoadTokens(testEnv(t, k))
 	if got != nil || err != nil {
 		t.Fatalf("LoadTokens = %+v, %v; want nil, nil", got, err)
 	}
@@ -92,16 +98,16 @@ func TestNeverAuthorizedLoadsAsNoTokens(t *testing.T) {
 func TestDeleteTokensForgetsThem(t *testing.T) {
 	k := requireKeyring(t)
 	env := testEnv(t, k)
-	if err := k.SaveTokens(env, sampleTokens()); err != nil {
+	if err := vaultStore(k).SaveTokens(env, sampleTokens()); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.DeleteTokens(env); err != nil {
+	if err := vaultStore(k).DeleteTokens(env); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := k.LoadTokens(env); got != nil || err != nil {
+	if got, err := vaultStore(k).LoadTokens(env); got != nil || err != nil {
 		t.Fatalf("after delete LoadTokens = %+v, %v", got, err)
 	}
-	if err := k.DeleteTokens(env); err != nil {
+	if err := vaultStore(k).DeleteTokens(env); err != nil {
 		t.Fatalf("deleting twice: %v", err)
 	}
 }
@@ -109,34 +115,35 @@ func TestDeleteTokensForgetsThem(t *testing.T) {
 func TestClientSecretIsItsOwnItem(t *testing.T) {
 	k := requireKeyring(t)
 	env := testEnv(t, k)
-	if s, err := k.LoadSecret(env); s != "" || err != nil {
-		t.Fatalf("no secret yet: LoadSecret = %q, %v", s.Reveal(), err)
+	if s, err := vaultStore(k).LoadSecret(env); s.Value != "" || err != nil {
+		t.Fatalf("no secret yet: LoadSecret = %q, %v", s.Value.Reveal(), err)
 	}
-	if err := k.SaveTokens(env, sampleTokens()); err != nil {
+	if err := vaultStore(k).SaveTokens(env, sampleTokens()); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.SaveSecret(env, "s3cret-value"); err != nil {
+	secret := manager.StoredSecret{Value: "s3cret-value", Origin: "https://go.sandbox.zeptopayments.com"}
+	if err := vaultStore(k).SaveSecret(env, secret); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := k.LoadSecret(env); s.Reveal() != "s3cret-value" || err != nil {
-		t.Fatalf("LoadSecret = %q, %v", s.Reveal(), err)
+	if s, err := vaultStore(k).LoadSecret(env); s != secret || err != nil {
+		t.Fatalf("LoadSecret = %q for %s, %v", s.Value.Reveal(), s.Origin, err)
 	}
 
 	// Other Secret Service clients see it under the documented attributes.
 	if _, err := exec.LookPath("secret-tool"); err == nil {
 		out, err := exec.Command("secret-tool", "lookup", "service", "tokentray", "username", "client-secret:"+env).Output()
-		if err != nil || string(out) != "s3cret-value" {
+		if err != nil || !strings.Contains(string(out), "s3cret-value") {
 			t.Fatalf("secret-tool lookup: %v (got %d bytes)", err, len(out))
 		}
 	}
 
-	if err := k.DeleteSecret(env); err != nil {
+	if err := vaultStore(k).DeleteSecret(env); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := k.LoadSecret(env); s != "" || err != nil {
-		t.Fatalf("after delete LoadSecret = %q, %v", s.Reveal(), err)
+	if s, err := vaultStore(k).LoadSecret(env); s.Value != "" || err != nil {
+		t.Fatalf("after delete LoadSecret = %q, %v", s.Value.Reveal(), err)
 	}
-	if got, err := k.LoadTokens(env); got == nil || err != nil {
+	if got, err := vaultStore(k).LoadTokens(env); got == nil || err != nil {
 		t.Fatalf("deleting the secret touched the tokens: %+v, %v", got, err)
 	}
 }
@@ -158,22 +165,22 @@ func TestUnreadableItemIsAnErrorAndIsKept(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := testEnv(t, k)
-			if err := keyring.Set(k.service, tokensUser(env), tt.item); err != nil {
+			if err := keyring.Set(k.service, tokensItem(env), tt.item); err != nil {
 				t.Fatal(err)
 			}
-			got, err := k.LoadTokens(env)
+			got, err := vaultStore(k).LoadTokens(env)
 			if err == nil {
 				t.Fatalf("LoadTokens = %+v, nil; want an error", got)
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, tt.says) || !strings.Contains(msg, "tokentray logout "+env) ||
-				!strings.Contains(msg, k.service+"/"+tokensUser(env)) {
+			if !strings.Contains(msg, tt.says) || !strings.Contains(msg, "sign "+env+" out and in again") ||
+				!strings.Contains(msg, k.service+"/"+tokensItem(env)) {
 				t.Errorf("error %q should name the item, say %q and what to do", msg, tt.says)
 			}
 			if strings.Contains(msg, "zzsecretzz") {
 				t.Errorf("error %q quotes the item's content", msg)
 			}
-			if raw, err := keyring.Get(k.service, tokensUser(env)); raw != tt.item || err != nil {
+			if raw, err := keyring.Get(k.service, tokensItem(env)); raw != tt.item || err != nil {
 				t.Errorf("after the failed read the item is %q, %v; want it unchanged", raw, err)
 			}
 		})
@@ -187,10 +194,10 @@ func TestTooLargeItemKeepsRefreshToken(t *testing.T) {
 	tok := sampleTokens()
 	tok.AccessToken = strings.Repeat("j", 1000) // a fat JWT
 
-	if err := k.SaveTokens(env, tok); err != nil {
+	if err := vaultStore(k).SaveTokens(env, tok); err != nil {
 		t.Fatal(err)
 	}
-	got, err := k.LoadTokens(env)
+	got, err := vaultStore(k).LoadTokens(env)
 	if err != nil || got == nil {
 		t.Fatalf("LoadTokens = %+v, %v", got, err)
 	}
@@ -199,79 +206,17 @@ func TestTooLargeItemKeepsRefreshToken(t *testing.T) {
 	}
 }
 
-func TestFitItem(t *testing.T) {
-	small := sampleTokens()
-	fat := sampleTokens()
-	fat.AccessToken = strings.Repeat("j", 3000)
-	hugeRefresh := sampleTokens()
-	hugeRefresh.RefreshToken = strings.Repeat("r", 3000)
-	noAccess := withoutAccessToken(fat)
-
-	tests := []struct {
-		name    string
-		tokens  manager.StoredTokens
-		limit   int
-		want    manager.StoredTokens
-		wantErr bool
-	}{
-		{"no limit keeps everything", fat, 0, fat, false},
-		{"fits under the limit", small, 2560, small, false},
-		{"too big drops the access token", fat, 2560, noAccess, false},
-		{"refresh token alone too big", hugeRefresh, 2560, manager.StoredTokens{}, true},
-		{"exactly at the limit", small, len(mustJSON(t, small)), small, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			data, err := fitItem(tt.tokens, tt.limit)
-			if tt.wantErr {
-				if err == nil {
-					t.Fatalf("fitItem = %d bytes, nil; want an error", len(data))
-				}
-				if strings.Contains(err.Error(), "rrrr") {
-					t.Errorf("error quotes the token: %v", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.limit > 0 && len(data) > tt.limit {
-				t.Errorf("item is %d bytes, over the limit %d", len(data), tt.limit)
-			}
-			got, err := decodeItem(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(*got, tt.want) {
-				t.Errorf("item holds %+v, want %+v", *got, tt.want)
-			}
-		})
-	}
-}
-
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func TestOpenStoreUsesKeychainWhenSecretServiceAnswers(t *testing.T) {
+func TestOpenKeychainWhenSecretServiceAnswers(t *testing.T) {
 	requireKeyring(t)
-	store, problem := OpenStore()
-	if problem != "" || !store.Persistent() {
-		t.Fatalf("OpenStore = %T, %q; want the keychain", store, problem)
-	}
-	if _, ok := store.(*Keychain); !ok {
-		t.Fatalf("OpenStore = %T, want *Keychain", store)
+	k, problem := OpenKeychain()
+	if problem != "" || k == nil || !k.Persistent() {
+		t.Fatalf("OpenKeychain = %v, %q; want the keychain", k, problem)
 	}
 }
 
-// OpenStore's fallbacks run in a child process: the D-Bus library keeps one
+// OpenKeychain's failures run in a child process: the D-Bus library keeps one
 // session connection per process, so this one may already be connected.
-func TestOpenStoreFallsBackToMemory(t *testing.T) {
+func TestOpenKeychainSaysWhyItIsNotThere(t *testing.T) {
 	tmp := t.TempDir()
 
 	// A socket file nobody listens on any more.
@@ -301,8 +246,8 @@ func TestOpenStoreFallsBackToMemory(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := openStoreInChild(t, tt.env)
-			if r.Persistent || !strings.Contains(r.Problem, tt.says) || !strings.Contains(r.Problem, "tokens are kept in memory only") {
-				t.Fatalf("OpenStore = persistent %v, problem %q; want memory and a problem saying %q", r.Persistent, r.Problem, tt.says)
+			if r.Persistent || !strings.Contains(r.Problem, tt.says) {
+				t.Fatalf("OpenKeychain = keychain %v, problem %q; want none and a problem saying %q", r.Persistent, r.Problem, tt.says)
 			}
 			t.Logf("problem: %s (after %s)", r.Problem, r.Elapsed)
 			if r.Elapsed > 5*time.Second {
@@ -380,12 +325,12 @@ func openStoreInChild(t *testing.T, env []string) openStoreResult {
 	return r
 }
 
-// TestOpenStoreChild is the child process of TestOpenStoreFallsBackToMemory.
+// TestOpenStoreChild is the child process of TestOpenKeychainSaysWhyItIsNotThere.
 func TestOpenStoreChild(t *testing.T) {
 	if os.Getenv(openStoreChildEnv) != "1" {
 		return
 	}
 	start := time.Now()
-	store, problem := OpenStore()
-	json.NewEncoder(os.Stdout).Encode(openStoreResult{store.Persistent(), problem, time.Since(start)})
+	k, problem := OpenKeychain()
+	json.NewEncoder(os.Stdout).Encode(openStoreResult{k != nil, problem, time.Since(start)})
 }

@@ -48,7 +48,7 @@ func TestRemoveAsksTheHostToDropTheEnvironment(t *testing.T) {
 	if strings.Contains(text, `"local"`) || !strings.Contains(text, `"other"`) || !strings.Contains(text, "# kept by hand") {
 		t.Errorf("config after removing local:\n%s", text)
 	}
-	if s, err := h.store.LoadSecret("local"); err == nil && s != "" {
+	if s, err := h.store.LoadSecret("local"); err == nil && s.Value != "" {
 		t.Error("the removed environment's secret is still in the keychain")
 	}
 }

@@ -72,7 +72,7 @@ func TestSaveShowsEveryProblemOfTheHostNextToItsField(t *testing.T) {
 	if strings.Contains(text, "s3cret-value") {
 		t.Error("the client secret was written to the config file")
 	}
-	if s, _ := h.store.LoadSecret("local"); s.Reveal() != "s3cret-value" {
+	if s, _ := h.store.LoadSecret("local"); s.Value.Reveal() != "s3cret-value" {
 		t.Error("the client secret did not reach the host's keychain")
 	}
 	w.until(t, "the new environment's card", func() bool { return w.cardText("local") != "" })

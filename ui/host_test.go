@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/host"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
@@ -26,12 +27,13 @@ import (
 // a unix socket, and a local OAuth server issuing the tokens.
 type testHost struct {
 	m      *manager.Manager
-	store  *manager.MemoryStore
+	store  *manager.VaultStore
 	oauth  *oauthserver.Server
 	path   string // the config file
 	sock   string
 	server *socket.Server
 	hooks  socket.HostHooks
+	cf     *host.ConfigFile
 }
 
 // localEnv is a client-credentials environment on the test OAuth server.
@@ -56,13 +58,14 @@ func startHost(t *testing.T, configText func(oauth *oauthserver.Server) string, 
 	if err := os.WriteFile(h.path, []byte(configText(h.oauth)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadConfig(h.path)
+	h.cf = host.NewConfigFile(h.path, slog.New(slog.DiscardHandler))
+	cfg, err := h.cf.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.store = manager.NewMemoryStore()
 	for _, e := range cfg.Environments {
-		_ = h.store.SaveSecret(e.Name, oauthserver.DefaultClientSecret)
+		_ = h.store.SaveSecret(e.Name, manager.StoredSecret{Value: oauthserver.DefaultClientSecret})
 	}
 	h.m, err = manager.New(cfg, manager.Options{Store: h.store, OpenBrowser: func(string) error { return nil }})
 	if err != nil {
@@ -70,6 +73,8 @@ func startHost(t *testing.T, configText func(oauth *oauthserver.Server) string, 
 	}
 	h.m.Start()
 	t.Cleanup(h.m.Close)
+	h.cf.Attach(h.m)
+	t.Cleanup(h.cf.Close)
 	h.serve(t)
 	t.Cleanup(h.stop)
 	return h
@@ -84,7 +89,7 @@ func (h *testHost) serve(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.server = socket.NewServer(h.m, log, socket.Limits{RequestTimeout: 5 * time.Second})
-	h.server.SetConfigPath(h.path)
+	h.server.SetConfigEditor(h.cf)
 	h.server.SetHostHooks(h.hooks)
 	go h.server.Serve(ln)
 }

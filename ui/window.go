@@ -202,6 +202,11 @@ func (w *window) followOnce(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if ev.Kind == manager.EventRead && ev.Read != nil {
+			env, r := ev.Env, *ev.Read
+			w.onMain(func() { w.setLastRead(env, r) })
+			continue
+		}
 		if ev.Status != nil && ev.Kind != manager.EventConfig {
 			s := *ev.Status
 			w.onMain(func() { w.setStatus(s) })
@@ -245,6 +250,20 @@ func (w *window) setStatus(s manager.Status) {
 		}
 	}
 	// Not known yet: a config event brings it with the whole list.
+}
+
+// setLastRead shows a read the moment it happens (its card's "last read"
+// line and Reads button) without asking the host for anything.
+func (w *window) setLastRead(env string, r manager.Read) {
+	for i := range w.statuses {
+		if w.statuses[i].Name == env {
+			w.statuses[i].LastRead = &r
+			if w.visible {
+				w.view.update(w.statuses, time.Now())
+			}
+			return
+		}
+	}
 }
 
 // startTicker moves the countdowns once a second while the window shows.

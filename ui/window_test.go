@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/internal/oauthserver"
+	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -53,6 +54,30 @@ func TestAnEngineEventUpdatesTheCard(t *testing.T) {
 		text := w.cardText("local")
 		return !strings.Contains(text, "VALID") && strings.Contains(text, "no token")
 	})
+}
+
+func TestAReadShowsOnTheCardTheMomentItHappens(t *testing.T) {
+	h := startHost(t, oneLocalEnv, socket.HostHooks{})
+	if _, err := h.m.Refresh(context.Background(), "local"); err != nil {
+		t.Fatal(err)
+	}
+	w := openWindow(t, h.sock)
+	w.until(t, "a valid card", func() bool { return strings.Contains(w.cardText("local"), "VALID") })
+	if strings.Contains(w.cardText("local"), "last read") {
+		t.Fatal("the card shows a read before any")
+	}
+	// A script reads the token; nothing else happens in the engine.
+	reader := manager.Reader{PID: 4242, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "curl -H ..."}
+	if _, err := h.m.Read(context.Background(), "local", manager.ReadRequest{Reader: reader}); err != nil {
+		t.Fatal(err)
+	}
+	w.until(t, "the card to show the read", func() bool {
+		text := w.cardText("local")
+		return strings.Contains(text, "last read") && strings.Contains(text, "curl (pid 4242)")
+	})
+	if !slices.Contains(buttons(w.view.cards["local"].root), labelReads) {
+		t.Error("the card has no Reads button after a read")
+	}
 }
 
 func TestCopyOnAHostWithoutClipboardSaysSo(t *testing.T) {

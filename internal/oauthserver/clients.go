@@ -15,15 +15,26 @@ import (
 // model stores the client for go-oauth2. The library keeps one "domain" per
 // client and hands it to the ValidateURIHandler, so all redirect URIs travel
 // in it, space separated; handleAuthorize requires redirect_uri, so the
-// library never redirects to that joined string.
+// library never redirects to that joined string. A client with a key or a
+// certificate is confidential even without a secret (client_credentials).
 func (c Client) model() *models.Client {
 	return &models.Client{
 		ID:     c.ID,
 		Secret: c.Secret,
 		Domain: strings.Join(c.RedirectURIs, " "),
-		Public: c.Secret == "",
+		Public: c.Secret == "" && c.PublicKey == nil && !c.TLSClientAuth,
 		UserID: DefaultUserID,
 	}
+}
+
+// secretAllowed says whether c may authenticate by client_secret_basic or
+// client_secret_post (or, without a secret, as a public client). A client
+// with only a key or a certificate has no secret the library could check.
+func (c Client) secretAllowed() bool {
+	if c.RequireAssertion || c.TLSClientAuth {
+		return false
+	}
+	return c.Secret != "" || c.PublicKey == nil
 }
 
 // knownClients turns the store's plain "not found" into invalid_client, which

@@ -17,14 +17,18 @@ const maxRedirects = 10
 // (the user approves without a form), follows redirects within that
 // server's origin and returns the first Location that leaves it, which is
 // the app's redirect_uri with code and state (or error and state). It does
-// not call that URL.
+// not call that URL. It trusts the CA of every TLS Server running in this
+// process, like a browser with the test CA installed.
 func Follow(ctx context.Context, authURL string) (string, error) {
 	next, err := url.Parse(authURL)
 	if err != nil {
 		return "", fmt.Errorf("follow authorization url: %w", err)
 	}
 	origin := next.Scheme + "://" + next.Host
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{
+		Transport:     browserTransport(),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	for range maxRedirects {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next.String(), nil)
 		if err != nil {

@@ -14,6 +14,14 @@ type Metadata struct {
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	RevocationEndpointAuthMethods     []string `json:"revocation_endpoint_auth_methods_supported"`
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
+
+	// TokenEndpointAuthSigningAlgs are the assertion algorithms, listed when
+	// private_key_jwt and client_secret_jwt are advertised.
+	TokenEndpointAuthSigningAlgs []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
+	// DPoPSigningAlgs are the DPoP proof algorithms, listed when DPoP is on.
+	DPoPSigningAlgs []string `json:"dpop_signing_alg_values_supported,omitempty"`
+	// CertificateBoundAccessTokens is RFC 8705 §3.3, true on a TLS server.
+	CertificateBoundAccessTokens bool `json:"tls_client_certificate_bound_access_tokens,omitempty"`
 }
 
 // SetIssuer overrides the issuer in the metadata (default: URL), e.g. to
@@ -24,23 +32,21 @@ func (s *Server) SetIssuer(issuer string) {
 	s.issuer = issuer
 }
 
+// issuerURL is the issuer: SetIssuer's value, else URL.
+func (s *Server) issuerURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.issuer == "" {
+		return s.URL
+	}
+	return s.issuer
+}
+
 // Metadata is the document served at MetadataURL.
 func (s *Server) Metadata() Metadata {
-	s.mu.Lock()
-	issuer := s.issuer
-	s.mu.Unlock()
-	if issuer == "" {
-		issuer = s.URL
-	}
-	auth := []string{"client_secret_basic", "client_secret_post"}
-	switch s.opts.ClientAuth {
-	case "form":
-		auth = []string{"client_secret_post"}
-	case "header":
-		auth = []string{"client_secret_basic"}
-	}
-	return Metadata{
-		Issuer:                            issuer,
+	auth := s.authMethodsSupported()
+	m := Metadata{
+		Issuer:                            s.issuerURL(),
 		AuthorizationEndpoint:             s.AuthURL(),
 		TokenEndpoint:                     s.TokenURL(),
 		RevocationEndpoint:                s.RevokeURL(),
@@ -50,7 +56,15 @@ func (s *Server) Metadata() Metadata {
 		TokenEndpointAuthMethodsSupported: auth,
 		RevocationEndpointAuthMethods:     auth,
 		ScopesSupported:                   s.opts.Scopes,
+		CertificateBoundAccessTokens:      s.ca != nil,
 	}
+	if s.jwtAuthInUse() {
+		m.TokenEndpointAuthSigningAlgs = algNames(assertionAlgs)
+	}
+	if s.opts.DPoP {
+		m.DPoPSigningAlgs = algNames(asymmetricAlgs)
+	}
+	return m
 }
 
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {

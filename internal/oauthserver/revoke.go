@@ -8,29 +8,43 @@ import (
 	"github.com/go-oauth2/oauth2/v4"
 )
 
-// trackingStore is the memory token store plus a list of live refresh
-// tokens, which the store cannot enumerate, so RevokeAllRefreshTokens can
-// remove them all.
+// trackingStore is the memory token store plus lists of live refresh and
+// access tokens, which the store cannot enumerate, so
+// RevokeAllRefreshTokens and DropAccessTokens can remove them all.
 type trackingStore struct {
 	oauth2.TokenStore
 	mu      sync.Mutex
 	refresh map[string]struct{}
+	access  map[string]struct{}
 }
 
 func newTrackingStore(ts oauth2.TokenStore) *trackingStore {
-	return &trackingStore{TokenStore: ts, refresh: map[string]struct{}{}}
+	return &trackingStore{TokenStore: ts, refresh: map[string]struct{}{}, access: map[string]struct{}{}}
 }
 
 func (t *trackingStore) Create(ctx context.Context, info oauth2.TokenInfo) error {
 	if err := t.TokenStore.Create(ctx, info); err != nil {
 		return err
 	}
-	if rt := info.GetRefresh(); rt != "" && info.GetCode() == "" {
-		t.mu.Lock()
+	if info.GetCode() != "" {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if rt := info.GetRefresh(); rt != "" {
 		t.refresh[rt] = struct{}{}
-		t.mu.Unlock()
+	}
+	if at := info.GetAccess(); at != "" {
+		t.access[at] = struct{}{}
 	}
 	return nil
+}
+
+func (t *trackingStore) RemoveByAccess(ctx context.Context, access string) error {
+	t.mu.Lock()
+	delete(t.access, access)
+	t.mu.Unlock()
+	return t.TokenStore.RemoveByAccess(ctx, access)
 }
 
 func (t *trackingStore) RemoveByRefresh(ctx context.Context, refresh string) error {
@@ -67,9 +81,12 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	s.revoked = append(s.revoked, token)
 	s.mu.Unlock()
 
+	r, _, ok := s.authenticateClient(w, r, "revoke", "")
+	if !ok {
+		return
+	}
 	if !s.authenticate(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="oauthserver"`)
-		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
+		writeInvalidClient(w, "Client authentication failed")
 		return
 	}
 	if token == "" {
@@ -105,18 +122,23 @@ func (s *Server) RevokeAllRefreshTokens() {
 	}
 }
 
-// handleResource is a protected resource: 200 with who the token is for,
-// 401 with WWW-Authenticate for a missing, unknown or expired token.
-func (s *Server) handleResource(w http.ResponseWriter, r *http.Request) {
-	ti, err := s.lib.ValidationBearerToken(r)
-	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeOAuthError(w, http.StatusUnauthorized, "invalid_token", "the access token is missing, unknown or expired")
-		return
+// DropAccessTokens invalidates every access token issued so far, as if the
+// provider had dropped them: the next resource request with any of them
+// gets 401 and a refresh is needed. Refresh tokens stay valid.
+func (s *Server) DropAccessTokens() {
+	t := s.tokens
+	t.mu.Lock()
+	live := make([]string, 0, len(t.access))
+	for at := range t.access {
+		live = append(live, at)
 	}
-	_ = writeJSON(w, http.StatusOK, map[string]interface{}{
-		"client_id": ti.GetClientID(),
-		"user_id":   ti.GetUserID(),
-		"scope":     ti.GetScope(),
-	})
+	t.mu.Unlock()
+	for _, at := range live {
+		s.DropAccessToken(at)
+	}
+}
+
+// DropAccessToken invalidates one access token (see DropAccessTokens).
+func (s *Server) DropAccessToken(token string) {
+	_ = s.tokens.RemoveByAccess(context.Background(), token) // the memory store only fails on a closed db
 }

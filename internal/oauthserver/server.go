@@ -6,7 +6,11 @@
 package oauthserver
 
 import (
+	"crypto"
+	"crypto/x509"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -60,16 +64,75 @@ type Options struct {
 	Scopes []string
 	// TokenType is the token_type answered (default "Bearer"; Zepto says "bearer").
 	TokenType string
+
+	// TLS serves HTTPS on 127.0.0.1 with a CA made for this server (see
+	// CACertPEM, IssueClientCert, HTTPClient; Follow trusts it). Client
+	// certificates are requested, not required: they authenticate
+	// tls_client_auth clients, and the tokens issued to a connection that
+	// presented one are bound to it (RFC 8705).
+	TLS bool
+	// AssertionAudience is what a client assertion's aud must contain:
+	// "token_endpoint" or "" (TokenURL; at /revoke RevokeURL also does),
+	// "issuer" (the metadata issuer) or "any" (either).
+	AssertionAudience string
+	// ClockSkew widens every time check on assertions and DPoP proofs
+	// (default 5s).
+	ClockSkew time.Duration
+	// DPoP accepts DPoP proofs (RFC 9449) at /token and binds the tokens
+	// issued with one to the proof's key (token_type "DPoP"); refreshing a
+	// bound refresh token then needs a proof with that key. Without it a
+	// DPoP header is ignored. Any of the DPoP options below, or a
+	// Client.RequireDPoP, turns it on.
+	DPoP bool
+	// RequireDPoP refuses token requests without a DPoP proof.
+	RequireDPoP bool
+	// DPoPNonce makes /token demand the server's current nonce in proofs
+	// (use_dpop_nonce otherwise); see RotateDPoPNonce.
+	DPoPNonce bool
+	// DPoPResourceNonce makes the protected resources demand it too.
+	DPoPResourceNonce bool
 }
 
 // Client is a registered OAuth client.
 type Client struct {
-	ID     string
-	Secret string // empty: a public client (no client_credentials grant)
+	ID string
+	// Secret is checked by client_secret_basic/post and, when it has 32
+	// bytes or more, verifies client_secret_jwt (HS256; RFC 7518 §3.2 bars
+	// shorter keys). Empty without PublicKey or TLSClientAuth: a public
+	// client (no client_credentials grant).
+	Secret string
 	// RedirectURIs allowed for this client. An http loopback URI
 	// (127.0.0.1, [::1], localhost) matches on any port (RFC 8252 §7.3);
 	// with no path or "/" it also matches any path.
 	RedirectURIs []string
+
+	// PublicKey verifies private_key_jwt assertions: an *rsa.PublicKey
+	// (RS256, PS256), *ecdsa.PublicKey on P-256 (ES256) or ed25519.PublicKey
+	// (EdDSA), or PEM text ([]byte or string) of a PUBLIC KEY or a
+	// CERTIFICATE (which also sets Certificate). Nil takes Certificate's key.
+	// A client with a key and no Secret can only authenticate by assertion.
+	PublicKey crypto.PublicKey
+	// Certificate is the client's certificate: assertion headers x5t and
+	// x5t#S256 must match it, and a TLSClientAuth client must present it.
+	Certificate *x509.Certificate
+	// RequireAssertion refuses client_secret_basic/post for this client: it
+	// must send a private_key_jwt or client_secret_jwt assertion.
+	RequireAssertion bool
+	// RequireThumbprint refuses assertions without an x5t or x5t#S256
+	// header, as Entra ID does. It needs Certificate.
+	RequireThumbprint bool
+	// TLSClientAuth authenticates the client at /token by the certificate
+	// on the TLS connection (RFC 8705 tls_client_auth), client_id in the
+	// body and no secret: Certificate must be presented, or, without
+	// Certificate, any certificate from the server's CA whose subject is
+	// TLSSubjectDN. Needs Options.TLS.
+	TLSClientAuth bool
+	// TLSSubjectDN is the subject a TLSClientAuth client's certificate must
+	// carry, as x509's Name.String prints it (e.g. "CN=tray"). Setting it
+	// sets TLSClientAuth.
+	TLSSubjectDN string
+	// RequireDPoP refuses this client's token requests without a DPoP proof.
+	RequireDPoP bool
 }
 
 // DefaultClient is the client registered when Options.Clients is empty.
@@ -83,7 +146,7 @@ func DefaultClient() Client {
 
 // Server is a running authorization server on 127.0.0.1.
 type Server struct {
-	URL string // http://127.0.0.1:port, no trailing slash
+	URL string // http://127.0.0.1:port (https with Options.TLS), no trailing slash
 
 	opts    Options
 	http    *httptest.Server
@@ -97,10 +160,18 @@ type Server struct {
 
 	refreshMu sync.Mutex // serializes refresh grants, see handleToken
 
+	ca           *testCA // nil unless Options.TLS
+	assertionIDs seenIDs // jti of accepted client assertions
+	proofIDs     seenIDs // jti of accepted DPoP proofs
+
 	mu sync.Mutex
 	faultState
 	recordState
-	issuer string
+	authRecord
+	dpopState
+	resourceState
+	bindings map[string]TokenBinding // by access or refresh token
+	issuer   string
 }
 
 // Start starts a server for the test and closes it when the test ends.
@@ -120,9 +191,15 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, clients: map[string]Client{}, closing: make(chan struct{})}
+	s := &Server{opts: opts, clients: map[string]Client{}, closing: make(chan struct{}), bindings: map[string]TokenBinding{}}
+	s.nonce = newNonce()
 	if err := s.setupLibrary(); err != nil {
 		return nil, err
+	}
+	if opts.TLS {
+		if s.ca, err = newTestCA(); err != nil {
+			return nil, err
+		}
 	}
 
 	ln, err := net.Listen("tcp", opts.Addr)
@@ -134,10 +211,23 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("/token", s.handleToken)
 	mux.HandleFunc("/revoke", s.handleRevoke)
 	mux.HandleFunc("/api/me", s.handleResource)
+	mux.HandleFunc("/resource", s.handleEcho)
+	mux.HandleFunc("/resource/", s.handleEcho)
+	mux.HandleFunc("/resource/stream", s.handleStream)
+	mux.HandleFunc("/resource/events", s.handleEvents)
 	mux.HandleFunc("/.well-known/oauth-authorization-server", s.handleMetadata)
 	s.http = httptest.NewUnstartedServer(mux)
 	s.http.Listener = ln
-	s.http.Start()
+	if s.ca != nil {
+		s.http.TLS = s.ca.serverTLSConfig()
+		// A client that does not trust the CA is a test's own business;
+		// the handshake error log would only be noise.
+		s.http.Config.ErrorLog = log.New(io.Discard, "", 0)
+		s.http.StartTLS()
+		trustCA(s)
+	} else {
+		s.http.Start()
+	}
 	s.URL = s.http.URL
 	return s, nil
 }
@@ -166,6 +256,28 @@ func withDefaults(o Options) (Options, error) {
 	if o.TokenType == "" {
 		o.TokenType = "Bearer"
 	}
+	switch o.AssertionAudience {
+	case "", "token_endpoint", "issuer", "any":
+	default:
+		return o, fmt.Errorf("oauthserver: AssertionAudience %q: want \"token_endpoint\", \"issuer\", \"any\" or \"\"", o.AssertionAudience)
+	}
+	if o.ClockSkew == 0 {
+		o.ClockSkew = 5 * time.Second
+	}
+	o.DPoP = o.DPoP || o.RequireDPoP || o.DPoPNonce || o.DPoPResourceNonce
+	clients := make([]Client, len(o.Clients)) // the caller's slice stays as given
+	for i, c := range o.Clients {
+		c, err := c.checked()
+		if err != nil {
+			return o, err
+		}
+		if c.TLSClientAuth && !o.TLS {
+			return o, fmt.Errorf("oauthserver: client %s: tls_client_auth needs Options.TLS", c.ID)
+		}
+		o.DPoP = o.DPoP || c.RequireDPoP
+		clients[i] = c
+	}
+	o.Clients = clients
 	return o, nil
 }
 
@@ -235,6 +347,7 @@ func (s *Server) setupLibrary() error {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
+		distrustCA(s)
 		s.http.Close()
 	})
 }
@@ -249,7 +362,8 @@ func (s *Server) TokenURL() string { return s.URL + "/token" }
 func (s *Server) RevokeURL() string { return s.URL + "/revoke" }
 
 // ResourceURL is a protected resource that answers 200 with the token's
-// client_id, user_id and scope for a valid Bearer token, 401 otherwise.
+// client_id, user_id and scope for a valid Bearer token (or a bound token
+// used as its binding demands, see EchoURL), 401 otherwise.
 func (s *Server) ResourceURL() string { return s.URL + "/api/me" }
 
 // MetadataURL is the RFC 8414 metadata document.

@@ -20,7 +20,10 @@ type recordState struct {
 	revoked           []string
 }
 
-// handleToken counts the request, applies faults, then lets go-oauth2 answer.
+// handleToken counts the request, applies faults, checks the DPoP proof and
+// the client methods go-oauth2 does not know, then lets go-oauth2 answer.
+// The proof comes before client authentication so that a use_dpop_nonce
+// answer does not use up a client assertion's jti.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if !readPostForm(w, r, "token") {
 		return
@@ -34,6 +37,17 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	case string(oauth2.AuthorizationCode), string(oauth2.Refreshing), string(oauth2.ClientCredentials):
 	default:
 		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token or client_credentials")
+		return
+	}
+	jkt, ok := s.tokenProof(w, r, grant)
+	if !ok {
+		return
+	}
+	r, clientID, ok := s.authenticateClient(w, r, "token", grant)
+	if !ok {
+		return
+	}
+	if !s.checkTokenDPoP(w, r, clientID, grant, jkt) {
 		return
 	}
 	if grant == string(oauth2.Refreshing) && !s.authenticate(r) {
@@ -51,7 +65,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.refreshMu.Lock()
 		defer s.refreshMu.Unlock()
 	}
-	_ = s.lib.HandleTokenRequest(w, r) // the answer is written; an error here is a gone client
+	bw := &boundWriter{ResponseWriter: w, binding: tokenBinding(r, jkt)}
+	_ = s.lib.HandleTokenRequest(bw, r) // the answer is written; an error here is a gone client
 }
 
 // readPostForm refuses anything but a POST with a readable form body,
@@ -86,7 +101,12 @@ func (s *Server) recordToken(r *http.Request) {
 
 // clientInfo is the library's ClientInfoHandler, honouring Options.ClientAuth.
 // RFC 6749 §2.3.1 form-encodes id and secret inside the Basic header.
+// A client authenticated by assertion or certificate gets its own secret
+// back, which is what the library checks.
 func (s *Server) clientInfo(r *http.Request) (string, string, error) {
+	if id, ok := verifiedClient(r); ok {
+		return id, s.clients[id].Secret, nil
+	}
 	if user, pass, ok := r.BasicAuth(); ok {
 		if s.opts.ClientAuth == "form" {
 			return "", "", errors.ErrInvalidClient
@@ -134,6 +154,9 @@ func (s *Server) writeToken(w http.ResponseWriter, data map[string]interface{}, 
 	s.mu.Unlock()
 	if omit && code == http.StatusOK {
 		delete(data, "expires_in")
+	}
+	if bw, ok := w.(*boundWriter); ok && code == http.StatusOK {
+		s.bind(data, bw.binding)
 	}
 	for k := range header {
 		w.Header().Set(k, header.Get(k))

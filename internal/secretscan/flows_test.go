@@ -33,8 +33,8 @@ func TestNoSecretInAnyLogLineOrErrorString(t *testing.T) {
 	scan.Secret("client_secret", oauthserver.DefaultClientSecret)
 	log := slog.New(slog.NewTextHandler(scan, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store := manager.NewMemoryStore()
-	_ = store.SaveSecret("local", oauthserver.DefaultClientSecret)
-	_ = store.SaveSecret("shared", oauthserver.DefaultClientSecret)
+	_ = store.SaveSecret("local", manager.StoredSecret{Value: oauthserver.DefaultClientSecret})
+	_ = store.SaveSecret("shared", manager.StoredSecret{Value: oauthserver.DefaultClientSecret})
 	m, err := manager.New(&config.Config{Environments: []config.Environment{
 		{Name: "local", Flow: config.FlowAuthorizationCode, AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(),
 			RevokeURL: srv.RevokeURL(), ClientID: oauthserver.DefaultClientID},

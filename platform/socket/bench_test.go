@@ -45,7 +45,7 @@ func benchTokenServer(b *testing.B) (string, []byte) {
 	b.Helper()
 	oauth := oauthserver.Start(b, oauthserver.Options{AccessTokenTTL: time.Hour})
 	store := manager.NewMemoryStore()
-	_ = store.SaveSecret("shared", oauthserver.DefaultClientSecret)
+	_ = store.SaveSecret("shared", manager.StoredSecret{Value: oauthserver.DefaultClientSecret})
 	cfg := &config.Config{Environments: []config.Environment{
 		{Name: "shared", Flow: config.FlowClientCredentials, TokenURL: oauth.TokenURL(), ClientID: oauthserver.DefaultClientID},
 	}}

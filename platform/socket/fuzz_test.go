@@ -56,7 +56,7 @@ func FuzzSocketRouter(f *testing.F) {
 	oauth := oauthserver.Start(f, oauthserver.Options{AccessTokenTTL: time.Hour})
 	store := manager.NewMemoryStore()
 	for _, env := range []string{"shared", "local"} {
-		_ = store.SaveSecret(env, oauthserver.DefaultClientSecret)
+		_ = store.SaveSecret(env, manager.StoredSecret{Value: oauthserver.DefaultClientSecret})
 	}
 	cfg := &config.Config{Environments: []config.Environment{
 		{Name: "shared", Flow: config.FlowClientCredentials, TokenURL: oauth.TokenURL(), ClientID: oauthserver.DefaultClientID},

@@ -16,6 +16,8 @@ type GuardQuestion struct {
 	ID       uint64    `json:"id"`
 	Env      string    `json:"env,omitempty"`
 	Reader   string    `json:"reader,omitempty"`  // "curl (pid 42)"
+	Summary  string    `json:"summary,omitempty"` // the question: "Allow curl to read the prod token?"
+	Allow    string    `json:"allow,omitempty"`   // the Allow button's label: "Allow for 10 min"
 	Command  string    `json:"command,omitempty"` // the reader's command line
 	Deadline time.Time `json:"deadline,omitzero"` // denied after this
 	// Done: the question was answered elsewhere or timed out; the window

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -28,20 +29,24 @@ type HostHooks struct {
 	Autostart func(on *bool) (bool, error)
 	// Tray is true when the host shows a tray icon.
 	Tray bool
-	// Confirm asks the user whether reader may read env's token (guard =
-	// "confirm"): nil error = allowed, a *DeniedError otherwise. nil: no
-	// one to ask (a daemon), guarded reads are denied. See guard.go.
-	Confirm func(ctx context.Context, env string, reader Reader) error
+}
+
+// ConfigEditor changes the config file and applies it: the host's one
+// path for config edits (host/config_file.go). who is the caller, for the
+// guard: a change that lowers or moves a guarded environment is asked
+// first, and refused with a *manager.DeniedError.
+type ConfigEditor interface {
+	Path() string
+	PutEnvironment(ctx context.Context, who manager.Reader, e config.Environment) error
+	DeleteEnvironment(ctx context.Context, who manager.Reader, name string) error
+	PutSettings(ctx context.Context, who manager.Reader, s config.Settings) error
 }
 
 // hostState is what the host tells the server before Serve.
 type hostState struct {
-	mu         sync.Mutex
-	hooks      HostHooks
-	configPath string
-	// write serialises config file edits (PUT, DELETE, settings), so two
-	// edits never read the same file and drop each other's change.
-	write sync.Mutex
+	mu     sync.Mutex
+	hooks  HostHooks
+	editor ConfigEditor
 }
 
 // SetHostHooks gives the server what only the host has. Call it before
@@ -52,13 +57,13 @@ func (s *Server) SetHostHooks(h HostHooks) {
 	s.host.hooks = h
 }
 
-// SetConfigPath names the config file that PUT and DELETE of an
-// environment and PUT /v1/settings edit. Call it before Serve; without it
-// those answer 409 no_config_file.
-func (s *Server) SetConfigPath(path string) {
+// SetConfigEditor gives the server the config file's editor for PUT and
+// DELETE of an environment and PUT /v1/settings. Call it before Serve;
+// without it those answer 409 no_config_file.
+func (s *Server) SetConfigEditor(ed ConfigEditor) {
 	s.host.mu.Lock()
 	defer s.host.mu.Unlock()
-	s.host.configPath = path
+	s.host.editor = ed
 }
 
 func (s *Server) hooks() HostHooks {
@@ -67,10 +72,10 @@ func (s *Server) hooks() HostHooks {
 	return s.host.hooks
 }
 
-func (s *Server) configPath() string {
+func (s *Server) editor() ConfigEditor {
 	s.host.mu.Lock()
 	defer s.host.mu.Unlock()
-	return s.host.configPath
+	return s.host.editor
 }
 
 func (s *Server) hostInfo(w http.ResponseWriter, r *http.Request) {
@@ -86,8 +91,15 @@ func (s *Server) hostInfo(w http.ResponseWriter, r *http.Request) {
 		Tray:       h.Tray,
 		Window:     h.OpenWindow != nil,
 		Keychain:   keychain,
-		ConfigPath: s.configPath(),
+		ConfigPath: configPathOf(s.editor()),
 	})
+}
+
+func configPathOf(ed ConfigEditor) string {
+	if ed == nil {
+		return ""
+	}
+	return ed.Path()
 }
 
 func (s *Server) openWindow(w http.ResponseWriter, r *http.Request) {
@@ -133,17 +145,11 @@ func (s *Server) copyToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, CodeNoClipboard, "this tokentray has no clipboard (it runs as `tokentray daemon`); use `tokentray token "+name+"` instead")
 		return
 	}
-	if !s.checkGuard(w, r, name) { // guard.go
+	// The reader is whoever asked for the copy (the window).
+	t, ok := s.readToken(w, r, name, manager.ReadRequest{Via: manager.ViaCopy, MinValid: copyMinValid})
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
-	defer cancel()
-	t, refreshed, err := s.m.TokenRead(ctx, name, copyMinValid)
-	if err != nil {
-		s.writeEngineError(w, r, err)
-		return
-	}
-	s.recordRead(r, name, refreshed) // the reader is whoever asked for the copy (the window)
 	text := t.AccessToken.Reveal()
 	if body.Format == "header" {
 		text = manager.AuthorizationHeader(t.TokenType, text)

@@ -181,7 +181,7 @@ func (l *peerCheckedListener) Accept() (net.Conn, error) {
 		}
 		cred, err := peerCred(c)
 		if err == nil && cred.UID == l.uid {
-			return c, nil
+			return &peerConn{Conn: c, cred: cred}, nil
 		}
 		if err != nil {
 			l.log.Warn("refused a socket peer whose credentials could not be read", "error", err)
@@ -190,6 +190,13 @@ func (l *peerCheckedListener) Accept() (net.Conn, error) {
 		}
 		go refusePeer(c)
 	}
+}
+
+// peerConn is an accepted connection with the kernel's word on who holds
+// the other end, read once at accept (connContext makes it the caller).
+type peerConn struct {
+	net.Conn
+	cred PeerCred
 }
 
 func (l *peerCheckedListener) Close() error {

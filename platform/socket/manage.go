@@ -1,15 +1,13 @@
 package socket
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/manager"
 )
 
 // printable shortens text from a request for a message.
@@ -46,102 +44,19 @@ func (s *Server) environmentConfig(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, config.AsWritten(e))
 }
 
-// envJSONKeys are the keys of an environment's JSON: the config file's.
-var envJSONKeys = []string{
-	"name", "preset", "flow", "issuer", "auth_url", "token_url", "revocation_url",
-	"device_authorization_url", "client_id", "scopes", "redirect_uri", "auth_style", "guard",
-}
-
 // parseEnvironmentBody reads the JSON body of PUT /v1/environments/{name}
-// with the loader's rules, and returns every problem at once.
+// with the loader's rules (config.ParseEnvironmentJSON), and returns every
+// problem at once.
 func (s *Server) parseEnvironmentBody(name string, data []byte) (config.Environment, []Problem) {
-	e := config.Environment{Name: name}
-	var problems []Problem
-	bad := map[string]bool{} // keys that already have a problem
-	fail := func(key, format string, args ...any) {
-		problems = append(problems, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
-		bad[key] = true
+	exists := func(other string) bool {
+		cfg := s.m.Config()
+		_, ok := cfg.Environment(other)
+		return ok
 	}
-	fields := map[string]*string{
-		"preset": &e.Preset, "issuer": &e.Issuer, "auth_url": &e.AuthURL, "token_url": &e.TokenURL,
-		"revocation_url": &e.RevokeURL, "device_authorization_url": &e.DeviceURL,
-		"client_id": &e.ClientID, "redirect_uri": &e.RedirectURI, "auth_style": &e.AuthStyle,
-		"guard": &e.Guard,
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return e, []Problem{{Message: "the body must be one JSON object with the config file's keys, e.g. {\"preset\": \"zepto-sandbox\", \"client_id\": \"...\"}"}}
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return e, append(problems, Problem{Message: "the body is not valid JSON: " + printable(err.Error())})
-		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return e, append(problems, Problem{Key: printable(key), Message: "the body is not valid JSON: " + printable(err.Error())})
-		}
-		shown := printable(key)
-		if seen[key] {
-			fail(shown, "given twice; give each key once")
-			continue
-		}
-		seen[key] = true
-		switch key {
-		case "client_secret":
-			fail(key, "secrets never live in the config file; send it with PUT /v1/environments/%s/secret (`tokentray secret set %s` reads it from stdin into the keychain)", name, name)
-		case "name":
-			var v string
-			if json.Unmarshal(raw, &v) != nil {
-				fail(key, "must be a string")
-			} else if v != name {
-				cfg := s.m.Config()
-				if _, exists := cfg.Environment(v); exists {
-					fail(key, "duplicate name: an environment called %q already exists; to change it, PUT /v1/environments/%s", printable(v), printable(v))
-				} else {
-					fail(key, "must be the name in the path, %q (got %q); leave it out or send the same", name, printable(v))
-				}
-			}
-		case "flow":
-			var v string
-			if json.Unmarshal(raw, &v) != nil {
-				fail(key, "must be a string")
-			} else {
-				e.Flow = config.Flow(v)
-			}
-		case "scopes":
-			var v []string
-			if json.Unmarshal(raw, &v) != nil {
-				fail(key, "must be a list of strings such as [\"read\", \"write\"]")
-			} else if v != nil {
-				e.Scopes = v
-			}
-		default:
-			dst, known := fields[key]
-			if !known {
-				fail(shown, "unknown key (known keys: %s)", strings.Join(envJSONKeys, ", "))
-				continue
-			}
-			var v string
-			if json.Unmarshal(raw, &v) != nil {
-				fail(key, "must be a string")
-			} else {
-				*dst = v
-			}
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return e, append(problems, Problem{Message: "the body is not valid JSON: " + printable(err.Error())})
-	}
-	if dec.More() {
-		return e, append(problems, Problem{Message: "the body has more than one JSON value"})
-	}
-	for _, ce := range config.ConfigErrors(config.CheckEnvironment(e)) {
-		if !bad[ce.Key] {
-			problems = append(problems, Problem{Key: ce.Key, Message: ce.Msg})
-		}
+	e, errs := config.ParseEnvironmentJSON(name, data, exists)
+	problems := make([]Problem, 0, len(errs))
+	for _, ce := range errs {
+		problems = append(problems, Problem{Key: ce.Key, Message: ce.Msg})
 	}
 	return e, problems
 }
@@ -181,23 +96,25 @@ func (s *Server) configWriteFailed(w http.ResponseWriter, r *http.Request, err e
 
 func printableErr(err error) string { return config.Printable(err.Error(), 500) }
 
-// applyConfigFile loads what the file says now and runs the engine with it.
-func (s *Server) applyConfigFile(path string) error {
-	cfg, err := config.LoadConfig(path)
-	if err != nil {
-		return err
+// editorOrRefuse answers 409 when the host has no config file to edit.
+func (s *Server) editorOrRefuse(w http.ResponseWriter) (ConfigEditor, bool) {
+	ed := s.editor()
+	if ed == nil {
+		writeError(w, http.StatusConflict, CodeNoConfigFile, "this tokentray runs without a config file to write")
+		return nil, false
 	}
-	return s.m.SetConfig(cfg)
+	return ed, true
 }
 
-// editablePath answers 409 when the host has no config file to edit.
-func (s *Server) editablePath(w http.ResponseWriter) (string, bool) {
-	path := s.configPath()
-	if path == "" {
-		writeError(w, http.StatusConflict, CodeNoConfigFile, "this tokentray runs without a config file to write")
-		return "", false
+// editFailed answers for an error of a config edit: a change the user did
+// not allow is 403 denied, an unknown environment 404, a file that does
+// not load 400 invalid_config (configWriteFailed).
+func (s *Server) editFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, manager.ErrDenied) || errors.Is(err, manager.ErrUnknownEnvironment) {
+		s.writeEngineError(w, r, err)
+		return
 	}
-	return path, true
+	s.configWriteFailed(w, r, err)
 }
 
 func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request) {
@@ -211,70 +128,32 @@ func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request) {
 		writeProblems(w, fmt.Sprintf("environment %q", printable(name)), problems)
 		return
 	}
-	path, ok := s.editablePath(w)
+	ed, ok := s.editorOrRefuse(w)
 	if !ok {
 		return
 	}
-	s.host.write.Lock()
-	defer s.host.write.Unlock()
-	if err := config.PutEnvironmentInFile(path, e); err != nil {
-		s.configWriteFailed(w, r, err)
-		return
-	}
-	if err := s.applyConfigFile(path); err != nil {
-		s.configWriteFailed(w, r, fmt.Errorf("written to %s, but not applied: %w", path, err))
+	restore := liftDeadlines(w) // a guarded environment asks the user first
+	err := ed.PutEnvironment(r.Context(), callerOf(r), e)
+	restore(s.limits.WriteTimeout)
+	if err != nil {
+		s.editFailed(w, r, err)
 		return
 	}
 	s.writeStatus(w, r, name)
 }
 
 func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	if _, err := s.m.Status(name); err != nil {
-		s.writeEngineError(w, r, err)
-		return
-	}
-	path, ok := s.editablePath(w)
+	ed, ok := s.editorOrRefuse(w)
 	if !ok {
 		return
 	}
-	s.host.write.Lock()
-	defer s.host.write.Unlock()
-	// Revoke and forget the tokens while the engine still knows where.
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
+	restore := liftDeadlines(w)
+	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout+guardAnswerTime)
 	defer cancel()
-	var keychainErrs []error
-	if err := s.m.Logout(ctx, name); err != nil {
-		keychainErrs = append(keychainErrs, err)
-	}
-	err := config.RemoveEnvironmentFromFile(path, name)
-	switch {
-	case errors.Is(err, config.ErrNotInFile):
-		// Running but no longer in the file (a hand edit not applied
-		// yet): take it out of the engine only.
-		cfg := s.m.Config()
-		kept := cfg.Environments[:0]
-		for _, e := range cfg.Environments {
-			if e.Name != name {
-				kept = append(kept, e)
-			}
-		}
-		cfg.Environments = kept
-		err = s.m.SetConfig(&cfg)
-	case err == nil:
-		err = s.applyConfigFile(path)
-	}
+	err := ed.DeleteEnvironment(ctx, callerOf(r), r.PathValue("name"))
+	restore(s.limits.WriteTimeout)
 	if err != nil {
-		s.configWriteFailed(w, r, err)
-		return
-	}
-	if err := s.m.DeleteSecret(name); err != nil {
-		keychainErrs = append(keychainErrs, err)
-	}
-	if err := errors.Join(keychainErrs...); err != nil {
-		s.log.Warn("environment removed, but its keychain items were not all deleted", "env", name, "error", err)
-		writeError(w, http.StatusInternalServerError, CodeInternal,
-			fmt.Sprintf("%s was removed from the config, but its keychain items were not all deleted: %s", name, printableErr(err)))
+		s.editFailed(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})

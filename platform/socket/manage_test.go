@@ -24,7 +24,7 @@ import (
 type fileRig struct {
 	*socketRig
 	cfgPath string
-	store   *manager.MemoryStore
+	store   *manager.VaultStore
 	opened  chan string // URLs the engine opened in the "browser"
 }
 
@@ -45,7 +45,7 @@ func newFileRig(t *testing.T, configText string) *fileRig {
 	}
 	store := manager.NewMemoryStore()
 	for _, e := range cfg.Environments {
-		if err := store.SaveSecret(e.Name, oauthserver.DefaultClientSecret); err != nil {
+		if err := store.SaveSecret(e.Name, manager.StoredSecret{Value: oauthserver.DefaultClientSecret}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,7 +59,6 @@ func newFileRig(t *testing.T, configText string) *fileRig {
 	}
 	m.Start()
 	srv := NewServer(m, log, Limits{})
-	srv.SetConfigPath(cfgPath)
 	r := serveForTest(t, oauth, m, srv, logs)
 	return &fileRig{socketRig: r, cfgPath: cfgPath, store: store, opened: opened}
 }
@@ -112,121 +111,6 @@ func problemKeys(err error) []string {
 	return keys
 }
 
-func TestPutEnvironmentWithBadInputAnswersEveryProblemAndWritesNothing(t *testing.T) {
-	r := newFileRig(t, twoEnvConfig)
-	before := r.file()
-	cases := []struct {
-		name, env, body string
-		keys            []string
-	}{
-		{"unknown keys, a bad URL and a secret at once", "new-one",
-			`{"flow": "client_credentials", "colour": "red", "token_url": "ftp://example.com/token", "client_secret": "s3cr3t", "auth_url": "http://example.com/authorize"}`,
-			[]string{"auth_url", "client_secret", "colour", "token_url"}},
-		{"a name that another environment has", "shared",
-			`{"name": "other", "flow": "client_credentials", "token_url": "https://example.com/token"}`,
-			[]string{"name"}},
-		{"a key given twice and a wrong type", "new-one",
-			`{"flow": "client_credentials", "flow": "client_credentials", "scopes": "read write", "token_url": "https://example.com/token"}`,
-			[]string{"flow", "scopes"}},
-		{"a bad name in the path and an unknown flow", "Bad_Name",
-			`{"flow": "implicit", "token_url": "https://example.com/token"}`,
-			[]string{"flow", "name"}},
-		{"a redirect URI that is not a URL and an unknown auth style", "new-one",
-			`{"flow": "authorization_code", "auth_url": "https://example.com/a", "token_url": "https://example.com/t", "redirect_uri": "127.0.0.1:8750", "auth_style": "magic"}`,
-			[]string{"auth_style", "redirect_uri"}},
-		{"not a JSON object", "new-one", `["flow"]`, []string{""}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := r.client.PutEnvironmentJSON(context.Background(), tc.env, []byte(tc.body))
-			var api *APIError
-			if !errors.As(err, &api) || api.Status != http.StatusBadRequest || api.Code != CodeInvalidConfig {
-				t.Fatalf("PUT: %v, want 400 invalid_config", err)
-			}
-			if got := problemKeys(err); !slices.Equal(got, tc.keys) {
-				t.Errorf("problem keys %q, want %q (problems: %+v)", got, tc.keys, api.Problems)
-			}
-			for _, p := range api.Problems {
-				if p.Message == "" || strings.Contains(p.Message, "s3cr3t") {
-					t.Errorf("problem %+v: empty or carries the secret", p)
-				}
-			}
-			if after := r.file(); after != before {
-				t.Errorf("the config file changed:\n%s", after)
-			}
-		})
-	}
-	if got := r.names(); !slices.Equal(got, []string{"shared", "other"}) {
-		t.Errorf("engine runs %v after refused PUTs", got)
-	}
-	if strings.Contains(r.logs.String(), "s3cr3t") {
-		t.Error("the secret sent in a body reached the log")
-	}
-}
-
-func TestPutEnvironmentKeepsCommentsAndAHandAddedEnvironment(t *testing.T) {
-	r := newFileRig(t, twoEnvConfig)
-	// Added by hand while the server runs (the watcher is not running
-	// here: the PUT itself must read the file as it is now).
-	handAdded := "\n# added by hand, keep me\n[[environment]]\nname = \"by-hand\"\nflow = \"client_credentials\"\ntoken_url = \"" +
-		r.oauth.TokenURL() + "\"\nclient_id = \"x\"\n"
-	f, err := os.OpenFile(r.cfgPath, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(handAdded); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-
-	st, err := r.client.PutEnvironment(context.Background(), "api-test", config.Environment{
-		Flow: config.FlowClientCredentials, TokenURL: r.oauth.TokenURL(), ClientID: oauthserver.DefaultClientID, Scopes: []string{"read"},
-	})
-	if err != nil {
-		t.Fatalf("PUT: %v", err)
-	}
-	if st.Name != "api-test" || st.Flow != config.FlowClientCredentials {
-		t.Errorf("status %+v", st)
-	}
-	text := r.file()
-	for _, want := range []string{
-		"# my tokentray config, written by hand",
-		`clipboard_clear = "45s" # as the team agreed`,
-		"# the shared machine credentials",
-		handAdded[1:],
-		"name = \"api-test\"",
-		"scopes = [\"read\"]",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the file lost %q:\n%s", want, text)
-		}
-	}
-	if got := r.names(); !slices.Equal(got, []string{"shared", "other", "by-hand", "api-test"}) {
-		t.Errorf("engine runs %v, want the file's four", got)
-	}
-	fi, err := os.Stat(r.cfgPath)
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode after write: %v %v", fi.Mode(), err)
-	}
-
-	// A change of one key of an existing environment changes that line only.
-	cur, err := r.client.EnvironmentConfig(context.Background(), "shared")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur.ClientID = "changed-id"
-	if _, err := r.client.PutEnvironment(context.Background(), "shared", cur); err != nil {
-		t.Fatalf("PUT shared: %v", err)
-	}
-	want := strings.Replace(text, "client_id = \""+oauthserver.DefaultClientID+"\"", "client_id = \"changed-id\"", 1)
-	if got := r.file(); got != want {
-		t.Errorf("editing one key:\n%s\nwant:\n%s", got, want)
-	}
-	if e, _ := configOf(r.m, "shared"); e.ClientID != "changed-id" {
-		t.Errorf("engine runs shared with client id %q", e.ClientID)
-	}
-}
-
 func configOf(m *manager.Manager, name string) (config.Environment, bool) {
 	cfg := m.Config()
 	return cfg.Environment(name)
@@ -246,104 +130,6 @@ func TestEnvironmentConfigLeavesOutWhatThePresetFills(t *testing.T) {
 	code, body, _ := r.raw("GET", "/v1/environments/nope/config", nil)
 	if code != http.StatusNotFound || body["error"] != CodeUnknownEnvironment {
 		t.Errorf("unknown: %d %v", code, body)
-	}
-}
-
-func TestDeleteEnvironmentRemovesItFromFileEngineAndKeychain(t *testing.T) {
-	r := newFileRig(t, twoEnvConfig)
-	ctx := context.Background()
-	if _, err := r.client.Token(ctx, "shared", 0); err != nil {
-		t.Fatalf("token: %v", err)
-	}
-	if tok, _ := r.store.LoadTokens("shared"); tok == nil {
-		t.Fatal("no tokens stored before the delete")
-	}
-	if err := r.client.DeleteEnvironment(ctx, "shared"); err != nil {
-		t.Fatalf("DELETE: %v", err)
-	}
-	if tok, _ := r.store.LoadTokens("shared"); tok != nil {
-		t.Errorf("tokens still stored: %+v", tok)
-	}
-	if sec, _ := r.store.LoadSecret("shared"); sec != "" {
-		t.Error("client secret still stored")
-	}
-	if sec, _ := r.store.LoadSecret("other"); sec == "" {
-		t.Error("the other environment's secret went too")
-	}
-	text := r.file()
-	if strings.Contains(text, `name = "shared"`) || strings.Contains(text, "# the shared machine credentials") {
-		t.Errorf("shared is still in the file:\n%s", text)
-	}
-	for _, want := range []string{"# my tokentray config, written by hand", `clipboard_clear = "45s" # as the team agreed`, `name = "other"`} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the file lost %q:\n%s", want, text)
-		}
-	}
-	if got := r.names(); !slices.Equal(got, []string{"other"}) {
-		t.Errorf("engine runs %v", got)
-	}
-	_, err := r.client.Environment(ctx, "shared")
-	if !isCode(err, CodeUnknownEnvironment) {
-		t.Errorf("after delete: %v", err)
-	}
-	if err := r.client.DeleteEnvironment(ctx, "shared"); !isCode(err, CodeUnknownEnvironment) {
-		t.Errorf("second delete: %v", err)
-	}
-}
-
-func TestSettingsRoundTripThroughTheFile(t *testing.T) {
-	r := newFileRig(t, twoEnvConfig)
-	ctx := context.Background()
-	got, err := r.client.Settings(ctx)
-	if err != nil || got.ClipboardClear != "45s" || got.RefreshMargin != "5m" || got.StartAtLogin != nil {
-		t.Fatalf("GET settings: %+v %v", got, err)
-	}
-	got, err = r.client.PutSettings(ctx, Settings{RefreshMargin: "10m"})
-	if err != nil || got.RefreshMargin != "10m" || got.ClipboardClear != "45s" {
-		t.Fatalf("PUT settings: %+v %v", got, err)
-	}
-	if s := r.m.Config().Settings; s.RefreshMargin != 10*time.Minute || s.ClipboardClear != 45*time.Second {
-		t.Errorf("engine settings %+v", s)
-	}
-	text := r.file()
-	if !strings.Contains(text, `clipboard_clear = "45s" # as the team agreed`) || !strings.Contains(text, `refresh_margin = "10m"`) {
-		t.Errorf("file after PUT settings:\n%s", text)
-	}
-
-	before := r.file()
-	_, err = r.client.PutSettings(ctx, Settings{ClipboardClear: "soon", RefreshMargin: "-5m"})
-	if got := problemKeys(err); !slices.Equal(got, []string{"clipboard_clear", "refresh_margin"}) {
-		t.Errorf("bad durations: %v (keys %v)", err, got)
-	}
-	code, body, _ := r.raw("PUT", "/v1/settings", strings.NewReader(`{"theme": "dark", "client_secret": "x"}`))
-	if code != http.StatusBadRequest || body["error"] != CodeInvalidConfig || len(body["problems"].([]any)) != 2 {
-		t.Errorf("unknown keys: %d %v", code, body)
-	}
-	on := true
-	if _, err := r.client.PutSettings(ctx, Settings{StartAtLogin: &on}); !isCode(err, CodeNoAutostart) {
-		t.Errorf("start_at_login on a daemon: %v", err)
-	}
-	if after := r.file(); after != before {
-		t.Errorf("refused settings changed the file:\n%s", after)
-	}
-
-	// A host that can start at login: the hook is its seam.
-	var mu sync.Mutex
-	enabled := false
-	r.server.SetHostHooks(HostHooks{Autostart: func(set *bool) (bool, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if set != nil {
-			enabled = *set
-		}
-		return enabled, nil
-	}})
-	got, err = r.client.PutSettings(ctx, Settings{StartAtLogin: &on})
-	if err != nil || got.StartAtLogin == nil || !*got.StartAtLogin {
-		t.Fatalf("start_at_login on: %+v %v", got, err)
-	}
-	if got, _ := r.client.Settings(ctx); got.StartAtLogin == nil || !*got.StartAtLogin {
-		t.Errorf("GET after on: %+v", got)
 	}
 }
 
@@ -391,7 +177,7 @@ func TestWindowAndHostInfoSayWhatTheHostOffers(t *testing.T) {
 		t.Errorf("window on a daemon: %v", err)
 	}
 	h, err := r.client.Host(ctx)
-	if err != nil || h.Clipboard || h.Tray || h.Window || h.Keychain || h.ConfigPath != r.cfgPath {
+	if err != nil || h.Clipboard || h.Tray || h.Window || h.Keychain || h.ConfigPath != "" {
 		t.Errorf("daemon host: %+v %v", h, err)
 	}
 	opened := 0

@@ -4,7 +4,8 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"sync"
+	"path/filepath"
+	"strconv"
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
@@ -17,56 +18,73 @@ const (
 	maxExe     = 256
 )
 
-// reader is who holds one connection: the kernel's credentials, taken
-// when the connection was accepted, and (looked up on the first token
-// read, then kept) the executable and command line of that process.
-type reader struct {
-	cred   PeerCred
-	credOK bool
+// maxAncestors bounds the walk up the process tree in requesterOf.
+const maxAncestors = 16
 
-	once    sync.Once
-	exe     string
-	cmdline string
-}
+type callerKey struct{}
 
-type readerKey struct{}
-
-// connContext is the http.Server's ConnContext: it stashes the peer's
-// credentials in every request's context of the connection.
+// connContext is the http.Server's ConnContext, called once per
+// connection: it works out who is on the other end (identify) and
+// stashes it in the context of every request on it.
 func connContext(ctx context.Context, c net.Conn) context.Context {
 	if cc, ok := c.(*cappedConn); ok {
 		c = cc.Conn
 	}
-	rd := &reader{}
-	if cred, err := peerCred(c); err == nil {
-		rd.cred, rd.credOK = cred, true
+	var r manager.Reader
+	if pc, ok := c.(*peerConn); ok {
+		r = identify(pc.cred)
 	}
-	return context.WithValue(ctx, readerKey{}, rd)
+	return context.WithValue(ctx, callerKey{}, r)
 }
 
-// readerOf describes the process behind r as a read log entry (Time and
-// Refreshed are left to the caller).
-func readerOf(r *http.Request) manager.Read {
-	rd, _ := r.Context().Value(readerKey{}).(*reader)
-	if rd == nil || !rd.credOK {
-		return manager.Read{}
+// callerOf is who sent r: the program behind the socket connection.
+func callerOf(r *http.Request) manager.Reader {
+	c, _ := r.Context().Value(callerKey{}).(manager.Reader)
+	return c
+}
+
+// identify describes the process behind a connection as the guard and
+// the read log name it: the requester, the first process up the tree
+// that is not tokentray's own command line (for `tokentray token prod`
+// run by `python3 deploy.py`, the python process), with the tokentray
+// command it went through. A client that talks to the socket itself is
+// its own requester.
+func identify(cred PeerCred) manager.Reader {
+	r := manager.Reader{PID: cred.PID, UID: cred.UID}
+	if cred.PID <= 0 {
+		return r
 	}
-	rd.once.Do(func() {
-		if rd.cred.PID <= 0 {
-			return
+	pid, p := cred.PID, processInfo(cred.PID)
+	for range maxAncestors {
+		if !isTokentrayCommand(p.exe) || p.ppid <= 1 {
+			break
 		}
-		exe, cmdline := processInfo(rd.cred.PID)
-		rd.exe = config.Printable(exe, maxExe)
-		rd.cmdline = config.Printable(cmdline, maxCmdline)
-	})
-	return manager.Read{PID: rd.cred.PID, UID: rd.cred.UID, Exe: rd.exe, Cmdline: rd.cmdline}
+		if r.Through == "" {
+			r.Through = config.Printable(p.cmdline, maxCmdline)
+		}
+		parent := processInfo(p.ppid)
+		if parent.exe == "" {
+			break // gone, or not ours to read: name the command itself
+		}
+		pid, p = p.ppid, parent
+	}
+	if pid == cred.PID {
+		r.Through = ""
+	}
+	r.PID = pid
+	r.Exe = config.Printable(p.exe, maxExe)
+	r.Cmdline = config.Printable(p.cmdline, maxCmdline)
+	r.Session = "uid:" + strconv.FormatUint(uint64(cred.UID), 10)
+	if p.session != "" {
+		r.Session = "session:" + p.session
+	}
+	return r
 }
 
-// recordRead logs that r was handed a token of env. It never sees the token.
-func (s *Server) recordRead(r *http.Request, env string, refreshed bool) {
-	rd := readerOf(r)
-	rd.Refreshed = refreshed
-	s.m.RecordRead(env, rd)
+// isTokentrayCommand: the command line's executable (not the window,
+// which is a reader of its own).
+func isTokentrayCommand(exe string) bool {
+	return filepath.Base(exe) == "tokentray"
 }
 
 // reads is GET /v1/environments/{name}/reads: the read log, newest first.

@@ -118,7 +118,7 @@ func NewServer(m *manager.Manager, log *slog.Logger, limits Limits) *Server {
 		IdleTimeout:       s.limits.IdleTimeout,
 		MaxHeaderBytes:    s.limits.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		ConnContext:       connContext, // the peer of each connection, for the read log (reads.go)
+		ConnContext:       connContext, // who is on each connection (reads.go)
 		ConnState: func(c net.Conn, st http.ConnState) {
 			if cc, ok := c.(*cappedConn); ok {
 				cc.owner.connState(c, st)
@@ -276,18 +276,49 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
 		return
 	}
-	if !s.checkGuard(w, r, r.PathValue("name")) { // guard.go
-		return
+	s.read(w, r, manager.ReadRequest{MinValid: minValid})
+}
+
+// read answers a token read (GET token, POST refresh) through the
+// engine's one read path: guard, token, read log.
+func (s *Server) read(w http.ResponseWriter, r *http.Request, req manager.ReadRequest) {
+	t, ok := s.readToken(w, r, r.PathValue("name"), req)
+	if ok {
+		writeJSON(w, http.StatusOK, NewTokenAnswer(t, time.Now()).wire())
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
-	defer cancel()
-	t, refreshed, err := s.m.TokenRead(ctx, r.PathValue("name"), minValid)
+}
+
+// readToken reads name's token for the peer of r; on failure it has
+// answered and returns false. A guarded read may wait up to a minute for
+// the user's answer, so the server's deadlines are lifted for the engine
+// call (the read deadline would cancel the request) and the write
+// deadline set again after it.
+func (s *Server) readToken(w http.ResponseWriter, r *http.Request, name string, req manager.ReadRequest) (manager.Token, bool) {
+	restore := liftDeadlines(w)
+	req.Reader = callerOf(r)
+	req.Timeout = s.limits.RequestTimeout
+	t, err := s.m.Read(r.Context(), name, req)
+	restore(s.limits.WriteTimeout)
 	if err != nil {
 		s.writeEngineError(w, r, err)
-		return
+		return manager.Token{}, false
 	}
-	s.recordRead(r, r.PathValue("name"), refreshed)
-	writeJSON(w, http.StatusOK, NewTokenAnswer(t, time.Now()).wire())
+	return t, true
+}
+
+// guardAnswerTime is how long the user may take to answer a question of
+// the guard (the host's guard gives up after a minute).
+const guardAnswerTime = time.Minute
+
+// liftDeadlines lifts the server's read and write deadlines of w's
+// connection while a handler may wait for the user's answer to a guarded
+// request (the read deadline would cancel the request); restore sets the
+// write deadline again for the answer.
+func liftDeadlines(w http.ResponseWriter) (restore func(write time.Duration)) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	return func(write time.Duration) { _ = rc.SetWriteDeadline(time.Now().Add(write)) }
 }
 
 // maxMinValid is the longest min_valid a read may ask for.
@@ -322,18 +353,7 @@ func parseMinValid(v string) (time.Duration, error) {
 }
 
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
-	if !s.checkGuard(w, r, r.PathValue("name")) { // guard.go
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
-	defer cancel()
-	t, err := s.m.Refresh(ctx, r.PathValue("name"))
-	if err != nil {
-		s.writeEngineError(w, r, err)
-		return
-	}
-	s.recordRead(r, r.PathValue("name"), true)
-	writeJSON(w, http.StatusOK, NewTokenAnswer(t, time.Now()).wire())
+	s.read(w, r, manager.ReadRequest{Force: true})
 }
 
 // loginBody is the optional body of POST .../login.
@@ -373,10 +393,20 @@ func (s *Server) cancelLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
-	defer cancel()
 	name := r.PathValue("name")
-	if err := s.m.Logout(ctx, name); err != nil {
+	restore := liftDeadlines(w)
+	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout+guardAnswerTime)
+	defer cancel()
+	var err error
+	if s.m.Guarded(name) {
+		err = s.m.Confirm(ctx, manager.Question{Env: name, Reader: callerOf(r), Action: manager.ActionSignOut,
+			Detail: "its tokens are revoked and forgotten"})
+	}
+	if err == nil {
+		err = s.m.Logout(ctx, name)
+	}
+	restore(s.limits.WriteTimeout)
+	if err != nil {
 		s.writeEngineError(w, r, err)
 		return
 	}
@@ -514,6 +544,8 @@ func engineErrorStatus(err error) (int, string) {
 	switch {
 	case errors.Is(err, manager.ErrUnknownEnvironment):
 		return http.StatusNotFound, CodeUnknownEnvironment
+	case errors.Is(err, manager.ErrDenied):
+		return http.StatusForbidden, CodeDenied
 	case errors.Is(err, manager.ErrNeedsLogin):
 		return http.StatusConflict, CodeNeedsLogin
 	case errors.Is(err, manager.ErrUnconfigured):

@@ -38,7 +38,7 @@ func newSocketRig(t *testing.T, limits Limits) *socketRig {
 	oauth := oauthserver.Start(t, oauthserver.Options{AccessTokenTTL: time.Hour})
 	store := manager.NewMemoryStore()
 	for _, env := range []string{ccName, codeName} {
-		if err := store.SaveSecret(env, oauthserver.DefaultClientSecret); err != nil {
+		if err := store.SaveSecret(env, manager.StoredSecret{Value: oauthserver.DefaultClientSecret}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,6 +16,7 @@ func (s *Server) settingsAnswer() (Settings, error) {
 	out := Settings{
 		ClipboardClear: config.FormatDuration(cur.ClipboardClear),
 		RefreshMargin:  config.FormatDuration(cur.RefreshMargin),
+		GuardWindow:    config.FormatDuration(cur.GuardWindow),
 	}
 	if h := s.hooks(); h.Autostart != nil {
 		on, err := h.Autostart(nil)
@@ -42,7 +43,7 @@ func parseSettingsBody(data []byte) (config.Settings, *bool, []Problem) {
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
-		return set, nil, []Problem{{Message: "the body must be one JSON object such as {\"clipboard_clear\": \"45s\", \"refresh_margin\": \"5m\", \"start_at_login\": true}"}}
+		return set, nil, []Problem{{Message: "the body must be one JSON object such as {\"clipboard_clear\": \"45s\", \"refresh_margin\": \"5m\", \"guard_window\": \"10m\", \"start_at_login\": true}"}}
 	}
 	var startAtLogin *bool
 	duration := func(key string, raw json.RawMessage, dst *time.Duration) {
@@ -51,9 +52,9 @@ func parseSettingsBody(data []byte) (config.Settings, *bool, []Problem) {
 			problems = append(problems, Problem{Key: key, Message: "must be a duration string such as \"5m\" or \"45s\""})
 			return
 		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			problems = append(problems, Problem{Key: key, Message: fmt.Sprintf("must be a positive duration such as \"5m\" or \"45s\" (got %q)", printable(v))})
+		d, err := config.ParseSetting(key, v) // the file's rules and bounds
+		if err != nil {
+			problems = append(problems, Problem{Key: key, Message: err.Error()})
 			return
 		}
 		*dst = d
@@ -64,6 +65,8 @@ func parseSettingsBody(data []byte) (config.Settings, *bool, []Problem) {
 			duration(key, raw, &set.ClipboardClear)
 		case "refresh_margin":
 			duration(key, raw, &set.RefreshMargin)
+		case "guard_window":
+			duration(key, raw, &set.GuardWindow)
 		case "start_at_login":
 			var v bool
 			if json.Unmarshal(raw, &v) != nil {
@@ -72,7 +75,7 @@ func parseSettingsBody(data []byte) (config.Settings, *bool, []Problem) {
 			}
 			startAtLogin = &v
 		default:
-			problems = append(problems, Problem{Key: printable(key), Message: "unknown key (known keys: clipboard_clear, refresh_margin, start_at_login)"})
+			problems = append(problems, Problem{Key: printable(key), Message: "unknown key (known keys: clipboard_clear, refresh_margin, guard_window, start_at_login)"})
 		}
 	}
 	sortProblems(problems)
@@ -94,19 +97,13 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, CodeNoAutostart, "this tokentray runs as `tokentray daemon` and cannot start at login; use your service manager (e.g. a systemd user unit)")
 		return
 	}
-	if set.ClipboardClear > 0 || set.RefreshMargin > 0 {
-		path, ok := s.editablePath(w)
+	if set != (config.Settings{}) {
+		ed, ok := s.editorOrRefuse(w)
 		if !ok {
 			return
 		}
-		s.host.write.Lock()
-		err := config.PutSettingsInFile(path, set)
-		if err == nil {
-			err = s.applyConfigFile(path)
-		}
-		s.host.write.Unlock()
-		if err != nil {
-			s.configWriteFailed(w, r, err)
+		if err := ed.PutSettings(r.Context(), callerOf(r), set); err != nil {
+			s.editFailed(w, r, err)
 			return
 		}
 	}

@@ -100,6 +100,7 @@ type PresetInfo struct {
 type Settings struct {
 	ClipboardClear string `json:"clipboard_clear,omitempty"`
 	RefreshMargin  string `json:"refresh_margin,omitempty"`
+	GuardWindow    string `json:"guard_window,omitempty"`
 	StartAtLogin   *bool  `json:"start_at_login,omitempty"`
 }
 

@@ -1,4 +1,4 @@
-package platform
+package host
 
 import (
 	"log/slog"
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 )
 
@@ -54,29 +53,21 @@ func TestConfigWatcherAppliesHandEditsAndKeepsTheRunningConfigOnABrokenOne(t *te
 	if err := os.WriteFile(path, []byte(watchedConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadConfig(path)
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	cf := NewConfigFile(path, log)
+	cfg, err := cf.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
 	m, err := manager.New(cfg, manager.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Start()
 	defer m.Close()
-	var mu sync.Mutex
-	var reported []error
-	w, err := WatchConfig(path, m, log, func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		reported = append(reported, err)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	cf.Attach(m)
+	defer cf.Watch()()
 	names := func() string {
 		var out []string
 		for _, st := range m.Environments() {
@@ -106,16 +97,9 @@ func TestConfigWatcherAppliesHandEditsAndKeepsTheRunningConfigOnABrokenOne(t *te
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
-	waitForConfig(t, "the broken edit reported", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(reported) > 0
-	})
-	mu.Lock()
-	problems := config.ConfigErrors(reported[0])
-	mu.Unlock()
-	if len(problems) != 2 {
-		t.Errorf("reported %d problems, want both: %v", len(problems), problems)
+	waitForConfig(t, "the broken edit reported", func() bool { return strings.Count(logs.String(), "does not load") >= 2 })
+	if n := strings.Count(logs.String(), "problem="); n != 2 {
+		t.Errorf("logged %d problems, want both:\n%s", n, logs.String())
 	}
 	if names() != "one,two" {
 		t.Errorf("after a broken edit the engine runs %s", names())

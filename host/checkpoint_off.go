@@ -1,6 +1,6 @@
 //go:build !crashtest
 
-package cli
+package host
 
 import (
 	"io"

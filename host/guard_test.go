@@ -1,4 +1,4 @@
-package platform
+package host
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/internal/notifyserver"
-	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/manager"
 )
 
 // guardRig is a Guard on a private session bus with a real notification
@@ -33,14 +33,19 @@ func newGuardRig(t *testing.T, opts GuardOptions) *guardRig {
 	return r
 }
 
-func readerFor(exe string) socket.Reader {
-	return socket.Reader{PID: int32(os.Getpid()), UID: uint32(os.Getuid()), Exe: exe, Cmdline: exe + " -s https://api.example.com"}
+func readerFor(exe string) manager.Reader {
+	return manager.Reader{PID: int32(os.Getpid()), UID: uint32(os.Getuid()), Exe: exe, Cmdline: exe + " -s https://api.example.com"}
+}
+
+// read is the question of a read of env by rd.
+func read(env string, rd manager.Reader) manager.Question {
+	return manager.Question{Env: env, Reader: rd, Action: manager.ActionRead}
 }
 
 // confirmAsync runs Confirm in the background; the channel gets its result.
-func (r *guardRig) confirmAsync(env string, rd socket.Reader) <-chan error {
+func (r *guardRig) confirmAsync(env string, rd manager.Reader) <-chan error {
 	done := make(chan error, 1)
-	go func() { done <- r.guard.Confirm(context.Background(), env, rd) }()
+	go func() { done <- r.guard.Confirm(context.Background(), read(env, rd)) }()
 	return done
 }
 
@@ -55,11 +60,11 @@ func result(t *testing.T, done <-chan error) error {
 	}
 }
 
-func wantDenied(t *testing.T, err error, reason string) *socket.DeniedError {
+func wantDenied(t *testing.T, err error, reason string) *manager.DeniedError {
 	t.Helper()
-	var de *socket.DeniedError
+	var de *manager.DeniedError
 	if !errors.As(err, &de) {
-		t.Fatalf("Confirm = %v, want a *socket.DeniedError", err)
+		t.Fatalf("Confirm = %v, want a *manager.DeniedError", err)
 	}
 	if !strings.Contains(de.Reason, reason) {
 		t.Errorf("denied because %q, want it to say %q", de.Reason, reason)
@@ -162,7 +167,7 @@ func TestGuardWithoutANotificationServerDenies(t *testing.T) {
 	bus := notifyserver.StartBus(t)
 	g := NewGuard(GuardOptions{BusAddress: bus})
 	defer g.Close()
-	err := g.Confirm(context.Background(), "prod", readerFor("/usr/bin/curl"))
+	err := g.Confirm(context.Background(), read("prod", readerFor("/usr/bin/curl")))
 	wantDenied(t, err, "no notification server")
 }
 
@@ -171,7 +176,7 @@ func TestGuardWithoutASessionBusDenies(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	g := NewGuard(GuardOptions{})
 	defer g.Close()
-	wantDenied(t, g.Confirm(context.Background(), "prod", readerFor("/usr/bin/curl")), "no session bus")
+	wantDenied(t, g.Confirm(context.Background(), read("prod", readerFor("/usr/bin/curl"))), "no session bus")
 }
 
 // fakeNow is a clock the test moves.
@@ -201,7 +206,7 @@ func TestGuardApprovalCoversOneExecutableForTheWindow(t *testing.T) {
 
 	// The same program within the window: no question.
 	clock.Add(9 * time.Minute)
-	if err := r.guard.Confirm(context.Background(), "prod", curl); err != nil {
+	if err := r.guard.Confirm(context.Background(), read("prod", curl)); err != nil {
 		t.Fatalf("approved program within the window: %v", err)
 	}
 	if n := len(r.notify.Notifications()); n != 1 {

@@ -1,4 +1,4 @@
-package platform
+package host
 
 import (
 	"context"
@@ -85,7 +85,7 @@ func TestGuardAllowInTheWindowClosesTheNotification(t *testing.T) {
 	done := r.confirmAsync("zepto-production", readerFor("/usr/bin/curl"))
 	note := r.notify.Wait(t, 1, 10*time.Second)
 	q := w.next(t)
-	if q.Done || q.Env != "zepto-production" || !strings.HasPrefix(q.Reader, "curl (pid ") ||
+	if q.Done || q.Env != "zepto-production" || !strings.HasPrefix(q.Reader, "curl -s https://api.example.com (pid ") ||
 		!strings.Contains(q.Command, "/usr/bin/curl -s https://api.example.com") {
 		t.Errorf("window question %+v does not say who asks for what", q)
 	}
@@ -98,7 +98,7 @@ func TestGuardAllowInTheWindowClosesTheNotification(t *testing.T) {
 	}
 	waitClosed(t, r, note.ID)
 	// The approval is remembered like one from the notification.
-	if err := r.guard.Confirm(context.Background(), "zepto-production", readerFor("/usr/bin/curl")); err != nil {
+	if err := r.guard.Confirm(context.Background(), read("zepto-production", readerFor("/usr/bin/curl"))); err != nil {
 		t.Fatalf("approved program again: %v", err)
 	}
 }
@@ -140,7 +140,7 @@ func TestGuardWithoutANotificationServerAsksInTheWindow(t *testing.T) {
 	w := newTestWindow(t)
 	g.SetWindowAsker(w.ch)
 	done := make(chan error, 1)
-	go func() { done <- g.Confirm(context.Background(), "prod", readerFor("/usr/bin/curl")) }()
+	go func() { done <- g.Confirm(context.Background(), read("prod", readerFor("/usr/bin/curl"))) }()
 	q := w.next(t)
 	w.answer(t, q.ID, true)
 	if err := result(t, done); err != nil {

@@ -1,4 +1,4 @@
-package cli
+package host
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/internal/notifyserver"
-	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -43,16 +43,16 @@ func TestHostAsksTheGuardQuestionInItsWindowChild(t *testing.T) {
 	// A session bus with no notification server: only the window can ask.
 	bus := notifyserver.StartBus(t)
 	h := &host{log: slog.New(slog.NewTextHandler(io.Discard, nil)), socketPath: "/nonexistent/s.sock", quit: make(chan struct{}),
-		guard: platform.NewGuard(platform.GuardOptions{BusAddress: bus})}
+		guard: NewGuard(GuardOptions{BusAddress: bus})}
 	defer h.guard.Close()
 	if err := h.openWindow(); err != nil {
 		t.Fatal(err)
 	}
 	defer h.closeWindow()
-	reader := socket.Reader{PID: 42, Exe: "/usr/bin/curl", Cmdline: "curl -s https://api.example.com"}
+	reader := manager.Reader{PID: 42, Exe: "/usr/bin/curl", Cmdline: "curl -s https://api.example.com"}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := h.guard.Confirm(ctx, "prod", reader); err != nil {
+	if err := h.guard.Confirm(ctx, read("prod", reader)); err != nil {
 		t.Fatalf("the window child allowed the read: Confirm = %v", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -63,8 +63,8 @@ func TestHostAsksTheGuardQuestionInItsWindowChild(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// With the window gone the guard has no one to ask again.
-	err := h.guard.Confirm(ctx, "prod", socket.Reader{PID: 43, Exe: "/usr/bin/wget"})
-	var de *socket.DeniedError
+	err := h.guard.Confirm(ctx, read("prod", manager.Reader{PID: 43, Exe: "/usr/bin/wget"}))
+	var de *manager.DeniedError
 	if !errors.As(err, &de) || !strings.Contains(de.Reason, "no notification server") {
 		t.Fatalf("after the window closed: Confirm = %v, want denied: no one to ask", err)
 	}

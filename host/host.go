@@ -1,10 +1,10 @@
-package cli
+package host
 
-// The host: `tokentray` with no command on a desktop. One process holds
-// the engine, the socket, the tray (fyne.io/systray over D-Bus), the
+// The desktop host: `tokentray` with no command on a desktop. One process
+// holds the engine, the socket, the tray (fyne.io/systray over D-Bus), the
 // clipboard and notifications; no GUI toolkit loop runs in it. The window
-// is a child process (`tokentray window`) started on demand, talking to
-// the host only through the socket.
+// is a child process started on demand, talking to the host only through
+// the socket.
 
 import (
 	"context"
@@ -43,7 +43,7 @@ type host struct {
 
 	clip     *platform.Clipboard // nil: no clipboard (no display, no cgo)
 	notifier *platform.Notifier  // nil: no session bus
-	guard    *platform.Guard     // asks the user before a guarded read
+	guard    *Guard              // asks the user before a guarded read
 	tray     *tray.Tray          // nil: no tray host
 	// quitOnWindowClose: no tray host, the window is the way in, and
 	// closing it ends the host.
@@ -59,10 +59,11 @@ type host struct {
 	winEnd chan struct{} // closed when that child has exited
 }
 
-// newHost opens what the host owns besides engine and socket.
-func newHost(m *manager.Manager, log *slog.Logger, socketPath string) *host {
-	h := &host{m: m, log: log, socketPath: socketPath, quit: make(chan struct{})}
-	h.guard = platform.NewGuard(platform.GuardOptions{Window: m.Config().Settings.GuardWindow})
+// newHost opens what the host owns besides engine and socket. The engine
+// comes later (attach): it asks the host's guard before guarded reads.
+func newHost(log *slog.Logger, socketPath string, guardWindow time.Duration) *host {
+	h := &host{log: log, socketPath: socketPath, quit: make(chan struct{})}
+	h.guard = NewGuard(GuardOptions{Window: guardWindow})
 	if cb, err := platform.NewClipboard(); err != nil {
 		log.Warn("no clipboard: copying from the tray and the window is off", "error", err)
 	} else {
@@ -76,13 +77,36 @@ func newHost(m *manager.Manager, log *slog.Logger, socketPath string) *host {
 	return h
 }
 
+// attach gives the host the engine it shows and acts on.
+func (h *host) attach(m *manager.Manager) { h.m = m }
+
+// start puts up the tray (when a tray host runs; otherwise the window is
+// the way in and closing it quits) and returns what the socket server
+// gets from the host.
+func (h *host) start() socket.HostHooks {
+	withTray := tray.HostAvailable()
+	if withTray {
+		h.tray = tray.Start(tray.Handlers{
+			Do:         h.trayAction,
+			OpenWindow: func() { h.logErr("open window", h.openWindow()) },
+			StartAtLogin: func(on bool) {
+				_, err := h.autostart(&on)
+				h.logErr("start at login", err)
+			},
+			Quit: h.Quit,
+		}, platform.AutostartEnabled())
+	} else {
+		h.quitOnWindowClose = true
+	}
+	return h.hooks(withTray)
+}
+
 // hooks are what the socket server gets from the host.
 func (h *host) hooks(withTray bool) socket.HostHooks {
 	hk := socket.HostHooks{
 		OpenWindow: h.openWindow,
 		Autostart:  h.autostart,
 		Tray:       withTray,
-		Confirm:    h.confirmRead,
 	}
 	if h.clip != nil {
 		hk.Copy = h.copySecret
@@ -108,13 +132,6 @@ func (h *host) copySecret(text string) (time.Duration, error) {
 		return 0, err
 	}
 	return after, nil
-}
-
-// confirmRead asks the user about a read of a guarded environment, with
-// the guard_window the config holds now (a hand edit applies at once).
-func (h *host) confirmRead(ctx context.Context, env string, reader socket.Reader) error {
-	h.guard.SetWindow(h.m.Config().Settings.GuardWindow)
-	return h.guard.Confirm(ctx, env, reader)
 }
 
 func (h *host) autostart(on *bool) (bool, error) {
@@ -240,9 +257,12 @@ func (h *host) copyToken(env string, header bool) {
 	if header {
 		what = "Authorization header"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	tok, err := h.m.Token(ctx, env, minValidForCopy)
+	// The tray's copy is a read like any other: guarded, logged, announced.
+	self := manager.Reader{PID: int32(os.Getpid()), UID: uint32(os.Getuid())}
+	if exe, err := os.Executable(); err == nil {
+		self.Exe = exe
+	}
+	tok, err := h.m.Read(context.Background(), env, manager.ReadRequest{Reader: self, Via: manager.ViaTray, MinValid: minValidForCopy, Timeout: time.Minute})
 	if err != nil {
 		h.notify(env, "Copy "+what+" of "+env, errorText(err), notifyNews)
 		return
@@ -350,7 +370,7 @@ func (h *host) openWindow() error {
 // questions to a window child: the host's end, and the child's ends to
 // pass as its fd 3 (questions) and fd 4 (answers). Nil ends where a
 // child cannot inherit files (Windows).
-func newWindowGuardChannel() (*platform.GuardChannel, []*os.File, error) {
+func newWindowGuardChannel() (*GuardChannel, []*os.File, error) {
 	if runtime.GOOS == "windows" {
 		return nil, nil, errors.New("a child process cannot inherit the channel on Windows")
 	}
@@ -364,7 +384,7 @@ func newWindowGuardChannel() (*platform.GuardChannel, []*os.File, error) {
 		qw.Close()
 		return nil, nil, fmt.Errorf("guard channel: %w", err)
 	}
-	return platform.NewGuardChannel(ar, qw), []*os.File{qr, aw}, nil
+	return NewGuardChannel(ar, qw), []*os.File{qr, aw}, nil
 }
 
 // windowRunning reports whether a window child is running (for tests
@@ -459,24 +479,6 @@ func (h *host) close() {
 		h.notifier.Close()
 	}
 	h.guard.Close()
-}
-
-// openRunningWindow is a second `tokentray` while a host runs: ask that
-// host to open its window, and be done.
-func (c *cli) openRunningWindow(socketPath string, inUse error) int {
-	client := socket.NewClient(socketPath, 5*time.Second)
-	defer client.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := client.OpenWindow(ctx); err != nil {
-		var apiErr *socket.APIError
-		if errors.As(err, &apiErr) {
-			return c.fail(exitFailure, fmt.Sprintf("%v; the running tokentray has no window to open (%s)", inUse, apiErr.Message))
-		}
-		return c.fail(exitFailure, fmt.Sprintf("%v; asking it to open its window: %v", inUse, err))
-	}
-	fmt.Fprintln(c.stderr, "tokentray is running already; opened its window")
-	return exitOK
 }
 
 // logErr logs a failed tray click that has no one else to tell.

@@ -1,12 +1,14 @@
-package platform
+package host
 
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -29,12 +31,17 @@ type GuardOptions struct {
 	Now func() time.Time
 }
 
-// Guard decides reads of guarded environments (guard = "confirm"): it
-// remembers approvals for a window, keyed by environment, the reader's
-// executable and its login session, and otherwise asks the user in a
-// desktop notification ("Allow for 10 min" / "Deny") and waits. Only the
-// notification server's own ActionInvoked signal counts as an answer.
-// Safe for concurrent use; Close ends questions still open.
+// Guard asks the user what the engine may not decide alone
+// (manager.Question): reads of guarded environments (guard = "confirm"),
+// changes that lower or move one, the client secret to a moved token
+// endpoint. It remembers approvals of reads for a window, keyed by
+// environment, the requesting program (executable and command line) and
+// its login session; everything else is asked every time. It asks in a
+// desktop notification ("Allow for 10 min" / "Deny") and in the window
+// when one is open, and waits for the first answer. Only the pinned
+// notification server's own signals (guard_notify.go) and the window it
+// started count as answers. Safe for concurrent use; Close ends
+// questions still open.
 type Guard struct {
 	opts GuardOptions
 
@@ -49,10 +56,11 @@ type Guard struct {
 	wg     sync.WaitGroup
 }
 
-// guardKey is what one approval covers: one executable in one login
-// session, for one environment.
+// guardKey is what one approval covers: one program (executable and
+// command line) in one login session, for one environment and action.
 type guardKey struct {
-	env, exe, session string
+	env, exe, cmdline, session string
+	action                     manager.Action
 }
 
 // guardAsk is a question on screen; done closes when err is set.
@@ -111,16 +119,17 @@ func (g *Guard) Forget() {
 	g.mu.Unlock()
 }
 
-// Confirm is socket.HostHooks.Confirm: nil when reader may read env's
-// token, a *socket.DeniedError otherwise. It returns at once for an
-// approval still in its window; otherwise it asks (or joins the question
-// already on screen for the same executable and session) and waits for
-// the answer, the timeout, Close or ctx, whichever comes first.
-func (g *Guard) Confirm(ctx context.Context, env string, reader socket.Reader) error {
-	key := guardKey{env: env, exe: reader.Exe, session: sessionOf(reader)}
-	// Without the executable an approval could not be tied to one
-	// program: ask every time and remember nothing.
-	remember := reader.Exe != ""
+// Confirm is manager.Options.Confirm: nil when the user allows q, a
+// *manager.DeniedError otherwise. A read approved within its window
+// returns at once; otherwise it asks (or joins the question already on
+// screen for the same program) and waits for the answer, the timeout,
+// Close or ctx, whichever comes first.
+func (g *Guard) Confirm(ctx context.Context, q manager.Question) error {
+	r := q.Reader
+	key := guardKey{env: q.Env, exe: r.Exe, cmdline: r.Cmdline, session: r.Session, action: q.Action}
+	// Only reads are remembered, and only of a program that can be told
+	// apart from others; every other question is asked each time.
+	remember := q.Action == manager.ActionRead && r.Exe != ""
 	g.mu.Lock()
 	if until, ok := g.approvals[key]; ok && remember {
 		if g.opts.Now().Before(until) {
@@ -137,7 +146,7 @@ func (g *Guard) Confirm(ctx context.Context, env string, reader socket.Reader) e
 		}
 		window := g.window
 		g.wg.Add(1)
-		go g.run(ask, key, env, reader, window, remember)
+		go g.run(ask, key, q, window, remember)
 	}
 	g.mu.Unlock()
 
@@ -145,14 +154,19 @@ func (g *Guard) Confirm(ctx context.Context, env string, reader socket.Reader) e
 	case <-ask.done:
 		return ask.err
 	case <-ctx.Done():
-		return &socket.DeniedError{Env: env, Reader: reader, Reason: "the reader stopped waiting for the answer"}
+		return denied(q, "the reader stopped waiting for the answer")
 	}
+}
+
+// denied is the answer to q that was not allowed, and why.
+func denied(q manager.Question, reason string) *manager.DeniedError {
+	return &manager.DeniedError{Env: q.Env, Reader: q.Reader, Action: q.Action, Reason: reason}
 }
 
 // run asks one question, in the notification and in the window when one
 // is open, and records the first answer. Its owner is the Guard: Close
 // ends it.
-func (g *Guard) run(ask *guardAsk, key guardKey, env string, reader socket.Reader, window time.Duration, remember bool) {
+func (g *Guard) run(ask *guardAsk, key guardKey, mq manager.Question, window time.Duration, remember bool) {
 	defer g.wg.Done()
 	ctx, cancel := context.WithTimeout(g.ctx, g.opts.Timeout)
 	defer cancel()
@@ -160,11 +174,15 @@ func (g *Guard) run(ask *guardAsk, key guardKey, env string, reader socket.Reade
 	asker := g.asker
 	g.mu.Unlock()
 
+	env, reader := mq.Env, mq.Reader
 	q := guardQuestion{
-		summary: fmt.Sprintf("Allow %s to read the %s token?", displayName(reader), env),
-		body:    guardBody(env, reader),
-		allow:   "Allow for " + humanDuration(window),
+		summary: questionSummary(mq),
+		body:    questionBody(mq),
+		allow:   "Allow",
 		expire:  g.opts.Timeout,
+	}
+	if remember {
+		q.allow = "Allow for " + humanDuration(window)
 	}
 	// Both askers run until the first answer; cancelling askCtx withdraws
 	// the other question (the notification is closed, the window told).
@@ -184,7 +202,8 @@ func (g *Guard) run(ask *guardAsk, key guardKey, env string, reader socket.Reade
 	if asker != nil {
 		askers++
 		deadline, _ := ctx.Deadline()
-		wq := socket.GuardQuestion{Env: env, Reader: readerLine(reader), Deadline: deadline}
+		wq := socket.GuardQuestion{Env: env, Reader: readerLine(reader), Deadline: deadline,
+			Summary: q.summary, Allow: q.allow}
 		if reader.Cmdline != "" {
 			wq.Command = config.Printable(reader.Cmdline, 200)
 		}
@@ -257,22 +276,30 @@ func (g *Guard) run(ask *guardAsk, key guardKey, env string, reader socket.Reade
 			g.approvals[key] = now.Add(window)
 		}
 	} else {
-		ask.err = &socket.DeniedError{Env: env, Reader: reader, Reason: reason}
+		ask.err = denied(mq, reason)
 	}
 	g.mu.Unlock()
 	close(ask.done)
 }
 
-// displayName is the reader's program name for the question.
-func displayName(r socket.Reader) string {
-	if r.Exe == "" {
+// displayName names the requesting program for the question the way its
+// user knows it: its command line ("python3 deploy.py"), or the file name
+// of its executable.
+func displayName(r manager.Reader) string {
+	if r.Exe == "" && r.Cmdline == "" {
 		return "an unknown program"
 	}
-	return config.Printable(baseName(r.Exe), 60)
+	name := baseName(r.Exe)
+	if args, ok := strings.CutPrefix(r.Cmdline, r.Exe); ok && r.Exe != "" {
+		name += args
+	} else if r.Cmdline != "" {
+		name = r.Cmdline
+	}
+	return config.Printable(name, 60)
 }
 
 // readerLine is the reader for the window's question: "curl (pid 42)".
-func readerLine(r socket.Reader) string {
+func readerLine(r manager.Reader) string {
 	return fmt.Sprintf("%s (pid %d)", displayName(r), r.PID)
 }
 
@@ -285,16 +312,60 @@ func baseName(p string) string {
 	return p
 }
 
-func guardBody(env string, r socket.Reader) string {
+// questionSummary is the question's first line.
+func questionSummary(q manager.Question) string {
+	who := displayName(q.Reader)
+	switch q.Action {
+	case manager.ActionSendSecret:
+		return fmt.Sprintf("Send the client secret of %s to its new token endpoint?", q.Env)
+	case manager.ActionSignOut:
+		return fmt.Sprintf("Allow %s to sign out of %s?", who, q.Env)
+	case manager.ActionEdit:
+		return fmt.Sprintf("Allow %s to change %s?", who, q.Env)
+	case manager.ActionDelete:
+		return fmt.Sprintf("Allow %s to remove %s?", who, q.Env)
+	}
+	return fmt.Sprintf("Allow %s to read the %s token?", who, q.Env)
+}
+
+// questionBody says who asks and what would change.
+func questionBody(q manager.Question) string {
+	r := q.Reader
 	who := "an unknown program"
 	if r.Exe != "" {
 		who = config.Printable(r.Exe, 200)
 	}
-	body := fmt.Sprintf("%s (pid %d) asks for the access token of %s, which is guarded.", who, r.PID, env)
+	var body string
+	switch q.Action {
+	case manager.ActionRead, "":
+		body = fmt.Sprintf("%s (pid %d) asks for the access token of %s, which is guarded.", who, r.PID, q.Env)
+	case manager.ActionSendSecret:
+		body = fmt.Sprintf("tokentray would send the client secret of %s to a token endpoint it was not given for: %s.", q.Env, config.Printable(q.Detail, 200))
+	default:
+		if r.PID == 0 {
+			who = "A change of the config file"
+		} else {
+			who = fmt.Sprintf("%s (pid %d)", who, r.PID)
+		}
+		body = fmt.Sprintf("%s would %s %s, which is guarded: %s.", who, actionVerb(q.Action), q.Env, config.Printable(q.Detail, 200))
+	}
 	if r.Cmdline != "" {
 		body += "\nCommand: " + config.Printable(r.Cmdline, 200)
 	}
+	if r.Through != "" {
+		body += "\nThrough: " + config.Printable(r.Through, 200)
+	}
 	return body
+}
+
+func actionVerb(a manager.Action) string {
+	switch a {
+	case manager.ActionSignOut:
+		return "sign out of"
+	case manager.ActionDelete:
+		return "remove"
+	}
+	return "change"
 }
 
 // humanDuration says 10m as "10 min", 90s as "90 s", 1h as "1 h".

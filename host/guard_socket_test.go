@@ -1,4 +1,4 @@
-package platform
+package host
 
 import (
 	"context"
@@ -25,7 +25,7 @@ type guardedSocket struct {
 	client *socket.Client
 }
 
-func newGuardedSocket(t *testing.T, hooks func(*Guard) socket.HostHooks, limits ...socket.Limits) *guardedSocket {
+func newGuardedSocket(t *testing.T, confirm func(*Guard) func(context.Context, manager.Question) error, limits ...socket.Limits) *guardedSocket {
 	t.Helper()
 	bus := notifyserver.StartBus(t)
 	notify := notifyserver.Start(t, bus)
@@ -36,12 +36,13 @@ func newGuardedSocket(t *testing.T, hooks func(*Guard) socket.HostHooks, limits 
 		{Name: "sandbox", Flow: config.FlowClientCredentials, TokenURL: oauth.TokenURL(), ClientID: oauthserver.DefaultClientID},
 	}}
 	for _, e := range cfg.Environments {
-		if err := store.SaveSecret(e.Name, oauthserver.DefaultClientSecret); err != nil {
+		if err := store.SaveSecret(e.Name, manager.StoredSecret{Value: oauthserver.DefaultClientSecret}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	log := slog.New(slog.DiscardHandler)
-	m, err := manager.New(cfg, manager.Options{Store: store, Logger: log, Jitter: func() float64 { return 0 }})
+	guard := NewGuard(GuardOptions{BusAddress: bus})
+	m, err := manager.New(cfg, manager.Options{Store: store, Logger: log, Jitter: func() float64 { return 0 }, Confirm: confirm(guard)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,9 +56,7 @@ func newGuardedSocket(t *testing.T, hooks func(*Guard) socket.HostHooks, limits 
 	if err != nil {
 		t.Fatal(err)
 	}
-	guard := NewGuard(GuardOptions{BusAddress: bus})
 	srv := socket.NewServer(m, log, append(limits, socket.Limits{})[0])
-	srv.SetHostHooks(hooks(guard))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	client := socket.NewClient(path, 2*time.Minute)
@@ -74,7 +73,7 @@ func newGuardedSocket(t *testing.T, hooks func(*Guard) socket.HostHooks, limits 
 	return &guardedSocket{notify: notify, client: client}
 }
 
-func confirmHooks(g *Guard) socket.HostHooks { return socket.HostHooks{Confirm: g.Confirm} }
+func confirmHooks(g *Guard) func(context.Context, manager.Question) error { return g.Confirm }
 
 func (s *guardedSocket) readAsync(env string) <-chan error {
 	done := make(chan error, 1)
@@ -159,7 +158,7 @@ func TestUnguardedEnvironmentIsNeverAsked(t *testing.T) {
 }
 
 func TestGuardedReadWithoutConfirmHookIsDeniedAsADaemon(t *testing.T) {
-	s := newGuardedSocket(t, func(*Guard) socket.HostHooks { return socket.HostHooks{} })
+	s := newGuardedSocket(t, func(*Guard) func(context.Context, manager.Question) error { return nil })
 	_, err := s.client.Token(context.Background(), "prod", 0)
 	wantAPIDenied(t, err, "runs as a daemon without notifications")
 	if n := len(s.notify.Notifications()); n != 0 {

@@ -1,0 +1,34 @@
+package manager
+
+// flight is one refresh at the provider. Readers that arrive while it is
+// in flight wait for it instead of taking the token it replaces: many
+// providers retire the previous access token the moment they issue a new
+// one (Doorkeeper, which Zepto's token endpoint follows, revokes both in
+// one row), so the old token would die a moment after it was handed out.
+type flight struct {
+	done chan struct{} // closed when the refresh has ended
+	err  error         // set before done closes; nil when a new token came
+}
+
+// beginFlight marks a refresh as running. e.mu must be held.
+func (e *environment) beginFlight() {
+	e.flight = &flight{done: make(chan struct{})}
+}
+
+// takeFlight ends the running refresh in the state (no longer
+// "refreshing"); the caller closes it with land once the new state is in
+// place. e.mu must be held. Nil when no refresh ran (a login).
+func (e *environment) takeFlight() *flight {
+	f := e.flight
+	e.flight = nil
+	return f
+}
+
+// land tells the readers waiting for f how it ended.
+func (f *flight) land(err error) {
+	if f == nil {
+		return
+	}
+	f.err = err
+	close(f.done)
+}
