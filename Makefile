@@ -68,7 +68,7 @@ test-in-env:
 # then the whole-process load test with p50/p99 and the command against
 # secret-tool (bench-socket). Numbers: README.md, docs/bench-socket.md.
 bench: deps
-	scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./manager/ ./platform/socket/
+	scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./manager/ ./platform/socket/server/
 	$(MAKE) --no-print-directory bench-socket
 
 bench-socket: deps
@@ -97,7 +97,7 @@ fuzz: deps
 fuzz-run:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./manager/
 	$(GO) test -run '^$$' -fuzz '^FuzzCallbackQuery$$' -fuzztime $(FUZZTIME) ./manager/
-	$(GO) test -run '^$$' -fuzz '^FuzzSocketRouter$$' -fuzztime $(FUZZTIME) ./platform/socket/
+	$(GO) test -run '^$$' -fuzz '^FuzzSocketRouter$$' -fuzztime $(FUZZTIME) ./platform/socket/server/
 
 # The README's screenshots (docs/desktop-*.png), taken under the private
 # session by e2e/screenshots_test.go.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -81,7 +80,7 @@ func (c *cli) cmdEnvSet(args []string) int {
 	cl := c.client(time.Minute)
 	defer cl.Close()
 	ctx := context.Background()
-	var st manager.Status
+	var st socket.Status
 	var err error
 	if *fromJSON {
 		for _, f := range []string{"preset", "flow", "client-id", "scope", "auth-url", "token-url", "redirect-uri", "issuer"} {

@@ -14,6 +14,7 @@ import (
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // envRig is a real engine and socket server run from a real config file,
@@ -58,7 +59,7 @@ func newEnvRig(t *testing.T) *envRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := socket.NewServer(m, log, socket.Limits{})
+	srv := server.NewServer(m, log, server.Limits{})
 	srv.SetConfigEditor(cf)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -13,6 +13,7 @@ import (
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // wantGuidance checks that out tells a newcomer how to add an environment.
@@ -59,7 +60,7 @@ func TestStatusOfAnEmptyDaemonSaysHowToAddAnEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Start()
-	srv := socket.NewServer(m, log, socket.Limits{})
+	srv := server.NewServer(m, log, server.Limits{})
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()); m.Close() })
 

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 	"golang.org/x/term"
@@ -136,7 +135,7 @@ func (c *cli) cmdLogin(args []string) int {
 
 // printLoginInfo shows where to authorize and returns the URL to open.
 // The first line of stdout is always the URL alone.
-func printLoginInfo(c *cli, info manager.LoginInfo) string {
+func printLoginInfo(c *cli, info socket.LoginInfo) string {
 	if info.UserCode != "" {
 		target := info.VerificationURIComplete
 		if target == "" {
@@ -179,9 +178,9 @@ func waitLogin(events *socket.EventStream, env string) error {
 			continue
 		}
 		switch ev.Kind {
-		case manager.EventLoginDone:
+		case socket.EventLoginDone:
 			return nil
-		case manager.EventLoginFailed:
+		case socket.EventLoginFailed:
 			msg := config.Printable(ev.Message, 2*config.MaxShown)
 			if msg == "" {
 				msg = "authorization failed"

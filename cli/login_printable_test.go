@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // TestLoginPrintsTheProvidersWordsWithoutControlCharacters: the device
 // flow's code and URIs come from the provider and go to the terminal.
 func TestLoginPrintsTheProvidersWordsWithoutControlCharacters(t *testing.T) {
 	var out bytes.Buffer
-	got := printLoginInfo(&cli{stdout: &out}, manager.LoginInfo{
+	got := printLoginInfo(&cli{stdout: &out}, socket.LoginInfo{
 		UserCode:        "WDJB\x1b]0;pwned\aMJHT",
 		VerificationURI: "https://example.com/device\x1b[2J",
 	})

@@ -4,25 +4,25 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func TestLoginPrintsTheURLAloneOnTheFirstLine(t *testing.T) {
 	for _, c := range []struct {
 		name       string
-		info       manager.LoginInfo
+		info       socket.LoginInfo
 		wantOut    string
 		wantTarget string
 	}{
 		{
 			name:       "authorization code",
-			info:       manager.LoginInfo{AuthorizationURL: "https://auth.example/authorize?client_id=a&state=s"},
+			info:       socket.LoginInfo{AuthorizationURL: "https://auth.example/authorize?client_id=a&state=s"},
 			wantOut:    "https://auth.example/authorize?client_id=a&state=s\n",
 			wantTarget: "https://auth.example/authorize?client_id=a&state=s",
 		},
 		{
 			name: "device flow",
-			info: manager.LoginInfo{
+			info: socket.LoginInfo{
 				UserCode: "WDJB-MJHT", VerificationURI: "https://example.com/device",
 				VerificationURIComplete: "https://example.com/device?user_code=WDJB-MJHT",
 			},

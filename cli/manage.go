@@ -36,7 +36,7 @@ func (c *cli) cmdRefresh(args []string) int {
 	if err != nil {
 		return c.clientFailure(err, env)
 	}
-	fmt.Fprintf(c.stdout, "%s: refreshed, expires in %s\n", env, manager.FormatTimeLeft(time.Duration(t.ExpiresIn)*time.Second))
+	fmt.Fprintf(c.stdout, "%s: refreshed, expires in %s\n", env, socket.FormatTimeLeft(time.Duration(t.ExpiresIn)*time.Second))
 	return exitOK
 }
 
@@ -124,7 +124,7 @@ func (c *cli) cmdSecret(args []string) int {
 // readSecret reads the secret from stdin. On a terminal it asks for one
 // line with echo off; otherwise it reads everything and drops one trailing
 // newline.
-func (c *cli) readSecret(env string) (manager.Secret, error) {
+func (c *cli) readSecret(env string) (config.Secret, error) {
 	var raw []byte
 	if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprintf(c.stderr, "client secret for %s: ", env)
@@ -151,5 +151,5 @@ func (c *cli) readSecret(env string) (manager.Secret, error) {
 	if s == "" {
 		return "", errors.New("no secret on stdin: pipe it in, e.g. `tokentray secret set ENV < secret.txt`")
 	}
-	return manager.Secret(s), nil
+	return config.Secret(s), nil
 }

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // printPresets writes `tokentray presets`: every built-in preset, what it
@@ -39,7 +39,7 @@ func printPresets(w io.Writer) error {
 		row("scopes", scopesLine(p))
 		row("client auth", authStyleLine(p.AuthStyle, p.NeedsIssuer))
 		if p.TokenLifetime > 0 {
-			row("token lifetime", manager.FormatTimeLeft(p.TokenLifetime)+" (assumed when a token answer has no expires_in)")
+			row("token lifetime", socket.FormatTimeLeft(p.TokenLifetime)+" (assumed when a token answer has no expires_in)")
 		}
 		row("you set", strings.Join(asksFor(p), ", "))
 		row("notes", p.Notes)

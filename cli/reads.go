@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 const usageReads = `Usage: tokentray reads ENV [--json]
@@ -47,7 +47,7 @@ func (c *cli) cmdReads(args []string) int {
 	}
 	if *asJSON {
 		if reads == nil {
-			reads = []manager.Read{}
+			reads = []socket.Read{}
 		}
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
@@ -65,7 +65,7 @@ func (c *cli) cmdReads(args []string) int {
 }
 
 // writeReadsTable prints the read log as a table, times in local time.
-func writeReadsTable(w io.Writer, reads []manager.Read) {
+func writeReadsTable(w io.Writer, reads []socket.Read) {
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tPID\tUID\tEXE\tCMDLINE\tREFRESHED\tVIA")

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func TestShortCmdlineNamesTheProgramByItsFileName(t *testing.T) {
@@ -24,7 +24,7 @@ func TestShortCmdlineNamesTheProgramByItsFileName(t *testing.T) {
 
 func TestReadsTableShowsEveryColumnAndCutsLongCommandLines(t *testing.T) {
 	var b strings.Builder
-	writeReadsTable(&b, []manager.Read{
+	writeReadsTable(&b, []socket.Read{
 		{Time: time.Now(), PID: 4242, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "/usr/bin/curl " + strings.Repeat("a", 200) + "\x1b[31m", Refreshed: true},
 		{Time: time.Now()},
 	})

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -47,7 +46,7 @@ func (c *cli) cmdStatus(args []string) int {
 	}
 	if *asJSON {
 		if envs == nil {
-			envs = []manager.Status{}
+			envs = []socket.Status{}
 		}
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
@@ -74,7 +73,7 @@ func (c *cli) configIsEmpty() bool {
 // writeStatusTable prints the human form of status for one or more
 // environments. A warning that every environment shares (no keychain) is
 // said once, at the end.
-func writeStatusTable(w io.Writer, envs []manager.Status, now time.Time) {
+func writeStatusTable(w io.Writer, envs []socket.Status, now time.Time) {
 	if len(envs) == 0 {
 		return // cmdStatus says how to add one instead
 	}
@@ -88,7 +87,7 @@ func writeStatusTable(w io.Writer, envs []manager.Status, now time.Time) {
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	for _, st := range envs {
 		var notes []string
-		if st.State != manager.StateValid && st.Error != "" {
+		if st.State != socket.StateValid && st.Error != "" {
 			notes = append(notes, st.Error)
 		}
 		if next := nextStep(st); next != "" {
@@ -111,20 +110,20 @@ func writeStatusTable(w io.Writer, envs []manager.Status, now time.Time) {
 }
 
 // timeLeft reads like "expires in 1h 52m" or "expired 3m ago".
-func timeLeft(st manager.Status, now time.Time) string {
+func timeLeft(st socket.Status, now time.Time) string {
 	if st.ExpiresAt == nil {
 		return "no token"
 	}
 	left := st.ExpiresAt.Sub(now)
 	if left <= 0 {
-		return "expired " + manager.FormatTimeLeft(left) + " ago"
+		return "expired " + socket.FormatTimeLeft(left) + " ago"
 	}
-	return "expires in " + manager.FormatTimeLeft(left)
+	return "expires in " + socket.FormatTimeLeft(left)
 }
 
 // nextStep words the typed next step; a daemon too old to send one still
 // sends the text.
-func nextStep(st manager.Status) string {
+func nextStep(st socket.Status) string {
 	if st.Next != nil {
 		return socket.NextStepText(st.Name, st.Next)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func TestStatusTableSaysTimeLeftAndWhatToDoNext(t *testing.T) {
@@ -15,11 +15,11 @@ func TestStatusTableSaysTimeLeftAndWhatToDoNext(t *testing.T) {
 	old := now.Add(-3 * time.Minute)
 	noKeychain := "no Secret Service on the session bus: tokens are kept in memory only"
 	var out bytes.Buffer
-	writeStatusTable(&out, []manager.Status{
-		{Name: "zepto-sandbox", State: manager.StateValid, ExpiresAt: &exp, Warning: noKeychain},
-		{Name: "campaignflow", State: manager.StateNeedsLogin, Next: &manager.Next{Action: manager.NextLogin}, Warning: noKeychain},
+	writeStatusTable(&out, []socket.Status{
+		{Name: "zepto-sandbox", State: socket.StateValid, ExpiresAt: &exp, Warning: noKeychain},
+		{Name: "campaignflow", State: socket.StateNeedsLogin, Next: &socket.Next{Action: socket.NextLogin}, Warning: noKeychain},
 		// No typed next: the text of an older daemon is shown as it came.
-		{Name: "cf-test", State: manager.StateExpired, ExpiresAt: &old, Error: "provider unreachable", NextStep: "retrying", Warning: noKeychain},
+		{Name: "cf-test", State: socket.StateExpired, ExpiresAt: &old, Error: "provider unreachable", NextStep: "retrying", Warning: noKeychain},
 	}, now)
 	want := "zepto-sandbox  valid        expires in 1h 52m\n" +
 		"campaignflow   needs_login  no token           run `tokentray login campaignflow`\n" +

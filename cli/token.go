@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 const usageToken = `Usage: tokentray token ENV [--min-valid DUR] [--format raw|json|header]
@@ -49,7 +49,7 @@ func (c *cli) cmdToken(args []string) int {
 		}
 		fmt.Fprintln(c.stdout, string(b))
 	case "header":
-		fmt.Fprintln(c.stdout, manager.AuthorizationHeader(t.TokenType, t.AccessToken.Reveal()))
+		fmt.Fprintln(c.stdout, socket.AuthorizationHeader(t.TokenType, t.AccessToken.Reveal()))
 	default:
 		fmt.Fprintln(c.stdout, t.AccessToken.Reveal())
 	}

@@ -29,7 +29,6 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -116,11 +115,11 @@ scopes = ["read", "write"]
 	})
 	copiedAt := time.Now()
 	// The tray's copy is a read like any other: in the read log at once.
-	var trayReads []manager.Read
+	var trayReads []socket.Read
 	if err := json.Unmarshal([]byte(h.mustRun("", "reads", api, "--json")), &trayReads); err != nil {
 		t.Fatal(err)
 	}
-	if len(trayReads) != 1 || trayReads[0].Via != manager.ViaTray || trayReads[0].PID != int32(app.pid()) {
+	if len(trayReads) != 1 || trayReads[0].Via != "tray" || trayReads[0].PID != int32(app.pid()) {
 		t.Errorf("read log after the tray's copy: %+v; want one read via the tray by the host (pid %d)", trayReads, app.pid())
 	}
 	want := strings.TrimSpace(h.mustRun("", "token", api))

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,7 +27,9 @@ func TestDaemonDeniesGuardedReads(t *testing.T) {
 	r := h.run("", "token", guarded)
 	t.Logf("tokentray token %s: exit %d: %s", guarded, r.code, r.stderr)
 	h.wantFailure(r, 5, "runs as a daemon without notifications")
-	for _, want := range []string{"denied", "tokentray (pid ", guarded, `guard = "none"`} {
+	// The program named is the one that ran `tokentray token`: this test.
+	testProgram := filepath.Base(os.Args[0]) + " "
+	for _, want := range []string{"denied", testProgram, guarded, `guard = "none"`} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr %q does not say %q", r.stderr, want)
 		}

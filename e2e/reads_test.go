@@ -4,11 +4,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/tokentray/tokentray/internal/oauthserver"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // TestReadsNamesTheScriptThatReadTheToken: a script runs `tokentray token
@@ -40,28 +41,31 @@ func TestReadsNamesTheScriptThatReadTheToken(t *testing.T) {
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "TIME") {
 		t.Fatalf("reads is not a header and one row:\n%s", table)
 	}
-	for _, col := range []string{"TIME", "PID", "UID", "EXE", "CMDLINE", "REFRESHED"} {
+	for _, col := range []string{"TIME", "PID", "UID", "EXE", "CMDLINE", "REFRESHED", "VIA"} {
 		if !strings.Contains(lines[0], col) {
 			t.Errorf("the header lacks %s: %q", col, lines[0])
 		}
 	}
-	if !strings.Contains(lines[1], " "+binary+" ") || !strings.Contains(lines[1], "token "+env) {
-		t.Errorf("the row does not name %s running `token %s`: %q", binary, env, lines[1])
+	// The reader is the program that ran `tokentray token` (this test
+	// binary), through that command.
+	self, _ := os.Executable()
+	if !strings.Contains(lines[1], " "+self+" ") || !strings.Contains(lines[1], "token "+env) {
+		t.Errorf("the row does not name %s running `tokentray token %s`: %q", self, env, lines[1])
 	}
 
 	raw := h.mustRun("", "reads", env, "--json")
 	if strings.Contains(raw, tok) {
 		t.Fatalf("reads --json shows the token:\n%s", raw)
 	}
-	var reads []manager.Read
+	var reads []socket.Read
 	if err := json.Unmarshal([]byte(raw), &reads); err != nil {
 		t.Fatalf("reads --json: %v\n%s", err, raw)
 	}
-	if len(reads) != 1 || reads[0].Exe != binary || !strings.HasSuffix(reads[0].Cmdline, " token "+env) || reads[0].PID <= 0 {
-		t.Fatalf("reads --json = %+v, want one read by %s token %s", reads, binary, env)
+	if len(reads) != 1 || reads[0].Exe != self || reads[0].PID != int32(os.Getpid()) || reads[0].Through != binary+" token "+env {
+		t.Fatalf("reads --json = %+v, want one read by this test (pid %d) through %s token %s", reads, os.Getpid(), binary, env)
 	}
 
-	var status []manager.Status
+	var status []socket.Status
 	out := h.mustRun("", "status", "--json")
 	if strings.Contains(out, tok) {
 		t.Fatalf("status --json shows the token")

@@ -20,6 +20,7 @@ import (
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // editRig is the host's config service over a real config file, with the
@@ -33,7 +34,7 @@ type editRig struct {
 	store   *manager.VaultStore
 	m       *manager.Manager
 	cf      *ConfigFile
-	server  *socket.Server
+	server  *server.Server
 	client  *socket.Client
 	logs    *syncBuffer
 }
@@ -81,7 +82,7 @@ func newEditRig(t *testing.T, configText string, confirm ...func(context.Context
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := socket.NewServer(m, log, socket.Limits{})
+	srv := server.NewServer(m, log, server.Limits{})
 	srv.SetConfigEditor(cf)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -369,7 +370,7 @@ func TestSettingsRoundTripThroughTheFile(t *testing.T) {
 	// A host that can start at login: the hook is its seam.
 	var mu sync.Mutex
 	enabled := false
-	r.server.SetHostHooks(socket.HostHooks{Autostart: func(set *bool) (bool, error) {
+	r.server.SetHostHooks(server.HostHooks{Autostart: func(set *bool) (bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if set != nil {

@@ -16,7 +16,7 @@ import (
 
 // ConfigFile is the one path for every change of the config file: PUT
 // and DELETE of an environment and PUT /v1/settings (the socket server
-// calls it as its socket.ConfigEditor), the start, and hand edits seen by
+// calls it as its server.ConfigEditor), the start, and hand edits seen by
 // the watcher. Under one lock it reads the file once, validates once,
 // writes atomically and applies once; the watcher skips what it wrote.
 //

@@ -16,6 +16,7 @@ import (
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // guardedSocket is a real engine and socket server whose host asks a
@@ -25,7 +26,7 @@ type guardedSocket struct {
 	client *socket.Client
 }
 
-func newGuardedSocket(t *testing.T, confirm func(*Guard) func(context.Context, manager.Question) error, limits ...socket.Limits) *guardedSocket {
+func newGuardedSocket(t *testing.T, confirm func(*Guard) func(context.Context, manager.Question) error, limits ...server.Limits) *guardedSocket {
 	t.Helper()
 	bus := notifyserver.StartBus(t)
 	notify := notifyserver.Start(t, bus)
@@ -56,7 +57,7 @@ func newGuardedSocket(t *testing.T, confirm func(*Guard) func(context.Context, m
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := socket.NewServer(m, log, append(limits, socket.Limits{})[0])
+	srv := server.NewServer(m, log, append(limits, server.Limits{})[0])
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	client := socket.NewClient(path, 2*time.Minute)
@@ -169,7 +170,7 @@ func TestGuardedReadWithoutConfirmHookIsDeniedAsADaemon(t *testing.T) {
 // TestGuardedReadOutlastsTheServerTimeouts: the user may take longer to
 // answer than the server lets a request read or write.
 func TestGuardedReadOutlastsTheServerTimeouts(t *testing.T) {
-	s := newGuardedSocket(t, confirmHooks, socket.Limits{ReadTimeout: 200 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+	s := newGuardedSocket(t, confirmHooks, server.Limits{ReadTimeout: 200 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
 	done := s.readAsync("prod")
 	note := s.notify.Wait(t, 1, 10*time.Second)
 	time.Sleep(700 * time.Millisecond)

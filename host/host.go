@@ -23,6 +23,7 @@ import (
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 	"github.com/tokentray/tokentray/tray"
 )
 
@@ -83,7 +84,7 @@ func (h *host) attach(m *manager.Manager) { h.m = m }
 // start puts up the tray (when a tray host runs; otherwise the window is
 // the way in and closing it quits) and returns what the socket server
 // gets from the host.
-func (h *host) start() socket.HostHooks {
+func (h *host) start() server.HostHooks {
 	withTray := tray.HostAvailable()
 	if withTray {
 		h.tray = tray.Start(tray.Handlers{
@@ -102,8 +103,8 @@ func (h *host) start() socket.HostHooks {
 }
 
 // hooks are what the socket server gets from the host.
-func (h *host) hooks(withTray bool) socket.HostHooks {
-	hk := socket.HostHooks{
+func (h *host) hooks(withTray bool) server.HostHooks {
+	hk := server.HostHooks{
 		OpenWindow: h.openWindow,
 		Autostart:  h.autostart,
 		Tray:       withTray,
@@ -217,7 +218,7 @@ func (h *host) trayAction(env string, a tray.Action) {
 		}
 	case tray.ActionOpenBrowser, tray.ActionCopyLink:
 		s, err := h.m.Status(env)
-		link := tray.LoginLink(s)
+		link := tray.LoginLink(server.WireStatus(s))
 		if err != nil || link == "" {
 			return
 		}
@@ -269,7 +270,7 @@ func (h *host) copyToken(env string, header bool) {
 	}
 	text := tok.AccessToken.Reveal()
 	if header {
-		text = manager.AuthorizationHeader(tok.TokenType, text)
+		text = socket.AuthorizationHeader(tok.TokenType, text)
 	}
 	after, err := h.copySecret(text)
 	if err != nil {
@@ -424,7 +425,7 @@ func (h *host) run(hidden bool, served <-chan error) error {
 	defer unsubscribe()
 
 	if h.tray != nil {
-		h.tray.Update(h.m.Environments(), time.Now())
+		h.tray.Update(server.WireStatuses(h.m.Environments()), time.Now())
 		if !hidden {
 			if err := h.openWindow(); err != nil {
 				h.log.Warn("could not open the window", "error", err)
@@ -453,11 +454,11 @@ func (h *host) run(hidden bool, served <-chan error) error {
 			}
 			h.notifyEvent(ev)
 			if h.tray != nil {
-				h.tray.Update(h.m.Environments(), time.Now())
+				h.tray.Update(server.WireStatuses(h.m.Environments()), time.Now())
 			}
 		case <-minute.C:
 			if h.tray != nil {
-				h.tray.Update(h.m.Environments(), time.Now())
+				h.tray.Update(server.WireStatuses(h.m.Environments()), time.Now())
 			}
 			minute.Reset(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)))
 		}

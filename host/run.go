@@ -18,6 +18,7 @@ import (
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // Options say what to run and where.
@@ -77,7 +78,7 @@ func Run(o Options) error {
 	}
 	m.Start()
 	cf.Attach(m)
-	srv := socket.NewServer(m, log, socket.Limits{})
+	srv := server.NewServer(m, log, server.Limits{})
 	srv.SetConfigEditor(cf)
 	stopWatch := cf.Watch()
 	defer stopWatch()

@@ -20,10 +20,10 @@ const (
 
 // Event is one change, with the environment's Status after it.
 type Event struct {
-	Kind    EventKind `json:"kind"`
-	Env     string    `json:"env,omitempty"`
-	Status  *Status   `json:"status,omitempty"`
-	Message string    `json:"message,omitempty"`
-	Read    *Read     `json:"read,omitempty"` // EventRead`
-	Time    time.Time `json:"time"`
+	Kind    EventKind
+	Env     string
+	Status  *Status
+	Message string
+	Read    *Read // EventRead`
+	Time    time.Time
 }

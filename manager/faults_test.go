@@ -87,7 +87,6 @@ func newFaultRig(t *testing.T, srv *oauthserver.Server, store manager.Store, env
 			if ev.Status != nil {
 				scan.Text("status error", ev.Status.Error)
 				scan.Text("status warning", ev.Status.Warning)
-				scan.Text("status next step", ev.Status.NextStep)
 			}
 		}
 	}()

@@ -13,14 +13,14 @@ import (
 // unknown). For tokentray's own command line it is the program that ran
 // the command (`python3 deploy.py`), and Through is the command.
 type Reader struct {
-	PID     int32  `json:"pid"`
-	UID     uint32 `json:"uid"`
-	Exe     string `json:"exe"`
-	Cmdline string `json:"cmdline"`
-	Through string `json:"through,omitempty"` // "tokentray token prod"
+	PID     int32
+	UID     uint32
+	Exe     string
+	Cmdline string
+	Through string // "tokentray token prod"
 	// Session is the login session the program runs in ("session:3", or
 	// "uid:1000" where the system keeps none): an approval covers one.
-	Session string `json:"-"`
+	Session string
 }
 
 // String names the reader for people: "curl (pid 4242)".

@@ -12,14 +12,14 @@ const MaxReads = 200
 // how, and whether the read waited for a refresh. It never holds the token.
 // PID 0 and an empty Exe mean the platform did not say.
 type Read struct {
-	Time      time.Time `json:"time"`
-	PID       int32     `json:"pid"`
-	UID       uint32    `json:"uid"`
-	Exe       string    `json:"exe"`
-	Cmdline   string    `json:"cmdline"`
-	Through   string    `json:"through,omitempty"` // the tokentray command the reader ran (Reader.Through)
-	Via       string    `json:"via,omitempty"`     // how it left: "copy", "tray", "proxy"; "" for a plain read
-	Refreshed bool      `json:"refreshed"`
+	Time      time.Time
+	PID       int32
+	UID       uint32
+	Exe       string
+	Cmdline   string
+	Through   string // the tokentray command the reader ran (Reader.Through)
+	Via       string // how it left: "copy", "tray", "proxy"; "" for a plain read
+	Refreshed bool
 }
 
 // readLog keeps the last MaxReads reads of each environment, by name, in

@@ -241,7 +241,7 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string)
 		}
 		e.mu.Unlock()
 	}
-	ts.tokenType = TokenTypeOrDefault(ts.tokenType)
+	ts.tokenType = cmp.Or(ts.tokenType, "Bearer") // RFC 6749 asks for token_type; some providers leave it out
 	if lifetime := expiresIn(ot); lifetime > 0 {
 		ts.expiresAt = now.Add(lifetime)
 	} else {

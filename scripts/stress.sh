@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(${STRESS_PACKAGES:-./manager/ ./platform/socket/ ./config/})
+packages=(${STRESS_PACKAGES:-./manager/ ./platform/socket/... ./config/ ./host/})
 count=${STRESS_COUNT:-5}
 
 # Build first, unloaded: the point is to load the tests, not the compiler.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // Action is one thing the user can do with an environment from the tray.
@@ -73,7 +73,7 @@ type EnvEntry struct {
 
 // BuildMenuModel turns engine snapshots into the tray menu. Times are
 // shown to the minute, since the tray is refreshed once a minute.
-func BuildMenuModel(statuses []manager.Status, now time.Time) MenuModel {
+func BuildMenuModel(statuses []socket.Status, now time.Time) MenuModel {
 	var mm MenuModel
 	persistent := true
 	for _, s := range statuses {
@@ -107,11 +107,11 @@ func BuildMenuModel(statuses []manager.Status, now time.Time) MenuModel {
 
 // actionsFor lists what applies to one environment now: nothing that
 // would only fail or make no sense for its flow.
-func actionsFor(s manager.Status, now time.Time) []Action {
+func actionsFor(s socket.Status, now time.Time) []Action {
 	switch s.State {
-	case manager.StateUnconfigured:
+	case socket.StateUnconfigured:
 		return []Action{ActionSetUp}
-	case manager.StateAuthorizing:
+	case socket.StateAuthorizing:
 		var out []Action
 		if s.Login != nil && loginLink(*s.Login) != "" {
 			out = append(out, ActionOpenBrowser, ActionCopyLink)
@@ -130,16 +130,16 @@ func actionsFor(s manager.Status, now time.Time) []Action {
 }
 
 // needsLogin: the engine's next step for s is a new authorization.
-func needsLogin(s manager.Status) bool {
-	if s.State == manager.StateNeedsLogin {
+func needsLogin(s socket.Status) bool {
+	if s.State == socket.StateNeedsLogin {
 		return true
 	}
-	return s.Next != nil && (s.Next.Action == manager.NextLogin || s.Next.Action == manager.NextCheckCredentials)
+	return s.Next != nil && (s.Next.Action == socket.NextLogin || s.Next.Action == socket.NextCheckCredentials)
 }
 
 // loginLink is where the user authorizes a running login: the device
 // flow's complete verification URI when there is one.
-func loginLink(l manager.LoginInfo) string {
+func loginLink(l socket.LoginInfo) string {
 	if l.VerificationURIComplete != "" {
 		return l.VerificationURIComplete
 	}
@@ -151,7 +151,7 @@ func loginLink(l manager.LoginInfo) string {
 
 // LoginLink is loginLink for the host's "Copy link" and "Open browser
 // again": "" when s is not authorizing.
-func LoginLink(s manager.Status) string {
+func LoginLink(s socket.Status) string {
 	if s.Login == nil {
 		return ""
 	}
@@ -160,9 +160,9 @@ func LoginLink(s manager.Status) string {
 
 // canUseToken says whether asking the engine for a token can work without
 // the user: a live token, a refresh token, or client credentials.
-func canUseToken(s manager.Status, now time.Time) bool {
+func canUseToken(s socket.Status, now time.Time) bool {
 	switch s.State {
-	case manager.StateUnconfigured, manager.StateNeedsLogin, manager.StateAuthorizing:
+	case socket.StateUnconfigured, socket.StateNeedsLogin, socket.StateAuthorizing:
 		return false
 	}
 	return s.UsableFor(now, 0) || s.HasRefresh || s.Flow == config.FlowClientCredentials
@@ -174,7 +174,7 @@ func canUseToken(s manager.Status, now time.Time) bool {
 //	● valid 1h 52m       ▲ valid 1m, retrying    ↻ refreshing
 //	◌ authorizing        ○ needs login           ○ expired
 //	✕ error              ▲ error, valid 5m       ○ not set up
-func stateLine(s manager.Status, now time.Time) string {
+func stateLine(s socket.Status, now time.Time) string {
 	// To the minute: the tray is retitled once a minute, so seconds would
 	// be stale and promise more time than is left.
 	left := func() string {
@@ -182,10 +182,10 @@ func stateLine(s manager.Status, now time.Time) string {
 		if d < time.Minute {
 			return "<1m"
 		}
-		return manager.FormatTimeLeft(d.Truncate(time.Minute))
+		return socket.FormatTimeLeft(d.Truncate(time.Minute))
 	}
 	switch s.State {
-	case manager.StateValid:
+	case socket.StateValid:
 		switch {
 		case s.ExpiresAt == nil:
 			return "● valid"
@@ -193,20 +193,20 @@ func stateLine(s manager.Status, now time.Time) string {
 			return "▲ valid " + left() + ", retrying"
 		}
 		return "● valid " + left()
-	case manager.StateRefreshing:
+	case socket.StateRefreshing:
 		return "↻ refreshing"
-	case manager.StateAuthorizing:
+	case socket.StateAuthorizing:
 		return "◌ authorizing"
-	case manager.StateNeedsLogin:
+	case socket.StateNeedsLogin:
 		return "○ needs login"
-	case manager.StateExpired:
+	case socket.StateExpired:
 		return "○ expired"
-	case manager.StateError:
+	case socket.StateError:
 		if s.UsableFor(now, 0) {
 			return "▲ error, valid " + left()
 		}
 		return "✕ error"
-	case manager.StateUnconfigured:
+	case socket.StateUnconfigured:
 		return "○ not set up"
 	}
 	return "○ " + string(s.State)

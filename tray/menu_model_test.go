@@ -8,19 +8,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 var now = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func at(d time.Duration) *time.Time { t := now.Add(d); return &t }
 
-func statuses() []manager.Status {
-	return []manager.Status{
-		{Name: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: manager.StateValid,
+func statuses() []socket.Status {
+	return []socket.Status{
+		{Name: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: socket.StateValid,
 			ExpiresAt: at(time.Hour + 52*time.Minute + 59*time.Second), HasRefresh: true, Persistent: true},
-		{Name: "zepto-production", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin, Persistent: true},
-		{Name: "campaignflow-prod", Flow: config.FlowClientCredentials, State: manager.StateExpired,
+		{Name: "zepto-production", Flow: config.FlowAuthorizationCode, State: socket.StateNeedsLogin, Persistent: true},
+		{Name: "campaignflow-prod", Flow: config.FlowClientCredentials, State: socket.StateExpired,
 			ExpiresAt: at(-time.Minute), Persistent: true},
 	}
 }
@@ -52,11 +52,11 @@ func TestMenuTitlesLeadWithTheStateAndTimeLeft(t *testing.T) {
 
 func TestMenuShowsOnlyTheActionsThatApply(t *testing.T) {
 	s := statuses()
-	authorizing := manager.Status{Name: "github", Flow: config.FlowAuthorizationCode, State: manager.StateAuthorizing,
-		Persistent: true, Login: &manager.LoginInfo{AuthorizationURL: "https://github.com/login/oauth/authorize?x=1"}}
-	device := manager.Status{Name: "tv", Flow: config.FlowDeviceCode, State: manager.StateAuthorizing,
-		Persistent: true, Login: &manager.LoginInfo{UserCode: "ABCD-EFGH", VerificationURI: "https://example.com/device"}}
-	unconfigured := manager.Status{Name: "new", Flow: config.FlowAuthorizationCode, State: manager.StateUnconfigured, Persistent: true}
+	authorizing := socket.Status{Name: "github", Flow: config.FlowAuthorizationCode, State: socket.StateAuthorizing,
+		Persistent: true, Login: &socket.LoginInfo{AuthorizationURL: "https://github.com/login/oauth/authorize?x=1"}}
+	device := socket.Status{Name: "tv", Flow: config.FlowDeviceCode, State: socket.StateAuthorizing,
+		Persistent: true, Login: &socket.LoginInfo{UserCode: "ABCD-EFGH", VerificationURI: "https://example.com/device"}}
+	unconfigured := socket.Status{Name: "new", Flow: config.FlowAuthorizationCode, State: socket.StateUnconfigured, Persistent: true}
 	s = append(s, authorizing, device, unconfigured)
 	mm := BuildMenuModel(s, now)
 	for i, want := range [][]Action{
@@ -80,10 +80,10 @@ func TestMenuShowsOnlyTheActionsThatApply(t *testing.T) {
 }
 
 func TestAuthorizeIsOfferedWhenTheProviderRefusedTheRefreshToken(t *testing.T) {
-	s := manager.Status{Name: "zepto", Flow: config.FlowAuthorizationCode, State: manager.StateError,
+	s := socket.Status{Name: "zepto", Flow: config.FlowAuthorizationCode, State: socket.StateError,
 		ExpiresAt: at(time.Hour), HasRefresh: true, Persistent: true,
-		Next: &manager.Next{Action: manager.NextCheckCredentials}}
-	got := BuildMenuModel([]manager.Status{s}, now).Envs[0].Actions
+		Next: &socket.Next{Action: socket.NextCheckCredentials}}
+	got := BuildMenuModel([]socket.Status{s}, now).Envs[0].Actions
 	want := []Action{ActionAuthorize, ActionCopyToken, ActionCopyHeader, ActionRefresh}
 	if !slices.Equal(got, want) {
 		t.Errorf("actions = %q, want %q", got, want)
@@ -115,7 +115,7 @@ func TestTitleChangesKeepTheMenuShapeButNewActionsDoNot(t *testing.T) {
 		t.Error("a minute passing changed the menu's shape: it would be rebuilt (and an open menu closed)")
 	}
 	s := statuses()
-	s[1].State = manager.StateValid
+	s[1].State = socket.StateValid
 	s[1].HasRefresh = true
 	s[1].ExpiresAt = at(time.Hour)
 	if sameShape(a, BuildMenuModel(s, now)) {
@@ -140,23 +140,23 @@ func TestGuardedEnvironmentsCarryAShield(t *testing.T) {
 
 func TestEveryStateReadsShortAndFirst(t *testing.T) {
 	for _, tt := range []struct {
-		s    manager.Status
+		s    socket.Status
 		want string
 	}{
-		{manager.Status{State: manager.StateValid, ExpiresAt: at(3 * time.Minute)}, "● valid 3m"},
-		{manager.Status{State: manager.StateValid}, "● valid"},
-		{manager.Status{State: manager.StateValid, ExpiresAt: at(time.Minute), RefreshFailing: true,
-			Next: &manager.Next{Action: manager.NextRetry, RetryAt: at(30 * time.Second)}}, "▲ valid 1m, retrying"},
-		{manager.Status{State: manager.StateRefreshing, ExpiresAt: at(time.Minute)}, "↻ refreshing"},
-		{manager.Status{State: manager.StateAuthorizing}, "◌ authorizing"},
-		{manager.Status{State: manager.StateNeedsLogin}, "○ needs login"},
-		{manager.Status{State: manager.StateExpired, ExpiresAt: at(-time.Hour)}, "○ expired"},
-		{manager.Status{State: manager.StateError, ExpiresAt: at(5 * time.Minute)}, "▲ error, valid 5m"},
-		{manager.Status{State: manager.StateError}, "✕ error"},
-		{manager.Status{State: manager.StateUnconfigured}, "○ not set up"},
+		{socket.Status{State: socket.StateValid, ExpiresAt: at(3 * time.Minute)}, "● valid 3m"},
+		{socket.Status{State: socket.StateValid}, "● valid"},
+		{socket.Status{State: socket.StateValid, ExpiresAt: at(time.Minute), RefreshFailing: true,
+			Next: &socket.Next{Action: socket.NextRetry, RetryAt: at(30 * time.Second)}}, "▲ valid 1m, retrying"},
+		{socket.Status{State: socket.StateRefreshing, ExpiresAt: at(time.Minute)}, "↻ refreshing"},
+		{socket.Status{State: socket.StateAuthorizing}, "◌ authorizing"},
+		{socket.Status{State: socket.StateNeedsLogin}, "○ needs login"},
+		{socket.Status{State: socket.StateExpired, ExpiresAt: at(-time.Hour)}, "○ expired"},
+		{socket.Status{State: socket.StateError, ExpiresAt: at(5 * time.Minute)}, "▲ error, valid 5m"},
+		{socket.Status{State: socket.StateError}, "✕ error"},
+		{socket.Status{State: socket.StateUnconfigured}, "○ not set up"},
 	} {
 		tt.s.Name = "zepto-sandbox"
-		got := BuildMenuModel([]manager.Status{tt.s}, now).Envs[0].Title
+		got := BuildMenuModel([]socket.Status{tt.s}, now).Envs[0].Title
 		if want := tt.want + TitleSeparator + "zepto-sandbox"; got != want {
 			t.Errorf("%s: title = %q, want %q", tt.s.State, got, want)
 		}
@@ -168,8 +168,8 @@ func TestEveryStateReadsShortAndFirst(t *testing.T) {
 // left" and the menu was 667 px wide.
 func TestMenuLabelsStayShort(t *testing.T) {
 	long := "zepto-sandbox-for-the-campaignflow-integration-tests-of-team-blue"
-	sts := append(statuses(), manager.Status{Name: long, Flow: config.FlowAuthorizationCode,
-		State: manager.StateValid, ExpiresAt: at(23*time.Hour + 59*time.Minute), HasRefresh: true, Persistent: true, Guarded: true})
+	sts := append(statuses(), socket.Status{Name: long, Flow: config.FlowAuthorizationCode,
+		State: socket.StateValid, ExpiresAt: at(23*time.Hour + 59*time.Minute), HasRefresh: true, Persistent: true, Guarded: true})
 	mm := BuildMenuModel(sts, now)
 	last := mm.Envs[len(mm.Envs)-1]
 	if last.Env != long {

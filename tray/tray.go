@@ -10,7 +10,7 @@ import (
 	"fyne.io/systray"
 
 	"github.com/tokentray/tokentray/assets"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // Tray keeps the system tray in step with the engine (on macOS it needs
@@ -62,7 +62,7 @@ func (t *Tray) Close() {
 // sent again: every rebuild makes the tray host re-read the whole menu, and
 // an open menu would close under the user's pointer. A change of titles
 // only (the minute ticking) retitles the items in place.
-func (t *Tray) Update(statuses []manager.Status, now time.Time) {
+func (t *Tray) Update(statuses []socket.Status, now time.Time) {
 	mm := BuildMenuModel(statuses, now)
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -5,7 +5,7 @@ package tray
 import (
 	"time"
 
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // Tray draws nothing: fyne.io/systray needs cgo on macOS, and a build
@@ -19,7 +19,7 @@ func Start(h Handlers, startAtLogin bool) *Tray {
 
 func (t *Tray) Close() {}
 
-func (t *Tray) Update(statuses []manager.Status, now time.Time) {
+func (t *Tray) Update(statuses []socket.Status, now time.Time) {
 	on := t.last.StartAtLogin
 	t.last = BuildMenuModel(statuses, now)
 	t.last.StartAtLogin = on

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -163,7 +162,7 @@ func userMessage(err error) string {
 }
 
 // statusNames are the environments' names, in the config's order.
-func statusNames(statuses []manager.Status) []string {
+func statusNames(statuses []socket.Status) []string {
 	names := make([]string, len(statuses))
 	for i, s := range statuses {
 		names[i] = s.Name

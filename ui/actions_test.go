@@ -10,7 +10,7 @@ import (
 
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/platform"
-	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 func webEnv(o *oauthserver.Server) string {
@@ -19,7 +19,7 @@ func webEnv(o *oauthserver.Server) string {
 }
 
 func TestAuthorizeAndCancelGoToTheHost(t *testing.T) {
-	h := startHost(t, webEnv, socket.HostHooks{})
+	h := startHost(t, webEnv, server.HostHooks{})
 	w := openWindow(t, h.sock)
 	w.until(t, "the card asking to sign in", func() bool { return strings.Contains(w.cardText("web"), "NEEDS LOGIN") })
 	tapButton(t, w.view.cards["web"].root, labelAuthorize)
@@ -38,7 +38,7 @@ func TestAuthorizeAndCancelGoToTheHost(t *testing.T) {
 func TestRemoveAsksTheHostToDropTheEnvironment(t *testing.T) {
 	h := startHost(t, func(o *oauthserver.Server) string {
 		return localEnv("local", o) + "\n# kept by hand\n" + localEnv("other", o)
-	}, socket.HostHooks{})
+	}, server.HostHooks{})
 	w := openWindow(t, h.sock)
 	w.until(t, "the cards", func() bool { return w.cardText("local") != "" && w.cardText("other") != "" })
 	w.removeEnvironment("local")
@@ -55,7 +55,7 @@ func TestRemoveAsksTheHostToDropTheEnvironment(t *testing.T) {
 
 func TestSettingsSwitchStartAtLoginOnTheHost(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	h, w := connected(t, socket.HostHooks{Tray: true, Autostart: func(on *bool) (bool, error) {
+	h, w := connected(t, server.HostHooks{Tray: true, Autostart: func(on *bool) (bool, error) {
 		if on != nil {
 			if err := platform.SetAutostart(*on); err != nil {
 				return false, err
@@ -96,7 +96,7 @@ func TestSettingsSwitchStartAtLoginOnTheHost(t *testing.T) {
 }
 
 func TestDaemonSettingsOfferNoStartAtLogin(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	w.openSettings()
 	w.until(t, "the settings", func() bool { return w.settings != nil })
 	f := w.settings
@@ -112,7 +112,7 @@ func TestDaemonSettingsOfferNoStartAtLogin(t *testing.T) {
 }
 
 func TestCountdownsTickOnlyWhileTheWindowShows(t *testing.T) {
-	h := startHost(t, oneLocalEnv, socket.HostHooks{})
+	h := startHost(t, oneLocalEnv, server.HostHooks{})
 	w := openWindow(t, h.sock)
 	if w.tick == nil || !w.visible {
 		t.Fatal("the countdown ticker does not run while the window shows")

@@ -8,8 +8,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
-
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // badge is the coloured state pill of a card.
@@ -28,7 +27,7 @@ func newBadge() *badge {
 	return b
 }
 
-func (b *badge) set(s manager.State) {
+func (b *badge) set(s socket.State) {
 	b.apply(badgeLook(s))
 }
 
@@ -43,7 +42,7 @@ func (b *badge) apply(l look) {
 
 // show is set for a whole status: a token that is still valid while
 // refreshing it fails reads as a warning, not as VALID.
-func (b *badge) show(st manager.Status) {
+func (b *badge) show(st socket.Status) {
 	if st.RefreshFailing {
 		b.apply(refreshFailingLook)
 		return
@@ -69,21 +68,21 @@ func (l look) colours(th fyne.Theme, v fyne.ThemeVariant) (bg, fg color.Color) {
 var refreshFailingLook = look{"VALID — REFRESH FAILING", theme.ColorNameWarning, theme.ColorNameForegroundOnWarning}
 
 // badgeLook is the look of a state.
-func badgeLook(s manager.State) look {
+func badgeLook(s socket.State) look {
 	switch s {
-	case manager.StateValid:
+	case socket.StateValid:
 		return look{"VALID", theme.ColorNameSuccess, theme.ColorNameForegroundOnSuccess}
-	case manager.StateRefreshing:
+	case socket.StateRefreshing:
 		return look{"REFRESHING", theme.ColorNamePrimary, theme.ColorNameForegroundOnPrimary}
-	case manager.StateAuthorizing:
+	case socket.StateAuthorizing:
 		return look{"AUTHORIZING", theme.ColorNamePrimary, theme.ColorNameForegroundOnPrimary}
-	case manager.StateNeedsLogin:
+	case socket.StateNeedsLogin:
 		return look{"NEEDS LOGIN", theme.ColorNameWarning, theme.ColorNameForegroundOnWarning}
-	case manager.StateExpired:
+	case socket.StateExpired:
 		return look{"EXPIRED", theme.ColorNameError, theme.ColorNameForegroundOnError}
-	case manager.StateError:
+	case socket.StateError:
 		return look{"ERROR", theme.ColorNameError, theme.ColorNameForegroundOnError}
-	case manager.StateUnconfigured:
+	case socket.StateUnconfigured:
 		return look{"NOT SET UP", theme.ColorNameDisabled, theme.ColorNameBackground}
 	}
 	return look{string(s), theme.ColorNameDisabled, theme.ColorNameBackground}

@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // envActions are what a card's buttons do; each gets the environment name.
@@ -47,7 +47,7 @@ const (
 // tick only moves the countdown, so the once-a-second work stays small.
 type card struct {
 	actions envActions
-	status  manager.Status
+	status  socket.Status
 
 	root       *widget.Card
 	name       *hoverLabel // truncated; the whole name on hover
@@ -128,7 +128,7 @@ func wrapped(imp widget.Importance) *widget.Label {
 }
 
 // update shows a new snapshot.
-func (c *card) update(s manager.Status, now time.Time) {
+func (c *card) update(s socket.Status, now time.Time) {
 	c.status = s
 	c.name.setText(s.Name)
 	c.subtitle.setText(subtitle(s))
@@ -190,17 +190,17 @@ func detailsIcon(open bool) fyne.Resource {
 var badgeRefreshFailing = refreshFailingLook.label
 
 // refreshFailing: the token is valid, refreshing it fails, a retry is planned.
-func refreshFailing(s manager.Status) bool {
-	return s.RefreshFailing || (s.State == manager.StateValid && s.Next != nil && s.Next.Action == manager.NextRetry)
+func refreshFailing(s socket.Status) bool {
+	return s.RefreshFailing || (s.State == socket.StateValid && s.Next != nil && s.Next.Action == socket.NextRetry)
 }
 
 // timedOut reports a login that ended because the user did not finish it.
-func timedOut(s manager.Status) bool {
-	return s.State == manager.StateNeedsLogin && strings.Contains(s.Error, "authorization timed out")
+func timedOut(s socket.Status) bool {
+	return s.State == socket.StateNeedsLogin && strings.Contains(s.Error, "authorization timed out")
 }
 
 // cardError words the engine's problem for the card.
-func cardError(s manager.Status) string {
+func cardError(s socket.Status) string {
 	if timedOut(s) {
 		return "The " + strings.TrimPrefix(s.Error, "the ") + "; choose " + labelAuthorize + " to try again."
 	}
@@ -214,7 +214,7 @@ func (c *card) tick(now time.Time) (resized bool) {
 	c.countdown.SetText(countdownText(s, now))
 	next := ""
 	switch {
-	case timedOut(s), s.State == manager.StateAuthorizing:
+	case timedOut(s), s.State == socket.StateAuthorizing:
 		// Said once: by the error, or by the countdown of the login.
 	default:
 		next = prefixed("Next: ", cardNextStep(s, now))
@@ -237,27 +237,27 @@ func (c *card) tick(now time.Time) (resized bool) {
 
 // cardNextStep words the engine's next step for the card, pointing at the
 // card's own buttons where it has one.
-func cardNextStep(s manager.Status, now time.Time) string {
+func cardNextStep(s socket.Status, now time.Time) string {
 	n := s.Next
 	if n == nil {
 		return ""
 	}
 	switch n.Action {
-	case manager.NextLogin:
+	case socket.NextLogin:
 		return "choose " + labelAuthorize + " to sign in"
-	case manager.NextSetSecret:
+	case socket.NextSetSecret:
 		return "choose " + labelEdit + " and set the client secret"
-	case manager.NextEditConfig:
+	case socket.NextEditConfig:
 		return "choose " + labelEdit + " and fill in " + cmp.Or(n.Key, "client_id")
-	case manager.NextCheckCredentials:
+	case socket.NextCheckCredentials:
 		return "check the client ID and secret (" + labelEdit + "), then choose " + labelAuthorize
-	case manager.NextCheckNetwork:
+	case socket.NextCheckNetwork:
 		return "check the network; " + cardRetryIn(n.RetryAt, now) + ", or choose " + labelRefresh
-	case manager.NextRetry:
+	case socket.NextRetry:
 		return "refresh failing; " + cardRetryIn(n.RetryAt, now) + "; the current token stays valid"
-	case manager.NextRefresh:
+	case socket.NextRefresh:
 		return "choose " + labelRefresh + " to get a new token"
-	case manager.NextWaitForBrowser:
+	case socket.NextWaitForBrowser:
 		return "finish the authorization in the browser"
 	}
 	return string(n.Action)
@@ -282,7 +282,7 @@ func cardRetryIn(at *time.Time, now time.Time) string {
 
 // tokenDetails says what the provider granted and, for a JWT access token,
 // what its claims say. The claims are read, not verified: shown, never trusted.
-func tokenDetails(s manager.Status) string {
+func tokenDetails(s socket.Status) string {
 	var lines []string
 	if len(s.GrantedScopes) > 0 {
 		lines = append(lines, "Granted scopes: "+strings.Join(s.GrantedScopes, " "))
@@ -311,7 +311,7 @@ func tokenDetails(s manager.Status) string {
 	return strings.Join(lines, "\n")
 }
 
-func subtitle(s manager.Status) string {
+func subtitle(s socket.Status) string {
 	provider := s.Preset
 	if provider == "" {
 		provider = "custom provider"
@@ -341,7 +341,7 @@ func setText(l *widget.Label, text string) {
 
 // buttonsFor picks the actions that fit the state; the first is the one
 // the user most likely wants and is highlighted.
-func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
+func (c *card) buttonsFor(s socket.Status, now time.Time) []fyne.CanvasObject {
 	name := s.Name
 	btn := func(label string, icon fyne.Resource, fn func(string)) *focusButton {
 		b := newFocusButton(label, icon, func() {
@@ -368,11 +368,11 @@ func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 	live := s.UsableFor(now, 0)
 	var out []*focusButton
 	switch s.State {
-	case manager.StateUnconfigured:
+	case socket.StateUnconfigured:
 		out = []*focusButton{edit}
-	case manager.StateNeedsLogin:
+	case socket.StateNeedsLogin:
 		out = []*focusButton{authorize, edit}
-	case manager.StateAuthorizing:
+	case socket.StateAuthorizing:
 		out = []*focusButton{cancel}
 		if l := s.Login; l != nil && l.UserCode == "" && l.AuthorizationURL != "" {
 			// The browser flow: opening the page again is what helps.
@@ -388,18 +388,18 @@ func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 			})
 			out = []*focusButton{open, link, cancel}
 		}
-	case manager.StateValid, manager.StateRefreshing:
+	case socket.StateValid, socket.StateRefreshing:
 		out = []*focusButton{copyToken, copyHeader, refresh, signOut, edit}
 		if s.LastRead != nil {
 			out = append(out, reads)
 		}
-	case manager.StateExpired:
+	case socket.StateExpired:
 		if s.HasRefresh || s.Flow == config.FlowClientCredentials {
 			out = []*focusButton{refresh, authorize, signOut, edit}
 		} else {
 			out = []*focusButton{authorize, signOut, edit}
 		}
-	case manager.StateError:
+	case socket.StateError:
 		if live {
 			out = []*focusButton{copyToken, copyHeader, refresh, authorize, signOut, edit}
 		} else {
@@ -408,11 +408,11 @@ func (c *card) buttonsFor(s manager.Status, now time.Time) []fyne.CanvasObject {
 	default:
 		out = []*focusButton{edit}
 	}
-	if s.State == manager.StateRefreshing {
+	if s.State == socket.StateRefreshing {
 		refresh.Disable()
 	}
-	if s.State != manager.StateValid && s.State != manager.StateRefreshing &&
-		(s.State != manager.StateAuthorizing || out[0] != cancel) {
+	if s.State != socket.StateValid && s.State != socket.StateRefreshing &&
+		(s.State != socket.StateAuthorizing || out[0] != cancel) {
 		out[0].Importance = widget.HighImportance
 	}
 	details := btn(labelDetails, detailsIcon(c.showDetail), nil)

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func absRect(o fyne.CanvasObject) (top, bottom float32) {
@@ -29,14 +29,14 @@ func TestCardLaysOutAgainWhenAnErrorAppears(t *testing.T) {
 	defer w.Close()
 	w.Resize(fyne.NewSize(760, 600))
 	a, b := validStatus("zepto-sandbox"), validStatus("campaignflow-test")
-	v.update([]manager.Status{a, b}, now)
+	v.update([]socket.Status{a, b}, now)
 	c := v.cards["zepto-sandbox"]
 	before := c.root.MinSize().Height
 
 	retry := now.Add(23 * time.Second)
 	a.Error = "provider unreachable: dial tcp 10.0.0.1:443: connect: connection refused (after 3 attempts, the last one 2 s ago)"
-	a.Next = &manager.Next{Action: manager.NextRetry, RetryAt: &retry}
-	v.update([]manager.Status{a, b}, now)
+	a.Next = &socket.Next{Action: socket.NextRetry, RetryAt: &retry}
+	v.update([]socket.Status{a, b}, now)
 
 	if after := c.root.MinSize().Height; after <= before {
 		t.Fatalf("card min height %v after an error appeared, was %v: want it to grow", after, before)
@@ -60,7 +60,7 @@ func TestRefreshFailingCardWarnsAndCountsDownToTheRetry(t *testing.T) {
 	s := validStatus("zepto-sandbox")
 	retry := now.Add(23 * time.Second)
 	s.Error = "provider unreachable"
-	s.Next = &manager.Next{Action: manager.NextRetry, RetryAt: &retry}
+	s.Next = &socket.Next{Action: socket.NextRetry, RetryAt: &retry}
 	s.RefreshFailing = true
 	c, _ := newTestCard(t, s)
 	text := shownText(c.root)
@@ -87,11 +87,11 @@ func TestRefreshFailingCardWarnsAndCountsDownToTheRetry(t *testing.T) {
 
 func TestExpiredCardPointsAtRefreshNotACommand(t *testing.T) {
 	s := validStatus("zepto-sandbox")
-	s.State = manager.StateExpired
+	s.State = socket.StateExpired
 	s.ExpiresAt = at(-3 * time.Minute)
 	retry := now.Add(9 * time.Second)
 	s.Error = "provider unreachable"
-	s.Next = &manager.Next{Action: manager.NextCheckNetwork, RetryAt: &retry}
+	s.Next = &socket.Next{Action: socket.NextCheckNetwork, RetryAt: &retry}
 	s.NextStep = "run `tokentray refresh zepto-sandbox`"
 	c, _ := newTestCard(t, s)
 	text := shownText(c.root)
@@ -106,12 +106,12 @@ func TestExpiredCardPointsAtRefreshNotACommand(t *testing.T) {
 	}
 }
 
-func authorizingStatus(left time.Duration) manager.Status {
-	return manager.Status{
+func authorizingStatus(left time.Duration) socket.Status {
+	return socket.Status{
 		Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode,
-		State: manager.StateAuthorizing, Persistent: true,
-		Next:  &manager.Next{Action: manager.NextWaitForBrowser},
-		Login: &manager.LoginInfo{AuthorizationURL: "https://auth.zepto.example/authorize?client_id=x", ExpiresAt: now.Add(left)},
+		State: socket.StateAuthorizing, Persistent: true,
+		Next:  &socket.Next{Action: socket.NextWaitForBrowser},
+		Login: &socket.LoginInfo{AuthorizationURL: "https://auth.zepto.example/authorize?client_id=x", ExpiresAt: now.Add(left)},
 	}
 }
 
@@ -152,9 +152,9 @@ func TestAuthorizingCardShowsTimeLeftOnceAndOpensTheBrowserFirst(t *testing.T) {
 }
 
 func TestTimedOutLoginSaysSoOnTheCard(t *testing.T) {
-	s := manager.Status{
-		Name: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin, Persistent: true,
-		Error: "authorization timed out after 5 minutes", Next: &manager.Next{Action: manager.NextLogin},
+	s := socket.Status{
+		Name: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: socket.StateNeedsLogin, Persistent: true,
+		Error: "authorization timed out after 5 minutes", Next: &socket.Next{Action: socket.NextLogin},
 	}
 	c, _ := newTestCard(t, s)
 	text := shownText(c.root)
@@ -173,7 +173,7 @@ func TestLongNameIsCutAndSaidWholeWithoutWideningTheWindow(t *testing.T) {
 	defer w.Close()
 	w.Resize(fyne.NewSize(760, 600))
 	long := "zepto-sandbox-eu-west-1-payments-reconciliation-nightly-batch-test-x" // 67 characters
-	v.update([]manager.Status{validStatus(long)}, now)
+	v.update([]socket.Status{validStatus(long)}, now)
 	if got := v.root.MinSize().Width; got > 760 {
 		t.Errorf("a 67-character name makes the window at least %v wide, want at most 760", got)
 	}
@@ -201,7 +201,7 @@ func TestLongNameIsCutAndSaidWholeWithoutWideningTheWindow(t *testing.T) {
 
 func TestSixCompactCardsFitIn600Pixels(t *testing.T) {
 	test.NewTempApp(t)
-	var statuses []manager.Status
+	var statuses []socket.Status
 	for i := range 6 {
 		s := validStatus(fmt.Sprintf("env-%d", i))
 		s.GrantedScopes = []string{"openid", "payments:read", "payments:write"}

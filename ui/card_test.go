@@ -11,10 +11,10 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
-func newTestCard(t *testing.T, s manager.Status) (*card, *[]string) {
+func newTestCard(t *testing.T, s socket.Status) (*card, *[]string) {
 	t.Helper()
 	test.NewTempApp(t)
 	var calls []string
@@ -72,9 +72,9 @@ func TestCountdownTicksWithoutRebuildingTheCard(t *testing.T) {
 }
 
 func TestNeedsLoginCardOffersAuthorizeAndSaysWhatToDo(t *testing.T) {
-	s := manager.Status{
-		Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin,
-		Persistent: true, Error: "provider answered invalid_grant (HTTP 400)", Next: &manager.Next{Action: manager.NextLogin},
+	s := socket.Status{
+		Name: "zepto-sandbox", Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode, State: socket.StateNeedsLogin,
+		Persistent: true, Error: "provider answered invalid_grant (HTTP 400)", Next: &socket.Next{Action: socket.NextLogin},
 	}
 	c, calls := newTestCard(t, s)
 	text := shownText(c.root)
@@ -97,9 +97,9 @@ func TestNeedsLoginCardOffersAuthorizeAndSaysWhatToDo(t *testing.T) {
 
 func TestErrorCardWithLiveTokenStillOffersTheToken(t *testing.T) {
 	s := validStatus("campaignflow-prod")
-	s.State = manager.StateError
+	s.State = socket.StateError
 	s.Error = "provider answered invalid_client (HTTP 401)"
-	s.Next = &manager.Next{Action: manager.NextCheckCredentials}
+	s.Next = &socket.Next{Action: socket.NextCheckCredentials}
 	c, _ := newTestCard(t, s)
 	text := shownText(c.root)
 	for _, want := range []string{"ERROR", "expires in 1h 52m", "Error: provider answered invalid_client", "Next: check the client ID and secret (Edit), then choose Authorize"} {
@@ -113,8 +113,8 @@ func TestErrorCardWithLiveTokenStillOffersTheToken(t *testing.T) {
 }
 
 func TestUnconfiguredCardOnlyOffersEdit(t *testing.T) {
-	s := manager.Status{Name: "local", Flow: config.FlowClientCredentials, State: manager.StateUnconfigured,
-		Next: &manager.Next{Action: manager.NextSetSecret}, Persistent: true}
+	s := socket.Status{Name: "local", Flow: config.FlowClientCredentials, State: socket.StateUnconfigured,
+		Next: &socket.Next{Action: socket.NextSetSecret}, Persistent: true}
 	c, _ := newTestCard(t, s)
 	if got := buttons(c.root); !slices.Equal(got, []string{labelEdit, labelDetails}) {
 		t.Errorf("buttons = %q, want Edit only", got)
@@ -125,8 +125,8 @@ func TestUnconfiguredCardOnlyOffersEdit(t *testing.T) {
 }
 
 func TestDeviceCodeCardShowsTheCodeAndAQRCode(t *testing.T) {
-	s := manager.Status{Name: "tv", Flow: config.FlowDeviceCode, State: manager.StateAuthorizing, Persistent: true,
-		Login: &manager.LoginInfo{UserCode: "WDJB-MJHT", VerificationURI: "https://example.com/device",
+	s := socket.Status{Name: "tv", Flow: config.FlowDeviceCode, State: socket.StateAuthorizing, Persistent: true,
+		Login: &socket.LoginInfo{UserCode: "WDJB-MJHT", VerificationURI: "https://example.com/device",
 			VerificationURIComplete: "https://example.com/device?user_code=WDJB-MJHT", ExpiresAt: now.Add(10 * time.Minute)}}
 	c, calls := newTestCard(t, s)
 	text := shownText(c.root)
@@ -163,8 +163,8 @@ func TestDeviceCodeCardShowsTheCodeAndAQRCode(t *testing.T) {
 }
 
 func TestAuthorizationCodeLoginOffersTheLinkAgain(t *testing.T) {
-	s := manager.Status{Name: "local", Flow: config.FlowAuthorizationCode, State: manager.StateAuthorizing, Persistent: true,
-		Login: &manager.LoginInfo{AuthorizationURL: "http://127.0.0.1:9096/authorize?client_id=test-client"}}
+	s := socket.Status{Name: "local", Flow: config.FlowAuthorizationCode, State: socket.StateAuthorizing, Persistent: true,
+		Login: &socket.LoginInfo{AuthorizationURL: "http://127.0.0.1:9096/authorize?client_id=test-client"}}
 	c, calls := newTestCard(t, s)
 	if got := buttons(c.root); !slices.Equal(got, []string{labelOpenAgain, labelCopyLink, labelCancel, labelDetails}) {
 		t.Errorf("buttons = %q", got)
@@ -178,16 +178,16 @@ func TestAuthorizationCodeLoginOffersTheLinkAgain(t *testing.T) {
 func TestCountdownText(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		s    manager.Status
+		s    socket.Status
 		want string
 	}{
-		{"hours", manager.Status{State: manager.StateValid, ExpiresAt: at(time.Hour + 52*time.Minute + 7*time.Second + 900*time.Millisecond)}, "expires in 1h 52m"},
-		{"last ten minutes", manager.Status{State: manager.StateValid, ExpiresAt: at(4*time.Minute + 10*time.Second + 900*time.Millisecond)}, "expires in 4m 10s"},
-		{"under a minute", manager.Status{State: manager.StateValid, ExpiresAt: at(42 * time.Second)}, "expires in 42s"},
-		{"days", manager.Status{State: manager.StateValid, ExpiresAt: at(49*time.Hour + 5*time.Second)}, "expires in 2d 1h"},
-		{"expired", manager.Status{State: manager.StateExpired, ExpiresAt: at(-3*time.Minute - 10*time.Second)}, "expired 3m 10s ago"},
-		{"no expiry given", manager.Status{State: manager.StateValid}, "the provider gave no expiry"},
-		{"no token", manager.Status{State: manager.StateNeedsLogin}, "no token"},
+		{"hours", socket.Status{State: socket.StateValid, ExpiresAt: at(time.Hour + 52*time.Minute + 7*time.Second + 900*time.Millisecond)}, "expires in 1h 52m"},
+		{"last ten minutes", socket.Status{State: socket.StateValid, ExpiresAt: at(4*time.Minute + 10*time.Second + 900*time.Millisecond)}, "expires in 4m 10s"},
+		{"under a minute", socket.Status{State: socket.StateValid, ExpiresAt: at(42 * time.Second)}, "expires in 42s"},
+		{"days", socket.Status{State: socket.StateValid, ExpiresAt: at(49*time.Hour + 5*time.Second)}, "expires in 2d 1h"},
+		{"expired", socket.Status{State: socket.StateExpired, ExpiresAt: at(-3*time.Minute - 10*time.Second)}, "expired 3m 10s ago"},
+		{"no expiry given", socket.Status{State: socket.StateValid}, "the provider gave no expiry"},
+		{"no token", socket.Status{State: socket.StateNeedsLogin}, "no token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := countdownText(tc.s, now); got != tc.want {
@@ -200,7 +200,7 @@ func TestCountdownText(t *testing.T) {
 func TestCardShowsGrantedScopesAndJWTClaims(t *testing.T) {
 	s := validStatus("okta")
 	s.GrantedScopes = []string{"openid", "read"}
-	s.Claims = &manager.Claims{
+	s.Claims = &socket.Claims{
 		Subject:   "user-42",
 		Audience:  []string{"api://payments"},
 		Scopes:    []string{"read"},
@@ -223,8 +223,8 @@ func TestCardShowsGrantedScopesAndJWTClaims(t *testing.T) {
 }
 
 func TestNeedsLoginCardPointsAtItsAuthorizeButton(t *testing.T) {
-	s := manager.Status{Name: "web", Flow: config.FlowAuthorizationCode, State: manager.StateNeedsLogin,
-		Persistent: true, Next: &manager.Next{Action: manager.NextLogin}}
+	s := socket.Status{Name: "web", Flow: config.FlowAuthorizationCode, State: socket.StateNeedsLogin,
+		Persistent: true, Next: &socket.Next{Action: socket.NextLogin}}
 	c, _ := newTestCard(t, s)
 	if text := shownText(c.root); !strings.Contains(text, "Next: choose Authorize to sign in") {
 		t.Errorf("card shows %q", text)
@@ -235,20 +235,20 @@ func TestCardWordsEachNextStepInItsOwnButtons(t *testing.T) {
 	at := time.Date(2026, 3, 1, 15, 4, 5, 0, time.Local)
 	before := at.Add(-23*time.Second - 400*time.Millisecond)
 	for _, tc := range []struct {
-		next *manager.Next
+		next *socket.Next
 		want string
 	}{
 		{nil, ""},
-		{&manager.Next{Action: manager.NextLogin}, "choose Authorize to sign in"},
-		{&manager.Next{Action: manager.NextSetSecret}, "choose Edit and set the client secret"},
-		{&manager.Next{Action: manager.NextEditConfig, Key: "client_id"}, "choose Edit and fill in client_id"},
-		{&manager.Next{Action: manager.NextCheckCredentials}, "check the client ID and secret (Edit), then choose Authorize"},
-		{&manager.Next{Action: manager.NextCheckNetwork, RetryAt: &at}, "check the network; retrying in 24 s, or choose Refresh"},
-		{&manager.Next{Action: manager.NextRetry, RetryAt: &at}, "refresh failing; retrying in 24 s; the current token stays valid"},
-		{&manager.Next{Action: manager.NextRefresh}, "choose Refresh to get a new token"},
-		{&manager.Next{Action: manager.NextWaitForBrowser}, "finish the authorization in the browser"},
+		{&socket.Next{Action: socket.NextLogin}, "choose Authorize to sign in"},
+		{&socket.Next{Action: socket.NextSetSecret}, "choose Edit and set the client secret"},
+		{&socket.Next{Action: socket.NextEditConfig, Key: "client_id"}, "choose Edit and fill in client_id"},
+		{&socket.Next{Action: socket.NextCheckCredentials}, "check the client ID and secret (Edit), then choose Authorize"},
+		{&socket.Next{Action: socket.NextCheckNetwork, RetryAt: &at}, "check the network; retrying in 24 s, or choose Refresh"},
+		{&socket.Next{Action: socket.NextRetry, RetryAt: &at}, "refresh failing; retrying in 24 s; the current token stays valid"},
+		{&socket.Next{Action: socket.NextRefresh}, "choose Refresh to get a new token"},
+		{&socket.Next{Action: socket.NextWaitForBrowser}, "finish the authorization in the browser"},
 	} {
-		s := manager.Status{Name: "web", Next: tc.next, NextStep: "run `tokentray login web`"}
+		s := socket.Status{Name: "web", Next: tc.next, NextStep: "run `tokentray login web`"}
 		if got := cardNextStep(s, before); got != tc.want {
 			t.Errorf("cardNextStep(%+v) = %q, want %q", tc.next, got, tc.want)
 		}

@@ -12,8 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
-
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // WCAG 2 AA for normal-size text.
@@ -136,8 +135,8 @@ func TestEveryBadgeReadsInLightAndDark(t *testing.T) {
 	test.NewTempApp(t)
 	th := newAppTheme()
 	looks := []look{refreshFailingLook, badgeLook("something new")}
-	for _, s := range []manager.State{manager.StateValid, manager.StateRefreshing, manager.StateAuthorizing,
-		manager.StateNeedsLogin, manager.StateExpired, manager.StateError, manager.StateUnconfigured} {
+	for _, s := range []socket.State{socket.StateValid, socket.StateRefreshing, socket.StateAuthorizing,
+		socket.StateNeedsLogin, socket.StateExpired, socket.StateError, socket.StateUnconfigured} {
 		looks = append(looks, badgeLook(s))
 	}
 	for vName, v := range variants {
@@ -160,13 +159,13 @@ func TestTheDrawnBadgeUsesTheReadableColours(t *testing.T) {
 		t.Fatalf("the window's theme is %T, want appTheme", a.Settings().Theme())
 	}
 	b := newBadge()
-	for _, s := range []manager.State{manager.StateValid, manager.StateNeedsLogin, manager.StateExpired, manager.StateUnconfigured} {
+	for _, s := range []socket.State{socket.StateValid, socket.StateNeedsLogin, socket.StateExpired, socket.StateUnconfigured} {
 		b.set(s)
 		if c := contrast(b.text.Color, b.bg.FillColor); c < minContrast {
 			t.Errorf("badge %s: %v on %v is %.2f:1", b.text.Text, b.text.Color, b.bg.FillColor, c)
 		}
 	}
-	b.show(manager.Status{State: manager.StateValid, RefreshFailing: true})
+	b.show(socket.Status{State: socket.StateValid, RefreshFailing: true})
 	if b.text.Text != "VALID — REFRESH FAILING" || b.bg.FillColor != a.Settings().Theme().Color(theme.ColorNameWarning, a.Settings().ThemeVariant()) {
 		t.Errorf("a valid token whose refresh fails shows %q on %v, want VALID — REFRESH FAILING on the warning colour", b.text.Text, b.bg.FillColor)
 	}

@@ -4,34 +4,34 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // countdownText is the live line of a card: "expires in 1h 52m",
 // "expired 3m 10s ago", or why there is no countdown. The words are the
-// command line's (manager.FormatTimeLeft); seconds show in the last ten
+// command line's (socket.FormatTimeLeft); seconds show in the last ten
 // minutes, when the once-a-second redraw matters.
-func countdownText(s manager.Status, now time.Time) string {
-	if s.State == manager.StateAuthorizing {
+func countdownText(s socket.Status, now time.Time) string {
+	if s.State == socket.StateAuthorizing {
 		return loginLeftText(s.Login, now)
 	}
 	if s.ExpiresAt == nil {
-		if s.State == manager.StateValid || s.State == manager.StateRefreshing {
+		if s.State == socket.StateValid || s.State == socket.StateRefreshing {
 			return "the provider gave no expiry"
 		}
 		return "no token"
 	}
 	left := s.ExpiresAt.Sub(now)
 	if left > 0 {
-		return "expires in " + manager.FormatTimeLeft(left)
+		return "expires in " + socket.FormatTimeLeft(left)
 	}
-	return "expired " + manager.FormatTimeLeft(left) + " ago"
+	return "expired " + socket.FormatTimeLeft(left) + " ago"
 }
 
 // lifetimeLeft is the share of the token's lifetime still ahead, in [0,1];
 // ok is false when neither the status nor the token's claims say when it
 // was issued.
-func lifetimeLeft(s manager.Status, now time.Time) (share float64, ok bool) {
+func lifetimeLeft(s socket.Status, now time.Time) (share float64, ok bool) {
 	if s.ExpiresAt == nil {
 		return 0, false
 	}
@@ -54,7 +54,7 @@ func lifetimeLeft(s manager.Status, now time.Time) (share float64, ok bool) {
 
 // loginLeftText is the countdown of a running login: "waiting for you to
 // authorize — 4:12 left".
-func loginLeftText(l *manager.LoginInfo, now time.Time) string {
+func loginLeftText(l *socket.LoginInfo, now time.Time) string {
 	const waiting = "waiting for you to authorize"
 	if l == nil || l.ExpiresAt.IsZero() {
 		return waiting

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -427,7 +426,7 @@ func (f *envForm) layoutFields(scopes []string) {
 // tell before asking the host: every required field left empty and every
 // value the config loader refuses, all at once. The secret is "" when the
 // user left it empty.
-func (f *envForm) environment() (config.Environment, manager.Secret, []socket.Problem) {
+func (f *envForm) environment() (config.Environment, config.Secret, []socket.Problem) {
 	p, isPreset := f.currentPreset()
 	e := config.Environment{
 		Name:      strings.TrimSpace(f.name.Text),
@@ -463,7 +462,7 @@ func (f *envForm) environment() (config.Environment, manager.Secret, []socket.Pr
 	} else if fields := strings.Fields(f.scopesText.Text); len(fields) > 0 {
 		e.Scopes = fields
 	}
-	secret := manager.Secret(f.secret.Text)
+	secret := config.Secret(f.secret.Text)
 
 	var problems []socket.Problem
 	required := func(key, help string) {

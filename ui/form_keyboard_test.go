@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // press sends a key to what has the focus, or to the window when nothing
@@ -30,7 +30,7 @@ func (w *testWin) formOpen(fd *formDialog) bool {
 }
 
 func TestFormOpensWithItsFirstFieldFocused(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	fd := w.showForm(nil, "zepto-sandbox")
 	defer fd.dialog.Hide()
 	if got := w.win.Canvas().Focused(); got != fd.form.preset {
@@ -44,7 +44,7 @@ func TestFormOpensWithItsFirstFieldFocused(t *testing.T) {
 }
 
 func TestEnterInAnyEntrySavesTheForm(t *testing.T) {
-	h, w := connected(t, socket.HostHooks{})
+	h, w := connected(t, server.HostHooks{})
 	c := w.win.Canvas()
 	fd := w.showForm(nil, "")
 	f := fd.form
@@ -78,7 +78,7 @@ func TestEnterInAnyEntrySavesTheForm(t *testing.T) {
 }
 
 func TestEscapeClosesTheForm(t *testing.T) {
-	h, w := connected(t, socket.HostHooks{})
+	h, w := connected(t, server.HostHooks{})
 	before := h.config(t)
 	c := w.win.Canvas()
 	for _, tc := range []struct {
@@ -114,7 +114,7 @@ func TestEscapeClosesTheForm(t *testing.T) {
 }
 
 func TestRemoveConfirmSaysWhatItsButtonsDo(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	e := config.Environment{Name: "local", Flow: config.FlowClientCredentials, ClientID: "abc", TokenURL: "https://example.com/token"}
 	fd := w.showForm(&e, "")
 	defer fd.dialog.Hide()

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // drawn walks what is drawn under o, widgets' renderers included, and
@@ -164,7 +164,7 @@ func wantLabels(p *config.Preset, flow config.Flow) []string {
 }
 
 func TestEveryLabelSitsOnItsFieldForEveryPresetAndFlow(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	w.win.Resize(fyne.NewSize(800, 900))
 	flows := []config.Flow{config.FlowAuthorizationCode, config.FlowClientCredentials, config.FlowDeviceCode}
 	presets := config.Presets()
@@ -209,7 +209,7 @@ func TestEveryLabelSitsOnItsFieldForEveryPresetAndFlow(t *testing.T) {
 }
 
 func TestZeptoFormAsksForScopesAndTheRegisteredRedirectURI(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	fd := w.showForm(nil, "")
 	defer fd.dialog.Hide()
 	f := fd.form
@@ -228,7 +228,7 @@ func TestZeptoFormAsksForScopesAndTheRegisteredRedirectURI(t *testing.T) {
 }
 
 func TestTheSecretIsMaskedUntilTheUserRevealsIt(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	fd := w.showForm(nil, "")
 	defer fd.dialog.Hide()
 	f := fd.form
@@ -257,7 +257,7 @@ func TestTheSecretIsMaskedUntilTheUserRevealsIt(t *testing.T) {
 }
 
 func TestFormShowsEveryProblemAtOnceUnderItsFieldInItsWords(t *testing.T) {
-	h, w := connected(t, socket.HostHooks{})
+	h, w := connected(t, server.HostHooks{})
 	before := h.config(t)
 	w.win.Resize(fyne.NewSize(800, 900))
 	fd := w.showForm(nil, "")
@@ -323,7 +323,7 @@ func TestFieldMessagesUseTheFieldsWords(t *testing.T) {
 }
 
 func TestPickersShowNamesAPersonReads(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	f := newEnvForm(nil, "", w.presets)
 	for _, want := range []string{"Zepto (sandbox)", "CampaignFlow (production)", "OpenID Connect (discovery)",
 		"OAuth 2 server (RFC 8414 discovery)", "Custom"} {

@@ -7,11 +7,11 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
-	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // connected is a window on a fresh host whose config holds only a comment.
-func connected(t *testing.T, hooks socket.HostHooks) (*testHost, *testWin) {
+func connected(t *testing.T, hooks server.HostHooks) (*testHost, *testWin) {
 	t.Helper()
 	h := startHost(t, func(*oauthserver.Server) string { return "# my environments\n" }, hooks)
 	w := openWindow(t, h.sock)
@@ -27,7 +27,7 @@ func (w *testWin) saveAndWait(t *testing.T, fd *formDialog) {
 }
 
 func TestSaveShowsEveryProblemOfTheHostNextToItsField(t *testing.T) {
-	h, w := connected(t, socket.HostHooks{})
+	h, w := connected(t, server.HostHooks{})
 	before := h.config(t)
 	fd := w.showForm(nil, "")
 	f := fd.form
@@ -79,7 +79,7 @@ func TestSaveShowsEveryProblemOfTheHostNextToItsField(t *testing.T) {
 }
 
 func TestPresetFormsAskForWhatThePresetLeavesOpen(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	for _, tc := range []struct {
 		name, preset string
 		fill         func(f *envForm)
@@ -114,7 +114,7 @@ func TestPresetFormsAskForWhatThePresetLeavesOpen(t *testing.T) {
 }
 
 func TestFormWantsAClientIDBeforeAskingTheHost(t *testing.T) {
-	h, w := connected(t, socket.HostHooks{})
+	h, w := connected(t, server.HostHooks{})
 	fd := w.showForm(nil, "")
 	fd.form.name.SetText("local")
 	fd.save()
@@ -127,7 +127,7 @@ func TestFormWantsAClientIDBeforeAskingTheHost(t *testing.T) {
 }
 
 func TestFormWritesOnlyWhatThePresetLeavesOpen(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	f := newEnvForm(nil, "zepto-sandbox", w.presets)
 	f.name.SetText("zepto-sandbox")
 	f.clientID.SetText("abc")
@@ -153,7 +153,7 @@ func TestFormWritesOnlyWhatThePresetLeavesOpen(t *testing.T) {
 }
 
 func TestFormOffersThePresetsScopeChoices(t *testing.T) {
-	_, w := connected(t, socket.HostHooks{})
+	_, w := connected(t, server.HostHooks{})
 	f := newEnvForm(nil, "zepto-sandbox", w.presets)
 	if !slices.Contains(f.scopeChecks.Options, "bank_accounts") {
 		t.Errorf("scope choices = %q, want Zepto's", f.scopeChecks.Options)
@@ -176,7 +176,7 @@ func TestEditReadsTheEnvironmentFromTheHostAndKeepsItsValues(t *testing.T) {
 	h := startHost(t, func(o *oauthserver.Server) string {
 		revokeURL = o.RevokeURL()
 		return localEnv("local", o) + "scopes = [\"read\", \"write\"]\nrevocation_url = \"" + revokeURL + "\"\n"
-	}, socket.HostHooks{})
+	}, server.HostHooks{})
 	w := openWindow(t, h.sock)
 	w.until(t, "the card", func() bool { return w.cardText("local") != "" })
 	w.openEditForm("local") // what the card's Edit button does

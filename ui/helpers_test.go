@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 var now = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -92,10 +92,10 @@ func button(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
 	return found
 }
 
-func validStatus(name string) manager.Status {
-	return manager.Status{
+func validStatus(name string) socket.Status {
+	return socket.Status{
 		Name: name, Preset: "zepto-sandbox", Flow: config.FlowAuthorizationCode,
-		State: manager.StateValid, IssuedAt: at(-8 * time.Minute), ExpiresAt: at(time.Hour + 52*time.Minute + 7*time.Second),
+		State: socket.StateValid, IssuedAt: at(-8 * time.Minute), ExpiresAt: at(time.Hour + 52*time.Minute + 7*time.Second),
 		HasRefresh: true, Persistent: true,
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // testHost is a real host for the window to talk to: the engine on a
@@ -31,8 +32,8 @@ type testHost struct {
 	oauth  *oauthserver.Server
 	path   string // the config file
 	sock   string
-	server *socket.Server
-	hooks  socket.HostHooks
+	server *server.Server
+	hooks  server.HostHooks
 	cf     *host.ConfigFile
 }
 
@@ -44,7 +45,7 @@ func localEnv(name string, oauth *oauthserver.Server) string {
 
 // startHost starts a host; configText may use %s for the OAuth server's
 // environments via localEnv.
-func startHost(t *testing.T, configText func(oauth *oauthserver.Server) string, hooks socket.HostHooks) *testHost {
+func startHost(t *testing.T, configText func(oauth *oauthserver.Server) string, hooks server.HostHooks) *testHost {
 	t.Helper()
 	h := &testHost{oauth: oauthserver.Start(t, oauthserver.Options{AccessTokenTTL: time.Hour}), hooks: hooks}
 	// A short directory: unix socket paths are limited to about 100 bytes.
@@ -88,7 +89,7 @@ func (h *testHost) serve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.server = socket.NewServer(h.m, log, socket.Limits{RequestTimeout: 5 * time.Second})
+	h.server = server.NewServer(h.m, log, server.Limits{RequestTimeout: 5 * time.Second})
 	h.server.SetConfigEditor(h.cf)
 	h.server.SetHostHooks(h.hooks)
 	go h.server.Serve(ln)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 func keyboardView(t *testing.T, n int) (*mainView, fyne.Window, *[]string) {
@@ -28,7 +29,7 @@ func keyboardView(t *testing.T, n int) (*mainView, fyne.Window, *[]string) {
 	w := test.NewWindow(v.root)
 	t.Cleanup(w.Close)
 	w.Resize(fyne.NewSize(760, 600))
-	var statuses []manager.Status
+	var statuses []socket.Status
 	for i := range n {
 		statuses = append(statuses, validStatus(fmt.Sprintf("env-%02d", i)))
 	}
@@ -102,7 +103,7 @@ func TestTabWalksTheCardsInOrderAndScrollsThemIntoView(t *testing.T) {
 }
 
 func TestSignOutConfirmSaysWhatItDoesAndEscapeKeeps(t *testing.T) {
-	h := startHost(t, oneLocalEnv, socket.HostHooks{})
+	h := startHost(t, oneLocalEnv, server.HostHooks{})
 	if _, err := h.m.Refresh(context.Background(), "local"); err != nil {
 		t.Fatal(err)
 	}

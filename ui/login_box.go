@@ -7,16 +7,15 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
-
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // updateLogin shows where to authorize while the engine waits for the user:
 // the device flow's code with a QR code to scan, or the browser link again.
 // It is rebuilt only when the login changes.
-func (c *card) updateLogin(s manager.Status) {
+func (c *card) updateLogin(s socket.Status) {
 	key := ""
-	if s.State == manager.StateAuthorizing && s.Login != nil && s.Login.UserCode != "" {
+	if s.State == socket.StateAuthorizing && s.Login != nil && s.Login.UserCode != "" {
 		key = s.Login.AuthorizationURL + "|" + s.Login.UserCode + "|" + s.Login.VerificationURI
 	}
 	if key == c.loginKey {
@@ -30,7 +29,7 @@ func (c *card) updateLogin(s manager.Status) {
 	c.login.Refresh()
 }
 
-func (c *card) loginObjects(l manager.LoginInfo) []fyne.CanvasObject {
+func (c *card) loginObjects(l socket.LoginInfo) []fyne.CanvasObject {
 	copyText := func(text string) func() {
 		return func() {
 			if c.actions.CopyText != nil {

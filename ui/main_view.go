@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -83,7 +82,7 @@ func newMainView(a envActions, socketPath string, onAdd func(string), onSettings
 
 // update shows new snapshots: cards are kept per name, so only their
 // contents change, and the order follows the config.
-func (v *mainView) update(statuses []manager.Status, now time.Time) {
+func (v *mainView) update(statuses []socket.Status, now time.Time) {
 	persistent := true
 	seen := map[string]bool{}
 	var order []string

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -33,7 +32,7 @@ func TestCardsFollowTheConfigAndSayWhenTokensAreInMemoryOnly(t *testing.T) {
 	test.NewTempApp(t)
 	v := newMainView(envActions{}, "/tmp/s.sock", func(string) {}, nil)
 	a, b := validStatus("a"), validStatus("b")
-	v.update([]manager.Status{a, b}, now)
+	v.update([]socket.Status{a, b}, now)
 	if strings.Contains(shownText(v.root), "No environments yet") {
 		t.Error("empty state shown next to cards")
 	}
@@ -42,7 +41,7 @@ func TestCardsFollowTheConfigAndSayWhenTokensAreInMemoryOnly(t *testing.T) {
 	}
 	first := v.cards["a"]
 	a.Persistent, b.Persistent = false, false
-	v.update([]manager.Status{b, a}, now)
+	v.update([]socket.Status{b, a}, now)
 	if v.cards["a"] != first {
 		t.Error("an update replaced a card instead of updating it")
 	}
@@ -52,7 +51,7 @@ func TestCardsFollowTheConfigAndSayWhenTokensAreInMemoryOnly(t *testing.T) {
 	if !strings.Contains(shownText(v.root), "tokens are kept in memory only") {
 		t.Error("no warning that tokens are in memory only")
 	}
-	v.update([]manager.Status{b}, now)
+	v.update([]socket.Status{b}, now)
 	if _, ok := v.cards["a"]; ok || len(v.list.Objects) != 1 {
 		t.Error("a removed environment keeps its card")
 	}

@@ -11,13 +11,12 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // lastReadText is the card's line about the newest read: "last read 12 s
 // ago by curl (pid 4242)", or "" when nobody read the token yet.
-func lastReadText(r *manager.Read, now time.Time) string {
+func lastReadText(r *socket.Read, now time.Time) string {
 	if r == nil {
 		return ""
 	}
@@ -25,12 +24,12 @@ func lastReadText(r *manager.Read, now time.Time) string {
 	if ago < 0 {
 		ago = 0
 	}
-	return fmt.Sprintf("last read %s ago by %s", manager.FormatTimeLeft(ago), readerName(*r))
+	return fmt.Sprintf("last read %s ago by %s", socket.FormatTimeLeft(ago), readerName(*r))
 }
 
 // readerName names a reader the way a person knows it: the program's file
 // name and its pid.
-func readerName(r manager.Read) string {
+func readerName(r socket.Read) string {
 	name := filepath.Base(r.Exe)
 	if r.Exe == "" {
 		name = "unknown program"
@@ -42,7 +41,7 @@ func readerName(r manager.Read) string {
 }
 
 // readsText is the read log as lines, newest first.
-func readsText(reads []manager.Read) string {
+func readsText(reads []socket.Read) string {
 	if len(reads) == 0 {
 		return "Nobody has read this token since tokentray started."
 	}
@@ -59,7 +58,7 @@ func readsText(reads []manager.Read) string {
 
 // showReads asks the host for env's read log and shows it in a dialog.
 func (w *window) showReads(env string) {
-	var reads []manager.Read
+	var reads []socket.Read
 	w.background(func(ctx context.Context) (err error) {
 		reads, err = w.client.Reads(ctx, env)
 		return err

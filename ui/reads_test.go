@@ -7,13 +7,12 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
-
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func TestCardSaysWhoReadTheTokenLastAndOpensTheLog(t *testing.T) {
 	s := validStatus("zepto-sandbox")
-	s.LastRead = &manager.Read{Time: now.Add(-12 * time.Second), PID: 4242, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "curl -H ..."}
+	s.LastRead = &socket.Read{Time: now.Add(-12 * time.Second), PID: 4242, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "curl -H ..."}
 	c, calls := newTestCard(t, s)
 	if text := shownText(c.root); !strings.Contains(text, "last read 12s ago by curl (pid 4242)") {
 		t.Errorf("card shows %q, want the last read", text)
@@ -40,7 +39,7 @@ func TestCardWithoutReadsHasNoReadLine(t *testing.T) {
 }
 
 func TestReadsTextListsNewestFirstWithoutTokens(t *testing.T) {
-	reads := []manager.Read{
+	reads := []socket.Read{
 		{Time: now, PID: 2, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "curl https://api", Refreshed: true},
 		{Time: now.Add(-time.Minute), PID: 1, UID: 1000, Exe: "/usr/local/bin/tokentray", Cmdline: "tokentray token zepto-sandbox"},
 	}

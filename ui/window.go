@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -39,7 +38,7 @@ type window struct {
 
 	win       fyne.Window
 	view      *mainView
-	statuses  []manager.Status
+	statuses  []socket.Status
 	presets   []socket.PresetInfo
 	host      socket.HostInfo
 	connected bool
@@ -202,12 +201,12 @@ func (w *window) followOnce(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if ev.Kind == manager.EventRead && ev.Read != nil {
+		if ev.Kind == socket.EventRead && ev.Read != nil {
 			env, r := ev.Env, *ev.Read
 			w.onMain(func() { w.setLastRead(env, r) })
 			continue
 		}
-		if ev.Status != nil && ev.Kind != manager.EventConfig {
+		if ev.Status != nil && ev.Kind != socket.EventConfig {
 			s := *ev.Status
 			w.onMain(func() { w.setStatus(s) })
 			continue
@@ -231,7 +230,7 @@ func (w *window) setConnected(ok bool, detail string) {
 	}
 }
 
-func (w *window) setStatuses(statuses []manager.Status) {
+func (w *window) setStatuses(statuses []socket.Status) {
 	w.statuses = statuses
 	if w.visible {
 		w.view.update(statuses, time.Now())
@@ -239,7 +238,7 @@ func (w *window) setStatuses(statuses []manager.Status) {
 }
 
 // setStatus puts one environment's new snapshot in place.
-func (w *window) setStatus(s manager.Status) {
+func (w *window) setStatus(s socket.Status) {
 	for i := range w.statuses {
 		if w.statuses[i].Name == s.Name {
 			w.statuses[i] = s
@@ -254,7 +253,7 @@ func (w *window) setStatus(s manager.Status) {
 
 // setLastRead shows a read the moment it happens (its card's "last read"
 // line and Reads button) without asking the host for anything.
-func (w *window) setLastRead(env string, r manager.Read) {
+func (w *window) setLastRead(env string, r socket.Read) {
 	for i := range w.statuses {
 		if w.statuses[i].Name == env {
 			w.statuses[i].LastRead = &r

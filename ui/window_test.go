@@ -10,7 +10,7 @@ import (
 
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
-	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 func oneLocalEnv(oauth *oauthserver.Server) string {
@@ -18,7 +18,7 @@ func oneLocalEnv(oauth *oauthserver.Server) string {
 }
 
 func TestWindowListsTheHostsEnvironments(t *testing.T) {
-	h := startHost(t, func(o *oauthserver.Server) string { return localEnv("alpha", o) + localEnv("beta", o) }, socket.HostHooks{})
+	h := startHost(t, func(o *oauthserver.Server) string { return localEnv("alpha", o) + localEnv("beta", o) }, server.HostHooks{})
 	w := openWindow(t, h.sock)
 	w.until(t, "both cards", func() bool { return w.cardText("alpha") != "" && w.cardText("beta") != "" })
 	if got := statusNames(w.statuses); !slices.Equal(got, []string{"alpha", "beta"}) {
@@ -34,7 +34,7 @@ func TestWindowListsTheHostsEnvironments(t *testing.T) {
 }
 
 func TestAnEngineEventUpdatesTheCard(t *testing.T) {
-	h := startHost(t, oneLocalEnv, socket.HostHooks{})
+	h := startHost(t, oneLocalEnv, server.HostHooks{})
 	w := openWindow(t, h.sock)
 	w.until(t, "the card", func() bool { return w.cardText("local") != "" })
 
@@ -57,7 +57,7 @@ func TestAnEngineEventUpdatesTheCard(t *testing.T) {
 }
 
 func TestAReadShowsOnTheCardTheMomentItHappens(t *testing.T) {
-	h := startHost(t, oneLocalEnv, socket.HostHooks{})
+	h := startHost(t, oneLocalEnv, server.HostHooks{})
 	if _, err := h.m.Refresh(context.Background(), "local"); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestAReadShowsOnTheCardTheMomentItHappens(t *testing.T) {
 }
 
 func TestCopyOnAHostWithoutClipboardSaysSo(t *testing.T) {
-	h := startHost(t, oneLocalEnv, socket.HostHooks{})
+	h := startHost(t, oneLocalEnv, server.HostHooks{})
 	if _, err := h.m.Refresh(context.Background(), "local"); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestCopyOnAHostWithoutClipboardSaysSo(t *testing.T) {
 func TestCopyGoesToTheHostsClipboard(t *testing.T) {
 	var mu sync.Mutex
 	var copied []string
-	h := startHost(t, oneLocalEnv, socket.HostHooks{Tray: true, Copy: func(text string) (time.Duration, error) {
+	h := startHost(t, oneLocalEnv, server.HostHooks{Tray: true, Copy: func(text string) (time.Duration, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		copied = append(copied, text)
@@ -120,7 +120,7 @@ func TestCopyGoesToTheHostsClipboard(t *testing.T) {
 }
 
 func TestHostGoingAwayShowsTheBannerAndTheWindowReconnects(t *testing.T) {
-	h := startHost(t, oneLocalEnv, socket.HostHooks{})
+	h := startHost(t, oneLocalEnv, server.HostHooks{})
 	w := openWindow(t, h.sock)
 	w.until(t, "the card", func() bool { return w.cardText("local") != "" })
 

@@ -19,6 +19,7 @@ import (
 	"github.com/tokentray/tokentray/internal/secretscan"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // TestNoSecretInAnyLogLineOrErrorString runs the flows a user meets —
@@ -51,7 +52,7 @@ func TestNoSecretInAnyLogLineOrErrorString(t *testing.T) {
 		for ev := range events {
 			scan.Text("event", ev.Message)
 			if ev.Status != nil {
-				scan.Text("status", ev.Status.Error+" "+ev.Status.Warning+" "+ev.Status.NextStep)
+				scan.Text("status", ev.Status.Error+" "+ev.Status.Warning)
 			}
 		}
 	}()
@@ -66,7 +67,7 @@ func TestNoSecretInAnyLogLineOrErrorString(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := socket.NewServer(m, log, socket.Limits{RequestTimeout: 5 * time.Second})
+	server := server.NewServer(m, log, server.Limits{RequestTimeout: 5 * time.Second})
 	go server.Serve(ln)
 	client := socket.NewClient(sock, 10*time.Second)
 	ctx := context.Background()

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/config"
 )
 
 // ErrNotRunning means nothing answers on the socket: no tokentray runs
@@ -66,14 +66,14 @@ func NewClient(path string, timeout time.Duration) *Client {
 func (c *Client) Close() { c.hc.CloseIdleConnections() }
 
 // Environments is GET /v1/environments.
-func (c *Client) Environments(ctx context.Context) ([]manager.Status, error) {
-	var out []manager.Status
+func (c *Client) Environments(ctx context.Context) ([]Status, error) {
+	var out []Status
 	return out, c.do(ctx, http.MethodGet, "/v1/environments", nil, &out)
 }
 
 // Environment is GET /v1/environments/{name}.
-func (c *Client) Environment(ctx context.Context, name string) (manager.Status, error) {
-	var out manager.Status
+func (c *Client) Environment(ctx context.Context, name string) (Status, error) {
+	var out Status
 	return out, c.do(ctx, http.MethodGet, envPath(name, ""), nil, &out)
 }
 
@@ -94,8 +94,8 @@ func (c *Client) Refresh(ctx context.Context, name string) (TokenAnswer, error) 
 }
 
 // Login is POST /v1/environments/{name}/login.
-func (c *Client) Login(ctx context.Context, name string) (manager.LoginInfo, error) {
-	var out manager.LoginInfo
+func (c *Client) Login(ctx context.Context, name string) (LoginInfo, error) {
+	var out LoginInfo
 	return out, c.do(ctx, http.MethodPost, envPath(name, "/login"), nil, &out)
 }
 
@@ -105,14 +105,14 @@ func (c *Client) CancelLogin(ctx context.Context, name string) error {
 }
 
 // Logout is POST /v1/environments/{name}/logout.
-func (c *Client) Logout(ctx context.Context, name string) (manager.Status, error) {
-	var out manager.Status
+func (c *Client) Logout(ctx context.Context, name string) (Status, error) {
+	var out Status
 	return out, c.do(ctx, http.MethodPost, envPath(name, "/logout"), nil, &out)
 }
 
 // SetSecret is PUT /v1/environments/{name}/secret.
-func (c *Client) SetSecret(ctx context.Context, name string, secret manager.Secret) (manager.Status, error) {
-	var out manager.Status
+func (c *Client) SetSecret(ctx context.Context, name string, secret config.Secret) (Status, error) {
+	var out Status
 	return out, c.do(ctx, http.MethodPut, envPath(name, "/secret"), []byte(secret.Reveal()), &out)
 }
 
@@ -223,15 +223,15 @@ func (c *Client) Events(ctx context.Context, env string) (*EventStream, error) {
 }
 
 // Next blocks for the next event; comment lines are skipped.
-func (s *EventStream) Next() (manager.Event, error) {
+func (s *EventStream) Next() (Event, error) {
 	var kind, data string
 	for {
 		line, err := s.rd.ReadString('\n')
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return manager.Event{}, fmt.Errorf("tokentray closed the event stream: %w", io.ErrUnexpectedEOF)
+				return Event{}, fmt.Errorf("tokentray closed the event stream: %w", io.ErrUnexpectedEOF)
 			}
-			return manager.Event{}, fmt.Errorf("read tokentray events: %w", err)
+			return Event{}, fmt.Errorf("read tokentray events: %w", err)
 		}
 		line = strings.TrimRight(line, "\r\n")
 		switch {
@@ -239,12 +239,12 @@ func (s *EventStream) Next() (manager.Event, error) {
 			if data == "" {
 				continue
 			}
-			var ev manager.Event
+			var ev Event
 			if err := json.Unmarshal([]byte(data), &ev); err != nil {
-				return manager.Event{}, fmt.Errorf("tokentray sent an event that is not JSON: %w", err)
+				return Event{}, fmt.Errorf("tokentray sent an event that is not JSON: %w", err)
 			}
 			if ev.Kind == "" {
-				ev.Kind = manager.EventKind(kind)
+				ev.Kind = EventKind(kind)
 			}
 			return ev, nil
 		case strings.HasPrefix(line, ":"):

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
 )
 
 // doJSON is do with v encoded as the JSON body.
@@ -36,15 +35,15 @@ func (c *Client) EnvironmentConfig(ctx context.Context, name string) (config.Env
 // PutEnvironment is PUT /v1/environments/{name}: creates or replaces it in
 // the config file and the running engine. A refused body is an *APIError
 // with Code CodeInvalidConfig and every problem in Problems.
-func (c *Client) PutEnvironment(ctx context.Context, name string, e config.Environment) (manager.Status, error) {
-	var out manager.Status
+func (c *Client) PutEnvironment(ctx context.Context, name string, e config.Environment) (Status, error) {
+	var out Status
 	return out, c.doJSON(ctx, http.MethodPut, envPath(name, ""), e, &out)
 }
 
 // PutEnvironmentJSON is PUT /v1/environments/{name} with a body as given
 // (`tokentray env set --json`), so that the server judges every key.
-func (c *Client) PutEnvironmentJSON(ctx context.Context, name string, body []byte) (manager.Status, error) {
-	var out manager.Status
+func (c *Client) PutEnvironmentJSON(ctx context.Context, name string, body []byte) (Status, error) {
+	var out Status
 	return out, c.do(ctx, http.MethodPut, envPath(name, ""), body, &out)
 }
 
@@ -60,7 +59,7 @@ func (c *Client) DeleteEnvironment(ctx context.Context, name string) error {
 // whole Authorization header value) and clears it after clearsIn.
 func (c *Client) Copy(ctx context.Context, name, format string) (time.Duration, error) {
 	var out CopyAnswer
-	if err := c.doJSON(ctx, http.MethodPost, envPath(name, "/copy"), copyBody{Format: format}, &out); err != nil {
+	if err := c.doJSON(ctx, http.MethodPost, envPath(name, "/copy"), CopyRequest{Format: format}, &out); err != nil {
 		return 0, err
 	}
 	return time.Duration(out.ClearsIn) * time.Second, nil
@@ -80,9 +79,9 @@ func (c *Client) PutSettings(ctx context.Context, s Settings) (Settings, error) 
 
 // Authorize is POST /v1/environments/{name}/login with the host opening
 // the browser itself (the window's Authorize button).
-func (c *Client) Authorize(ctx context.Context, name string) (manager.LoginInfo, error) {
-	var out manager.LoginInfo
-	return out, c.doJSON(ctx, http.MethodPost, envPath(name, "/login"), loginBody{OpenBrowser: true}, &out)
+func (c *Client) Authorize(ctx context.Context, name string) (LoginInfo, error) {
+	var out LoginInfo
+	return out, c.doJSON(ctx, http.MethodPost, envPath(name, "/login"), LoginRequest{OpenBrowser: true}, &out)
 }
 
 // OpenWindow is POST /v1/window: the host opens or raises its window.
@@ -94,4 +93,10 @@ func (c *Client) OpenWindow(ctx context.Context) error {
 func (c *Client) Host(ctx context.Context) (HostInfo, error) {
 	var out HostInfo
 	return out, c.do(ctx, http.MethodGet, "/v1/host", nil, &out)
+}
+
+// Reads is GET /v1/environments/{name}/reads: who read the token, newest first.
+func (c *Client) Reads(ctx context.Context, name string) ([]Read, error) {
+	var out []Read
+	return out, c.do(ctx, http.MethodGet, envPath(name, "/reads"), nil, &out)
 }

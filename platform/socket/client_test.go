@@ -5,28 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokentray/tokentray/manager"
 )
-
-// lockedWriter lets the engine's goroutines log into one buffer.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
 
 func TestClientWithoutARunningTokentrayIsNotRunning(t *testing.T) {
 	path := socketPathForTest(t)

@@ -181,7 +181,7 @@ func (l *peerCheckedListener) Accept() (net.Conn, error) {
 		}
 		cred, err := peerCred(c)
 		if err == nil && cred.UID == l.uid {
-			return &peerConn{Conn: c, cred: cred}, nil
+			return &PeerConn{Conn: c, Cred: cred}, nil
 		}
 		if err != nil {
 			l.log.Warn("refused a socket peer whose credentials could not be read", "error", err)
@@ -192,11 +192,11 @@ func (l *peerCheckedListener) Accept() (net.Conn, error) {
 	}
 }
 
-// peerConn is an accepted connection with the kernel's word on who holds
-// the other end, read once at accept (connContext makes it the caller).
-type peerConn struct {
+// PeerConn is an accepted connection with the kernel's word on who holds
+// the other end, read once at accept (the server names its caller from it).
+type PeerConn struct {
 	net.Conn
-	cred PeerCred
+	Cred PeerCred
 }
 
 func (l *peerCheckedListener) Close() error {

@@ -6,15 +6,14 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
 )
 
 // TokenAnswer is the body of the token and refresh endpoints:
 // {"access_token", "token_type", "expires_at", "expires_in"}. The token is a
-// manager.Secret so that printing or logging the struct redacts it; only
+// config.Secret so that printing or logging the struct redacts it; only
 // the JSON encoding, which is the answer itself, carries it.
 type TokenAnswer struct {
-	AccessToken manager.Secret
+	AccessToken config.Secret
 	TokenType   string
 	ExpiresAt   time.Time
 	ExpiresIn   int64 // seconds left when the answer was made
@@ -27,28 +26,29 @@ type tokenAnswerJSON struct {
 	ExpiresIn   int64     `json:"expires_in"`
 }
 
-// NewTokenAnswer builds the answer for t as of now.
-func NewTokenAnswer(t manager.Token, now time.Time) TokenAnswer {
-	in := int64(t.ExpiresAt.Sub(now) / time.Second)
-	if t.ExpiresAt.IsZero() || in < 0 {
+// NewTokenAnswer builds the answer for a token of typ that expires at
+// expiresAt, as of now.
+func NewTokenAnswer(token config.Secret, typ string, expiresAt, now time.Time) TokenAnswer {
+	in := int64(expiresAt.Sub(now) / time.Second)
+	if expiresAt.IsZero() || in < 0 {
 		in = 0
 	}
-	return TokenAnswer{AccessToken: t.AccessToken, TokenType: manager.TokenTypeOrDefault(t.TokenType), ExpiresAt: t.ExpiresAt, ExpiresIn: in}
+	return TokenAnswer{AccessToken: token, TokenType: TokenTypeOrDefault(typ), ExpiresAt: expiresAt, ExpiresIn: in}
 }
 
-// wire is the answer as sent; the server encodes it directly (the hot path).
-func (a TokenAnswer) wire() tokenAnswerJSON {
+// WireJSON is the answer as sent; the server encodes it directly (the hot path).
+func (a TokenAnswer) WireJSON() any {
 	return tokenAnswerJSON{a.AccessToken.Reveal(), a.TokenType, a.ExpiresAt, a.ExpiresIn}
 }
 
-func (a TokenAnswer) MarshalJSON() ([]byte, error) { return json.Marshal(a.wire()) }
+func (a TokenAnswer) MarshalJSON() ([]byte, error) { return json.Marshal(a.WireJSON()) }
 
 func (a *TokenAnswer) UnmarshalJSON(b []byte) error {
 	var j tokenAnswerJSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*a = TokenAnswer{manager.Secret(j.AccessToken), j.TokenType, j.ExpiresAt, j.ExpiresIn}
+	*a = TokenAnswer{config.Secret(j.AccessToken), j.TokenType, j.ExpiresAt, j.ExpiresIn}
 	return nil
 }
 
@@ -74,6 +74,7 @@ const (
 	CodeNoWindow           = "no_window"      // 409: the host has no window (a daemon)
 	CodeNoAutostart        = "no_autostart"   // 409: the host cannot start at login (a daemon)
 	CodeNoConfigFile       = "no_config_file" // 409: the host runs without a config file to write
+	CodeDenied             = "denied"         // 403: a guarded read or change the user did not allow
 )
 
 // Problem is one thing wrong with a PUT body: the key (as the config
@@ -112,6 +113,18 @@ type HostInfo struct {
 	Window     bool   `json:"window"`
 	Keychain   bool   `json:"keychain"`
 	ConfigPath string `json:"config_path"`
+}
+
+// CopyRequest is the body of POST /v1/environments/{name}/copy.
+type CopyRequest struct {
+	Format string `json:"format"` // "raw" (default) or "header"
+}
+
+// LoginRequest is the optional body of POST /v1/environments/{name}/login.
+type LoginRequest struct {
+	// OpenBrowser makes the host open the authorization URL itself
+	// (the window's and tray's Authorize).
+	OpenBrowser bool `json:"open_browser"`
 }
 
 // CopyAnswer is the answer of POST /v1/environments/{name}/copy.

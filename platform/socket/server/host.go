@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // HostHooks are what only the host process has: the clipboard, the
@@ -86,7 +87,7 @@ func (s *Server) hostInfo(w http.ResponseWriter, r *http.Request) {
 	if envs := s.m.Environments(); len(envs) > 0 {
 		keychain = envs[0].Persistent
 	}
-	writeJSON(w, http.StatusOK, HostInfo{
+	writeJSON(w, http.StatusOK, socket.HostInfo{
 		Clipboard:  h.Copy != nil,
 		Tray:       h.Tray,
 		Window:     h.OpenWindow != nil,
@@ -105,34 +106,29 @@ func configPathOf(ed ConfigEditor) string {
 func (s *Server) openWindow(w http.ResponseWriter, r *http.Request) {
 	h := s.hooks()
 	if h.OpenWindow == nil {
-		writeError(w, http.StatusConflict, CodeNoWindow, "this tokentray has no window (it runs as `tokentray daemon`); start `tokentray` on the desktop for one")
+		writeError(w, http.StatusConflict, socket.CodeNoWindow, "this tokentray has no window (it runs as `tokentray daemon`); start `tokentray` on the desktop for one")
 		return
 	}
 	if err := h.OpenWindow(); err != nil {
 		s.log.Warn("open window", "error", err)
-		writeError(w, http.StatusInternalServerError, CodeInternal, fmt.Sprintf("could not open the window: %v", err))
+		writeError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not open the window: %v", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
-}
-
-// copyBody is the body of POST .../copy.
-type copyBody struct {
-	Format string `json:"format"` // "raw" (default) or "header"
 }
 
 // copyMinValid is how long a copied token stays valid at least.
 const copyMinValid = time.Minute
 
 func (s *Server) copyToken(w http.ResponseWriter, r *http.Request) {
-	var body copyBody
+	var body socket.CopyRequest
 	if !readOptionalJSON(w, r, &body) {
 		return
 	}
 	switch body.Format {
 	case "", "raw", "header":
 	default:
-		writeError(w, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("format %q is not raw or header", printable(body.Format)))
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("format %q is not raw or header", printable(body.Format)))
 		return
 	}
 	name := r.PathValue("name")
@@ -142,7 +138,7 @@ func (s *Server) copyToken(w http.ResponseWriter, r *http.Request) {
 	}
 	h := s.hooks()
 	if h.Copy == nil {
-		writeError(w, http.StatusConflict, CodeNoClipboard, "this tokentray has no clipboard (it runs as `tokentray daemon`); use `tokentray token "+name+"` instead")
+		writeError(w, http.StatusConflict, socket.CodeNoClipboard, "this tokentray has no clipboard (it runs as `tokentray daemon`); use `tokentray token "+name+"` instead")
 		return
 	}
 	// The reader is whoever asked for the copy (the window).
@@ -152,15 +148,15 @@ func (s *Server) copyToken(w http.ResponseWriter, r *http.Request) {
 	}
 	text := t.AccessToken.Reveal()
 	if body.Format == "header" {
-		text = manager.AuthorizationHeader(t.TokenType, text)
+		text = socket.AuthorizationHeader(t.TokenType, text)
 	}
 	clearsIn, err := h.Copy(text)
 	if err != nil {
 		s.log.Warn("copy to the clipboard", "env", name, "error", err)
-		writeError(w, http.StatusInternalServerError, CodeInternal, fmt.Sprintf("could not copy to the clipboard: %v", err))
+		writeError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not copy to the clipboard: %v", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, CopyAnswer{ClearsIn: int64((clearsIn + time.Second/2) / time.Second)})
+	writeJSON(w, http.StatusOK, socket.CopyAnswer{ClearsIn: int64((clearsIn + time.Second/2) / time.Second)})
 }
 
 // readBody reads a request body within MaxBodyBytes; on failure it has
@@ -170,11 +166,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, CodeTooLarge,
+			writeError(w, http.StatusRequestEntityTooLarge, socket.CodeTooLarge,
 				fmt.Sprintf("the request body is longer than %d bytes", tooBig.Limit))
 			return nil, false
 		}
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "could not read the request body")
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "could not read the request body")
 		return nil, false
 	}
 	return data, true
@@ -193,11 +189,11 @@ func readOptionalJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("the request body is not the JSON object this endpoint takes: %s", printable(err.Error())))
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("the request body is not the JSON object this endpoint takes: %s", printable(err.Error())))
 		return false
 	}
 	if dec.More() {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "the request body has more than one JSON value")
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request body has more than one JSON value")
 		return false
 	}
 	return true

@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // maxCmdline is how many characters of a reader's command line the read
@@ -31,8 +32,8 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 		c = cc.Conn
 	}
 	var r manager.Reader
-	if pc, ok := c.(*peerConn); ok {
-		r = identify(pc.cred)
+	if pc, ok := c.(*socket.PeerConn); ok {
+		r = identify(pc.Cred)
 	}
 	return context.WithValue(ctx, callerKey{}, r)
 }
@@ -49,7 +50,7 @@ func callerOf(r *http.Request) manager.Reader {
 // run by `python3 deploy.py`, the python process), with the tokentray
 // command it went through. A client that talks to the socket itself is
 // its own requester.
-func identify(cred PeerCred) manager.Reader {
+func identify(cred socket.PeerCred) manager.Reader {
 	r := manager.Reader{PID: cred.PID, UID: cred.UID}
 	if cred.PID <= 0 {
 		return r
@@ -94,14 +95,5 @@ func (s *Server) reads(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err)
 		return
 	}
-	if list == nil {
-		list = []manager.Read{}
-	}
-	writeJSON(w, http.StatusOK, list)
-}
-
-// Reads is GET /v1/environments/{name}/reads: who read the token, newest first.
-func (c *Client) Reads(ctx context.Context, name string) ([]manager.Read, error) {
-	var out []manager.Read
-	return out, c.do(ctx, http.MethodGet, envPath(name, "/reads"), nil, &out)
+	writeJSON(w, http.StatusOK, wireReads(list))
 }

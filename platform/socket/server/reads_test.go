@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func TestReadLogNamesTheReadingProcess(t *testing.T) {
@@ -101,10 +103,10 @@ func TestReadLogNamesTheReadingProcess(t *testing.T) {
 
 func TestReadLogOfAnUnknownEnvironmentIs404(t *testing.T) {
 	r := newSocketRig(t, Limits{})
-	r.wantError("GET", "/v1/environments/nope/reads", nil, http.StatusNotFound, CodeUnknownEnvironment)
+	r.wantError("GET", "/v1/environments/nope/reads", nil, http.StatusNotFound, socket.CodeUnknownEnvironment)
 	_, err := r.client.Reads(context.Background(), "nope")
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != CodeUnknownEnvironment {
+	var apiErr *socket.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != socket.CodeUnknownEnvironment {
 		t.Fatalf("Reads(nope) = %v, want unknown_environment", err)
 	}
 	reads, err := r.client.Reads(context.Background(), codeName)

@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // fileRig is an engine run from a real config file, served on a real
@@ -99,7 +100,7 @@ client_id = "CLIENT_ID"
 `
 
 func problemKeys(err error) []string {
-	var api *APIError
+	var api *socket.APIError
 	if !errors.As(err, &api) {
 		return nil
 	}
@@ -128,7 +129,7 @@ func TestEnvironmentConfigLeavesOutWhatThePresetFills(t *testing.T) {
 		t.Errorf("config %+v, want %+v", e, want)
 	}
 	code, body, _ := r.raw("GET", "/v1/environments/nope/config", nil)
-	if code != http.StatusNotFound || body["error"] != CodeUnknownEnvironment {
+	if code != http.StatusNotFound || body["error"] != socket.CodeUnknownEnvironment {
 		t.Errorf("unknown: %d %v", code, body)
 	}
 }
@@ -136,7 +137,7 @@ func TestEnvironmentConfigLeavesOutWhatThePresetFills(t *testing.T) {
 func TestCopyNeedsAHostWithAClipboard(t *testing.T) {
 	r := newFileRig(t, twoEnvConfig)
 	ctx := context.Background()
-	if _, err := r.client.Copy(ctx, "shared", "raw"); !isCode(err, CodeNoClipboard) {
+	if _, err := r.client.Copy(ctx, "shared", "raw"); !isCode(err, socket.CodeNoClipboard) {
 		t.Fatalf("copy on a daemon: %v, want no_clipboard", err)
 	}
 	var copied []string
@@ -158,14 +159,14 @@ func TestCopyNeedsAHostWithAClipboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{tok.AccessToken.Reveal(), manager.AuthorizationHeader(tok.TokenType, tok.AccessToken.Reveal())}
+	want := []string{tok.AccessToken.Reveal(), socket.AuthorizationHeader(tok.TokenType, tok.AccessToken.Reveal())}
 	if !slices.Equal(copied, want) {
 		t.Errorf("copied %q, want %q", copied, want)
 	}
-	if _, err := r.client.Copy(ctx, "shared", "json"); !isCode(err, CodeBadRequest) {
+	if _, err := r.client.Copy(ctx, "shared", "json"); !isCode(err, socket.CodeBadRequest) {
 		t.Errorf("format json: %v", err)
 	}
-	if _, err := r.client.Copy(ctx, "nope", "raw"); !isCode(err, CodeUnknownEnvironment) {
+	if _, err := r.client.Copy(ctx, "nope", "raw"); !isCode(err, socket.CodeUnknownEnvironment) {
 		t.Errorf("unknown env: %v", err)
 	}
 }
@@ -173,7 +174,7 @@ func TestCopyNeedsAHostWithAClipboard(t *testing.T) {
 func TestWindowAndHostInfoSayWhatTheHostOffers(t *testing.T) {
 	r := newFileRig(t, twoEnvConfig)
 	ctx := context.Background()
-	if err := r.client.OpenWindow(ctx); !isCode(err, CodeNoWindow) {
+	if err := r.client.OpenWindow(ctx); !isCode(err, socket.CodeNoWindow) {
 		t.Errorf("window on a daemon: %v", err)
 	}
 	h, err := r.client.Host(ctx)
@@ -243,7 +244,7 @@ func TestAuthorizeOpensTheBrowserInTheHost(t *testing.T) {
 	}
 	r.m.CancelLogin("local")
 	code, body, _ := r.raw("POST", "/v1/environments/local/login", bytes.NewReader([]byte(`{"open_browser": "yes"}`)))
-	if code != http.StatusBadRequest || body["error"] != CodeBadRequest {
+	if code != http.StatusBadRequest || body["error"] != socket.CodeBadRequest {
 		t.Errorf("bad login body: %d %v", code, body)
 	}
 }

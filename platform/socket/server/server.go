@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // Limits bound what one client can cost the server, so junk, huge
@@ -155,7 +156,7 @@ func (s *Server) routes() http.Handler {
 	notAllowed := func(pattern, allow, use string) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
-			writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+			writeError(w, http.StatusMethodNotAllowed, socket.CodeMethodNotAllowed,
 				fmt.Sprintf("%s %s is not supported; use %s", r.Method, r.URL.Path, use))
 		})
 	}
@@ -192,7 +193,7 @@ func (s *Server) routes() http.Handler {
 	notAllowed("/v1/environments/{name}/login", "POST, DELETE", "POST or DELETE")
 	handle("POST", "/v1/environments/{name}/login/complete", s.completeLogin) // login_complete.go
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
+		writeError(w, http.StatusNotFound, socket.CodeNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
 	})
 	return s.middleware(mux)
 }
@@ -207,12 +208,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		if r.URL.Path == "" || r.URL.Path[0] != '/' {
 			// "GET *" and the like: ServeMux would answer a bare-text 400.
-			writeError(w, http.StatusBadRequest, CodeBadRequest, "the request target must be a path such as /v1/environments")
+			writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request target must be a path such as /v1/environments")
 			return
 		}
 		if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
 			// ServeMux would answer an HTML redirect to the clean path.
-			writeError(w, http.StatusBadRequest, CodeBadRequest,
+			writeError(w, http.StatusBadRequest, socket.CodeBadRequest,
 				fmt.Sprintf("the path %s has '..', '.' or '//' in it; use %s", config.Printable(r.URL.Path, 0), config.Printable(clean, 0)))
 			return
 		}
@@ -251,14 +252,7 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request) {
-	envs := s.m.Environments()
-	if envs == nil {
-		envs = []manager.Status{}
-	}
-	for i := range envs {
-		envs[i] = withNextStep(envs[i])
-	}
-	writeJSON(w, http.StatusOK, envs)
+	writeJSON(w, http.StatusOK, WireStatuses(s.m.Environments()))
 }
 
 func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request) {
@@ -267,13 +261,13 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, withNextStep(st))
+	writeJSON(w, http.StatusOK, WireStatus(st))
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	minValid, err := parseMinValid(r.URL.Query().Get("min_valid"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
 		return
 	}
 	s.read(w, r, manager.ReadRequest{MinValid: minValid})
@@ -284,7 +278,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 func (s *Server) read(w http.ResponseWriter, r *http.Request, req manager.ReadRequest) {
 	t, ok := s.readToken(w, r, r.PathValue("name"), req)
 	if ok {
-		writeJSON(w, http.StatusOK, NewTokenAnswer(t, time.Now()).wire())
+		writeJSON(w, http.StatusOK, wireToken(t, time.Now()).WireJSON())
 	}
 }
 
@@ -356,15 +350,8 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	s.read(w, r, manager.ReadRequest{Force: true})
 }
 
-// loginBody is the optional body of POST .../login.
-type loginBody struct {
-	// OpenBrowser makes the host open the authorization URL itself
-	// (the window's and tray's Authorize).
-	OpenBrowser bool `json:"open_browser"`
-}
-
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var body loginBody
+	var body socket.LoginRequest
 	if !readOptionalJSON(w, r, &body) {
 		return
 	}
@@ -379,7 +366,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeEngineError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, info)
+	writeJSON(w, http.StatusOK, wireLogin(info))
 }
 
 func (s *Server) cancelLogin(w http.ResponseWriter, r *http.Request) {
@@ -420,15 +407,15 @@ func (s *Server) setSecret(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, CodeTooLarge,
+			writeError(w, http.StatusRequestEntityTooLarge, socket.CodeTooLarge,
 				fmt.Sprintf("the secret is longer than %d bytes", tooBig.Limit))
 			return
 		}
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "could not read the request body")
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "could not read the request body")
 		return
 	}
 	if len(body) == 0 {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "the request body (the client secret) is empty")
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request body (the client secret) is empty")
 		return
 	}
 	name := r.PathValue("name")
@@ -445,7 +432,7 @@ func (s *Server) writeStatus(w http.ResponseWriter, r *http.Request, name string
 		s.writeEngineError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, withNextStep(st))
+	writeJSON(w, http.StatusOK, WireStatus(st))
 }
 
 // events streams engine events as server-sent events:
@@ -456,7 +443,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer s.subscribers.Add(-1)
 	if n := s.subscribers.Add(1); n > int64(s.limits.MaxSubscribers) {
 		w.Header().Set("Connection", "close")
-		writeError(w, http.StatusServiceUnavailable, CodeTooManySubscribers,
+		writeError(w, http.StatusServiceUnavailable, socket.CodeTooManySubscribers,
 			fmt.Sprintf("too many event streams are open (at most %d); close one and try again", s.limits.MaxSubscribers))
 		return
 	}
@@ -508,11 +495,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if only != "" && ev.Env != only {
 				continue
 			}
-			if ev.Status != nil { // shared with other subscribers: fill a copy
-				st := withNextStep(*ev.Status)
-				ev.Status = &st
-			}
-			data, err := json.Marshal(ev)
+			data, err := json.Marshal(wireEvent(ev))
 			if err != nil {
 				s.log.Error("encode event", "kind", ev.Kind, "env", ev.Env, "error", err)
 				continue
@@ -543,30 +526,30 @@ func engineErrorStatus(err error) (int, string) {
 	var pe *manager.ProviderError
 	switch {
 	case errors.Is(err, manager.ErrUnknownEnvironment):
-		return http.StatusNotFound, CodeUnknownEnvironment
+		return http.StatusNotFound, socket.CodeUnknownEnvironment
 	case errors.Is(err, manager.ErrDenied):
-		return http.StatusForbidden, CodeDenied
+		return http.StatusForbidden, socket.CodeDenied
 	case errors.Is(err, manager.ErrNeedsLogin):
-		return http.StatusConflict, CodeNeedsLogin
+		return http.StatusConflict, socket.CodeNeedsLogin
 	case errors.Is(err, manager.ErrUnconfigured):
-		return http.StatusConflict, CodeUnconfigured
+		return http.StatusConflict, socket.CodeUnconfigured
 	case errors.Is(err, manager.ErrLoginInProgress):
-		return http.StatusConflict, CodeLoginInProgress
+		return http.StatusConflict, socket.CodeLoginInProgress
 	case errors.Is(err, manager.ErrLoginCanceled):
-		return http.StatusConflict, CodeLoginCanceled
+		return http.StatusConflict, socket.CodeLoginCanceled
 	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, CodeTimeout
+		return http.StatusGatewayTimeout, socket.CodeTimeout
 	case errors.As(err, &pe):
-		return http.StatusBadGateway, CodeProviderError
+		return http.StatusBadGateway, socket.CodeProviderError
 	default:
-		return http.StatusInternalServerError, CodeInternal
+		return http.StatusInternalServerError, socket.CodeInternal
 	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, CodeInternal, "could not encode the answer")
+		writeError(w, http.StatusInternalServerError, socket.CodeInternal, "could not encode the answer")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -576,5 +559,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, APIError{Code: code, Message: msg})
+	writeJSON(w, status, socket.APIError{Code: code, Message: msg})
 }

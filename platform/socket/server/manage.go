@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // printable shortens text from a request for a message.
@@ -15,7 +16,7 @@ func printable(s string) string { return config.Printable(s, 80) }
 
 func (s *Server) presets(w http.ResponseWriter, r *http.Request) {
 	list := config.Presets()
-	out := make([]PresetInfo, 0, len(list))
+	out := make([]socket.PresetInfo, 0, len(list))
 	for _, p := range list {
 		out = append(out, presetInfo(p))
 	}
@@ -24,10 +25,10 @@ func (s *Server) presets(w http.ResponseWriter, r *http.Request) {
 
 // presetInfo says what p fills, as config keys, and which keys the user
 // must still give ("client_secret" is the keychain item, never a key).
-func presetInfo(p config.Preset) PresetInfo {
+func presetInfo(p config.Preset) socket.PresetInfo {
 	fills, _ := config.ApplyPreset(config.Environment{Preset: p.Name})
 	fills.Preset = ""
-	return PresetInfo{
+	return socket.PresetInfo{
 		Name: p.Name, Title: p.Description, Flow: p.Flow, Fills: fills, Needs: p.Needs(),
 		ScopeChoices: p.ScopeChoices, Notes: p.Notes,
 	}
@@ -38,7 +39,7 @@ func (s *Server) environmentConfig(w http.ResponseWriter, r *http.Request) {
 	cfg := s.m.Config()
 	e, ok := cfg.Environment(name)
 	if !ok {
-		writeError(w, http.StatusNotFound, CodeUnknownEnvironment, fmt.Sprintf("unknown environment %q", printable(name)))
+		writeError(w, http.StatusNotFound, socket.CodeUnknownEnvironment, fmt.Sprintf("unknown environment %q", printable(name)))
 		return
 	}
 	writeJSON(w, http.StatusOK, config.AsWritten(e))
@@ -47,22 +48,22 @@ func (s *Server) environmentConfig(w http.ResponseWriter, r *http.Request) {
 // parseEnvironmentBody reads the JSON body of PUT /v1/environments/{name}
 // with the loader's rules (config.ParseEnvironmentJSON), and returns every
 // problem at once.
-func (s *Server) parseEnvironmentBody(name string, data []byte) (config.Environment, []Problem) {
+func (s *Server) parseEnvironmentBody(name string, data []byte) (config.Environment, []socket.Problem) {
 	exists := func(other string) bool {
 		cfg := s.m.Config()
 		_, ok := cfg.Environment(other)
 		return ok
 	}
 	e, errs := config.ParseEnvironmentJSON(name, data, exists)
-	problems := make([]Problem, 0, len(errs))
+	problems := make([]socket.Problem, 0, len(errs))
 	for _, ce := range errs {
-		problems = append(problems, Problem{Key: ce.Key, Message: ce.Msg})
+		problems = append(problems, socket.Problem{Key: ce.Key, Message: ce.Msg})
 	}
 	return e, problems
 }
 
 // writeProblems answers 400 invalid_config with every problem.
-func writeProblems(w http.ResponseWriter, what string, problems []Problem) {
+func writeProblems(w http.ResponseWriter, what string, problems []socket.Problem) {
 	msg := fmt.Sprintf("%s: %d problems, nothing written", what, len(problems))
 	if len(problems) == 1 {
 		msg = fmt.Sprintf("%s: nothing written: ", what)
@@ -71,7 +72,7 @@ func writeProblems(w http.ResponseWriter, what string, problems []Problem) {
 		}
 		msg += problems[0].Message
 	}
-	writeJSON(w, http.StatusBadRequest, APIError{Code: CodeInvalidConfig, Message: msg, Problems: problems})
+	writeJSON(w, http.StatusBadRequest, socket.APIError{Code: socket.CodeInvalidConfig, Message: msg, Problems: problems})
 }
 
 // configWriteFailed answers for an error of a config file edit: a file
@@ -79,19 +80,19 @@ func writeProblems(w http.ResponseWriter, what string, problems []Problem) {
 // file:line messages); anything else is 500.
 func (s *Server) configWriteFailed(w http.ResponseWriter, r *http.Request, err error) {
 	if ces := config.ConfigErrors(err); len(ces) > 0 {
-		problems := make([]Problem, 0, len(ces))
+		problems := make([]socket.Problem, 0, len(ces))
 		for _, ce := range ces {
 			msg := ce.Msg
 			if ce.File != "" {
 				msg = ce.Error() // a problem in the file itself: say where
 			}
-			problems = append(problems, Problem{Key: ce.Key, Message: msg})
+			problems = append(problems, socket.Problem{Key: ce.Key, Message: msg})
 		}
 		writeProblems(w, "the config file", problems)
 		return
 	}
 	s.log.Warn("config write failed", "method", r.Method, "path", r.URL.Path, "error", err)
-	writeError(w, http.StatusInternalServerError, CodeInternal, printableErr(err))
+	writeError(w, http.StatusInternalServerError, socket.CodeInternal, printableErr(err))
 }
 
 func printableErr(err error) string { return config.Printable(err.Error(), 500) }
@@ -100,7 +101,7 @@ func printableErr(err error) string { return config.Printable(err.Error(), 500) 
 func (s *Server) editorOrRefuse(w http.ResponseWriter) (ConfigEditor, bool) {
 	ed := s.editor()
 	if ed == nil {
-		writeError(w, http.StatusConflict, CodeNoConfigFile, "this tokentray runs without a config file to write")
+		writeError(w, http.StatusConflict, socket.CodeNoConfigFile, "this tokentray runs without a config file to write")
 		return nil, false
 	}
 	return ed, true

@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"bufio"
@@ -10,13 +10,16 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // socketRig is an engine with a real authorization server behind it,
@@ -27,7 +30,7 @@ type socketRig struct {
 	m      *manager.Manager
 	server *Server
 	path   string
-	client *Client
+	client *socket.Client
 	logs   *strings.Builder
 }
 
@@ -65,7 +68,7 @@ func serveForTest(t *testing.T, oauth *oauthserver.Server, m *manager.Manager, s
 	ln := listenForTest(t, path)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ln) }()
-	r := &socketRig{t: t, oauth: oauth, m: m, server: s, path: path, client: NewClient(path, 10*time.Second), logs: logs}
+	r := &socketRig{t: t, oauth: oauth, m: m, server: s, path: path, client: socket.NewClient(path, 10*time.Second), logs: logs}
 	t.Cleanup(func() {
 		r.client.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -198,21 +201,21 @@ func TestConcurrentMinValidReadsShareOneRefresh(t *testing.T) {
 
 func TestEngineErrorsHaveTheirCodes(t *testing.T) {
 	r := newSocketRig(t, Limits{})
-	r.wantError("GET", "/v1/environments/nope/token", nil, 404, CodeUnknownEnvironment)
-	r.wantError("GET", "/v1/environments/nope", nil, 404, CodeUnknownEnvironment)
-	r.wantError("GET", "/v1/environments/local/token", nil, 409, CodeNeedsLogin)
-	r.wantError("GET", "/v1/environments/nosecret/token", nil, 409, CodeUnconfigured)
-	r.wantError("POST", "/v1/environments/nosecret/login", nil, 409, CodeUnconfigured)
-	r.wantError("GET", "/v1/environments/shared/token?min_valid=soon", nil, 400, CodeBadRequest)
-	r.wantError("GET", "/v1/environments/shared/token?min_valid=-5s", nil, 400, CodeBadRequest)
-	r.wantError("GET", "/v1/nothing", nil, 404, CodeNotFound)
+	r.wantError("GET", "/v1/environments/nope/token", nil, 404, socket.CodeUnknownEnvironment)
+	r.wantError("GET", "/v1/environments/nope", nil, 404, socket.CodeUnknownEnvironment)
+	r.wantError("GET", "/v1/environments/local/token", nil, 409, socket.CodeNeedsLogin)
+	r.wantError("GET", "/v1/environments/nosecret/token", nil, 409, socket.CodeUnconfigured)
+	r.wantError("POST", "/v1/environments/nosecret/login", nil, 409, socket.CodeUnconfigured)
+	r.wantError("GET", "/v1/environments/shared/token?min_valid=soon", nil, 400, socket.CodeBadRequest)
+	r.wantError("GET", "/v1/environments/shared/token?min_valid=-5s", nil, 400, socket.CodeBadRequest)
+	r.wantError("GET", "/v1/nothing", nil, 404, socket.CodeNotFound)
 
 	// Let the start-up fetch finish first, so the fault hits the refresh.
 	if _, err := r.client.Token(context.Background(), ccName, 0); err != nil {
 		t.Fatal(err)
 	}
 	r.oauth.FailNext(1, http.StatusBadRequest)
-	r.wantError("POST", "/v1/environments/shared/refresh", nil, 502, CodeProviderError)
+	r.wantError("POST", "/v1/environments/shared/refresh", nil, 502, socket.CodeProviderError)
 }
 
 func TestWrongMethodIsJSON405WithAllow(t *testing.T) {
@@ -224,8 +227,8 @@ func TestWrongMethodIsJSON405WithAllow(t *testing.T) {
 		{"DELETE", "/v1/environments", "GET, HEAD"},
 	} {
 		status, out, hdr := r.raw(c.method, c.path, nil)
-		if status != 405 || out["error"] != CodeMethodNotAllowed || hdr.Get("Allow") != c.allow {
-			t.Errorf("%s %s = %d %v Allow %q, want 405 %s Allow %q", c.method, c.path, status, out, hdr.Get("Allow"), CodeMethodNotAllowed, c.allow)
+		if status != 405 || out["error"] != socket.CodeMethodNotAllowed || hdr.Get("Allow") != c.allow {
+			t.Errorf("%s %s = %d %v Allow %q, want 405 %s Allow %q", c.method, c.path, status, out, hdr.Get("Allow"), socket.CodeMethodNotAllowed, c.allow)
 		}
 	}
 }
@@ -253,7 +256,7 @@ func TestListAndStatusNeverCarrySecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(envs) != 3 || envs[0].Name != ccName || envs[0].State != manager.StateValid {
+	if len(envs) != 3 || envs[0].Name != ccName || envs[0].State != socket.StateValid {
 		t.Errorf("environments = %+v", envs)
 	}
 	if strings.Contains(r.logs.String(), tok.AccessToken.Reveal()) {
@@ -264,27 +267,27 @@ func TestListAndStatusNeverCarrySecrets(t *testing.T) {
 func TestSecretPutTakesEffectAtOnce(t *testing.T) {
 	r := newSocketRig(t, Limits{})
 	ctx := context.Background()
-	if _, err := r.client.Token(ctx, "nosecret", 0); !isCode(err, CodeUnconfigured) {
+	if _, err := r.client.Token(ctx, "nosecret", 0); !isCode(err, socket.CodeUnconfigured) {
 		t.Fatalf("before: err = %v, want unconfigured", err)
 	}
 	st, err := r.client.SetSecret(ctx, "nosecret", oauthserver.DefaultClientSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State == manager.StateUnconfigured {
+	if st.State == socket.StateUnconfigured {
 		t.Errorf("state after secret set = %s", st.State)
 	}
 	if _, err := r.client.Token(ctx, "nosecret", 0); err != nil {
 		t.Errorf("token after secret set: %v", err)
 	}
-	r.wantError("PUT", "/v1/environments/nosecret/secret", strings.NewReader(""), 400, CodeBadRequest)
-	r.wantError("PUT", "/v1/environments/nope/secret", strings.NewReader("x"), 404, CodeUnknownEnvironment)
+	r.wantError("PUT", "/v1/environments/nosecret/secret", strings.NewReader(""), 400, socket.CodeBadRequest)
+	r.wantError("PUT", "/v1/environments/nope/secret", strings.NewReader("x"), 404, socket.CodeUnknownEnvironment)
 }
 
 func TestOversizedBodyIsRefusedBeforeTheEngine(t *testing.T) {
 	r := newSocketRig(t, Limits{MaxBodyBytes: 1024})
-	r.wantError("PUT", "/v1/environments/nosecret/secret", strings.NewReader(strings.Repeat("x", 4096)), 413, CodeTooLarge)
-	if st, _ := r.client.Environment(context.Background(), "nosecret"); st.State != manager.StateUnconfigured {
+	r.wantError("PUT", "/v1/environments/nosecret/secret", strings.NewReader(strings.Repeat("x", 4096)), 413, socket.CodeTooLarge)
+	if st, _ := r.client.Environment(context.Background(), "nosecret"); st.State != socket.StateUnconfigured {
 		t.Errorf("an oversized secret was stored: state %s", st.State)
 	}
 }
@@ -330,10 +333,10 @@ func TestLoginOfAuthorizationCodeAnswersTheURL(t *testing.T) {
 		if ev.Env != codeName {
 			t.Fatalf("event of %q on a stream filtered to %q", ev.Env, codeName)
 		}
-		if ev.Kind == manager.EventLoginDone {
+		if ev.Kind == socket.EventLoginDone {
 			break
 		}
-		if ev.Kind == manager.EventLoginFailed {
+		if ev.Kind == socket.EventLoginFailed {
 			t.Fatalf("login failed: %s", ev.Message)
 		}
 	}
@@ -469,7 +472,7 @@ func (r *socketRig) stillAnswers() {
 }
 
 func isCode(err error, code string) bool {
-	var api *APIError
+	var api *socket.APIError
 	return errors.As(err, &api) && api.Code == code
 }
 
@@ -507,19 +510,19 @@ func TestUncleanPathsAreJSONErrorsNotRedirects(t *testing.T) {
 		"/v1/environments/shared/token/.",
 	} {
 		status, out, hdr := r.send("GET " + p + " HTTP/1.1\r\nHost: x\r\n\r\n")
-		if status != 400 || out["error"] != CodeBadRequest || hdr.Get("Location") != "" {
-			t.Errorf("GET %s = %d %v Location %q, want a JSON 400 %s", p, status, out, hdr.Get("Location"), CodeBadRequest)
+		if status != 400 || out["error"] != socket.CodeBadRequest || hdr.Get("Location") != "" {
+			t.Errorf("GET %s = %d %v Location %q, want a JSON 400 %s", p, status, out, hdr.Get("Location"), socket.CodeBadRequest)
 		}
 	}
-	r.wantError("GET", "/v1/environments/", nil, 404, CodeNotFound)
+	r.wantError("GET", "/v1/environments/", nil, 404, socket.CodeNotFound)
 	r.stillAnswers()
 }
 
 func TestServerOwnErrorsAreJSON(t *testing.T) {
 	r := newSocketRig(t, Limits{MaxHeaderBytes: 1 << 10})
 	huge := "GET /v1/environments HTTP/1.1\r\nHost: x\r\nX-Junk: " + strings.Repeat("a", 64<<10) + "\r\n\r\n"
-	if status, out, _ := r.send(huge); status != 431 || out["error"] != CodeTooLarge || !strings.Contains(out["message"].(string), "1024 bytes") {
-		t.Errorf("64 KiB header = %d %v, want a JSON 431 %s naming the limit", status, out, CodeTooLarge)
+	if status, out, _ := r.send(huge); status != 431 || out["error"] != socket.CodeTooLarge || !strings.Contains(out["message"].(string), "1024 bytes") {
+		t.Errorf("64 KiB header = %d %v, want a JSON 431 %s naming the limit", status, out, socket.CodeTooLarge)
 	}
 	for _, junk := range []string{
 		"GET /v1/environments HTTP/1.1\r\n\r\n", // no Host
@@ -537,7 +540,7 @@ func TestServerOwnErrorsAreJSON(t *testing.T) {
 func TestMinValidOutOfRangeIsRefused(t *testing.T) {
 	r := newSocketRig(t, Limits{})
 	for _, v := range []string{"18446744074", "9223372037", "86401", "25h", "99999999999999999999", "9999999999999h"} {
-		r.wantError("GET", "/v1/environments/shared/token?min_valid="+v, nil, 400, CodeBadRequest)
+		r.wantError("GET", "/v1/environments/shared/token?min_valid="+v, nil, 400, socket.CodeBadRequest)
 	}
 	for _, v := range []string{"86400", "24h", "30", "30s"} {
 		if status, out, _ := r.raw("GET", "/v1/environments/shared/token?min_valid="+v, nil); status != 200 {
@@ -585,7 +588,7 @@ func TestEventSubscribersAreCapped(t *testing.T) {
 	if _, status := r.openStream(); status != 200 {
 		t.Fatalf("second stream: %d", status)
 	}
-	r.wantError("GET", "/v1/events", nil, 503, CodeTooManySubscribers)
+	r.wantError("GET", "/v1/events", nil, 503, socket.CodeTooManySubscribers)
 	r.stillAnswers()
 	first.Close()
 	r.waitFor("a closed stream frees its place", func() bool { return r.server.subscribers.Load() == 1 })
@@ -661,7 +664,51 @@ func TestWhenEveryConnectionIsBusyNewOnesGetJSON503(t *testing.T) {
 	}
 	var out map[string]any
 	json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != 503 || out["error"] != CodeTooManyConnections {
-		t.Errorf("connection over the cap = %d %v, want 503 %s", resp.StatusCode, out, CodeTooManyConnections)
+	if resp.StatusCode != 503 || out["error"] != socket.CodeTooManyConnections {
+		t.Errorf("connection over the cap = %d %v, want 503 %s", resp.StatusCode, out, socket.CodeTooManyConnections)
 	}
+}
+
+// lockedWriter lets the engine's goroutines log into one buffer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// socketPathForTest is a short path (unix socket paths are limited to 108
+// bytes) in a fresh directory that is removed after the test.
+func socketPathForTest(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "tt-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, "tokentray", "tokentray.sock")
+}
+
+func listenForTest(t testing.TB, path string) net.Listener {
+	t.Helper()
+	ln, err := socket.Listen(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// unixHTTPClient speaks HTTP over the unix socket at path, with no trust checks.
+func unixHTTPClient(path string) *http.Client {
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+	}}
 }

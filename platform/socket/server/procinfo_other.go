@@ -1,6 +1,6 @@
 //go:build !linux
 
-package socket
+package server
 
 // process is what the system says of a process: nothing here.
 type process struct {

@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"bytes"
@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // settingsAnswer is what GET and PUT /v1/settings answer.
-func (s *Server) settingsAnswer() (Settings, error) {
+func (s *Server) settingsAnswer() (socket.Settings, error) {
 	cur := config.WithDefaults(s.m.Config().Settings)
-	out := Settings{
+	out := socket.Settings{
 		ClipboardClear: config.FormatDuration(cur.ClipboardClear),
 		RefreshMargin:  config.FormatDuration(cur.RefreshMargin),
 		GuardWindow:    config.FormatDuration(cur.GuardWindow),
@@ -37,24 +38,24 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseSettingsBody reads PUT /v1/settings strictly, with every problem.
-func parseSettingsBody(data []byte) (config.Settings, *bool, []Problem) {
+func parseSettingsBody(data []byte) (config.Settings, *bool, []socket.Problem) {
 	var set config.Settings
-	var problems []Problem
+	var problems []socket.Problem
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
-		return set, nil, []Problem{{Message: "the body must be one JSON object such as {\"clipboard_clear\": \"45s\", \"refresh_margin\": \"5m\", \"guard_window\": \"10m\", \"start_at_login\": true}"}}
+		return set, nil, []socket.Problem{{Message: "the body must be one JSON object such as {\"clipboard_clear\": \"45s\", \"refresh_margin\": \"5m\", \"guard_window\": \"10m\", \"start_at_login\": true}"}}
 	}
 	var startAtLogin *bool
 	duration := func(key string, raw json.RawMessage, dst *time.Duration) {
 		var v string
 		if json.Unmarshal(raw, &v) != nil {
-			problems = append(problems, Problem{Key: key, Message: "must be a duration string such as \"5m\" or \"45s\""})
+			problems = append(problems, socket.Problem{Key: key, Message: "must be a duration string such as \"5m\" or \"45s\""})
 			return
 		}
 		d, err := config.ParseSetting(key, v) // the file's rules and bounds
 		if err != nil {
-			problems = append(problems, Problem{Key: key, Message: err.Error()})
+			problems = append(problems, socket.Problem{Key: key, Message: err.Error()})
 			return
 		}
 		*dst = d
@@ -70,12 +71,12 @@ func parseSettingsBody(data []byte) (config.Settings, *bool, []Problem) {
 		case "start_at_login":
 			var v bool
 			if json.Unmarshal(raw, &v) != nil {
-				problems = append(problems, Problem{Key: key, Message: "must be true or false"})
+				problems = append(problems, socket.Problem{Key: key, Message: "must be true or false"})
 				continue
 			}
 			startAtLogin = &v
 		default:
-			problems = append(problems, Problem{Key: printable(key), Message: "unknown key (known keys: clipboard_clear, refresh_margin, guard_window, start_at_login)"})
+			problems = append(problems, socket.Problem{Key: printable(key), Message: "unknown key (known keys: clipboard_clear, refresh_margin, guard_window, start_at_login)"})
 		}
 	}
 	sortProblems(problems)
@@ -94,7 +95,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	h := s.hooks()
 	if startAtLogin != nil && h.Autostart == nil {
-		writeError(w, http.StatusConflict, CodeNoAutostart, "this tokentray runs as `tokentray daemon` and cannot start at login; use your service manager (e.g. a systemd user unit)")
+		writeError(w, http.StatusConflict, socket.CodeNoAutostart, "this tokentray runs as `tokentray daemon` and cannot start at login; use your service manager (e.g. a systemd user unit)")
 		return
 	}
 	if set != (config.Settings{}) {
@@ -110,7 +111,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 	if startAtLogin != nil {
 		if _, err := h.Autostart(startAtLogin); err != nil {
 			s.log.Warn("set start at login", "error", err)
-			writeError(w, http.StatusInternalServerError, CodeInternal, fmt.Sprintf("could not change start at login: %s", printableErr(err)))
+			writeError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not change start at login: %s", printableErr(err)))
 			return
 		}
 	}
@@ -122,7 +123,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // sortProblems orders problems by key, so a map's order never shows.
-func sortProblems(p []Problem) {
+func sortProblems(p []socket.Problem) {
 	for i := 1; i < len(p); i++ {
 		for j := i; j > 0 && p[j].Key < p[j-1].Key; j-- {
 			p[j], p[j-1] = p[j-1], p[j]

@@ -1,4 +1,4 @@
-package socket
+package server
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 // connCap keeps at most max connections open on one listener, so a flood
@@ -223,9 +224,9 @@ func jsonServerError(b []byte, maxHeader int) []byte {
 	if err != nil {
 		return nil
 	}
-	e := APIError{Code: CodeBadRequest, Message: "bad request: " + config.Printable(string(text), 200)}
+	e := socket.APIError{Code: socket.CodeBadRequest, Message: "bad request: " + config.Printable(string(text), 200)}
 	if status == http.StatusRequestHeaderFieldsTooLarge {
-		e = APIError{Code: CodeTooLarge, Message: fmt.Sprintf("the request headers are larger than %d bytes", maxHeader)}
+		e = socket.APIError{Code: socket.CodeTooLarge, Message: fmt.Sprintf("the request headers are larger than %d bytes", maxHeader)}
 	}
 	body, _ := json.Marshal(e)
 	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"time"
+
+	"github.com/tokentray/tokentray/manager"
+	"github.com/tokentray/tokentray/platform/socket"
+)
+
+// The engine's snapshots as the socket sends them (platform/socket holds
+// the wire types, which import no engine).
+
+// WireStatus is st as GET /v1/environments and /v1/events carry it, its
+// next step worded for the command line (next_step).
+func WireStatus(st manager.Status) socket.Status {
+	out := socket.Status{
+		Name: st.Name, Preset: st.Preset, Flow: st.Flow, State: socket.State(st.State),
+		ExpiresAt: st.ExpiresAt, ExpiresIn: st.ExpiresIn, IssuedAt: st.IssuedAt,
+		Scopes: st.Scopes, GrantedScopes: st.GrantedScopes, MissingScopes: st.MissingScopes,
+		HasRefresh: st.HasRefresh, Persistent: st.Persistent, Error: st.Error, Warning: st.Warning,
+		Guarded: st.Guarded, Held: st.Held, RefreshFailing: st.RefreshFailing,
+	}
+	if out.Scopes == nil {
+		out.Scopes = []string{}
+	}
+	if st.Next != nil {
+		out.Next = &socket.Next{Action: socket.NextAction(st.Next.Action), Key: st.Next.Key, RetryAt: st.Next.RetryAt}
+		out.NextStep = socket.NextStepText(st.Name, out.Next)
+	}
+	if c := st.Claims; c != nil {
+		out.Claims = &socket.Claims{Subject: c.Subject, Issuer: c.Issuer, Audience: c.Audience, Scopes: c.Scopes, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt}
+	}
+	if st.Login != nil {
+		l := wireLogin(*st.Login)
+		out.Login = &l
+	}
+	if st.LastRead != nil {
+		r := wireRead(*st.LastRead)
+		out.LastRead = &r
+	}
+	return out
+}
+
+// WireStatuses is WireStatus of each, never nil.
+func WireStatuses(list []manager.Status) []socket.Status {
+	out := make([]socket.Status, 0, len(list))
+	for _, st := range list {
+		out = append(out, WireStatus(st))
+	}
+	return out
+}
+
+func wireLogin(l manager.LoginInfo) socket.LoginInfo {
+	return socket.LoginInfo{AuthorizationURL: l.AuthorizationURL, UserCode: l.UserCode, VerificationURI: l.VerificationURI,
+		VerificationURIComplete: l.VerificationURIComplete, ExpiresAt: l.ExpiresAt}
+}
+
+func wireRead(r manager.Read) socket.Read {
+	return socket.Read{Time: r.Time, PID: r.PID, UID: r.UID, Exe: r.Exe, Cmdline: r.Cmdline, Through: r.Through, Via: r.Via, Refreshed: r.Refreshed}
+}
+
+func wireReads(list []manager.Read) []socket.Read {
+	out := make([]socket.Read, 0, len(list))
+	for _, r := range list {
+		out = append(out, wireRead(r))
+	}
+	return out
+}
+
+// wireEvent is ev as /v1/events sends it.
+func wireEvent(ev manager.Event) socket.Event {
+	out := socket.Event{Kind: socket.EventKind(ev.Kind), Env: ev.Env, Message: ev.Message, Time: ev.Time}
+	if ev.Status != nil {
+		st := WireStatus(*ev.Status)
+		out.Status = &st
+	}
+	if ev.Read != nil {
+		r := wireRead(*ev.Read)
+		out.Read = &r
+	}
+	return out
+}
+
+// wireToken is t as the token endpoints answer it, as of now.
+func wireToken(t manager.Token, now time.Time) socket.TokenAnswer {
+	return socket.NewTokenAnswer(t.AccessToken, t.TokenType, t.ExpiresAt, now)
+}
