@@ -88,7 +88,7 @@ func writeReadsTable(w io.Writer, reads []socket.Read) {
 			rd.Time.Local().Format("2006-01-02 15:04:05"), pid, uid,
 			unknown(config.Printable(rd.Exe, 0)),
 			unknown(config.Printable(shortCmdline(rd.Exe, rd.Cmdline), readsCmdlineShown)),
-			refreshed, unknown(config.Printable(cmp.Or(rd.Via, rd.Through), readsCmdlineShown)))
+			refreshed, unknown(config.Printable(cmp.Or(rd.Via, shortArgv0(rd.Through)), readsCmdlineShown)))
 	}
 	tw.Flush()
 	for _, line := range strings.SplitAfter(table.String(), "\n") {
@@ -96,6 +96,16 @@ func writeReadsTable(w io.Writer, reads []socket.Read) {
 			fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 		}
 	}
+}
+
+// shortArgv0 names a command line's program by its file name:
+// "/usr/bin/tokentray token prod" reads "tokentray token prod".
+func shortArgv0(cmdline string) string {
+	if cmdline == "" {
+		return ""
+	}
+	prog, args, _ := strings.Cut(cmdline, " ")
+	return strings.TrimSpace(filepath.Base(prog) + " " + args)
 }
 
 // shortCmdline names the program by its file name when the command line

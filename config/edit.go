@@ -65,8 +65,8 @@ func (f *File) With(cfg *Config) (*File, error) {
 	return &File{Path: f.Path, Data: out, Config: back}, nil
 }
 
-// Save writes f's text to its path atomically (writeFileAtomic).
-func (f *File) Save() error { return writeFileAtomic(f.Path, f.Data) }
+// Save writes f's text to its path atomically (WriteFileAtomic).
+func (f *File) Save() error { return WriteFileAtomic(f.Path, f.Data) }
 
 // WithEnvironment is c with e (its preset applied) in place of the
 // environment of that name, or added at the end.

@@ -41,7 +41,7 @@ func WriteConfig(path string, cfg *Config, original []byte) ([]byte, error) {
 // SaveConfigFile writes cfg to path with WriteConfig, keeping what the
 // current file says where it can. The file is replaced atomically (temp
 // file and rename) keeping its mode, 0600 for a new one; a missing
-// directory is created 0700. A symlink is written through (writeFileAtomic).
+// directory is created 0700. A symlink is written through (WriteFileAtomic).
 func SaveConfigFile(path string, cfg *Config) error {
 	original, err := readConfigFile(path) // the same checks as LoadConfig
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -51,16 +51,16 @@ func SaveConfigFile(path string, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, out)
+	return WriteFileAtomic(path, out)
 }
 
-// writeFileAtomic replaces path with data through a temp file and a
+// WriteFileAtomic replaces path with data through a temp file and a
 // rename, keeping the file's mode (less any group or other write bit,
 // which LoadConfig would refuse); a new file is 0600 and a missing
 // directory is created 0700. A symlink (dotfiles repos link the config)
 // stays a symlink: the file it points to is replaced, from a temp file in
 // that file's directory, since a rename works within one file system.
-func writeFileAtomic(path string, out []byte) error {
+func WriteFileAtomic(path string, out []byte) error {
 	target, err := linkTarget(path)
 	if err != nil {
 		return fmt.Errorf("save config %s: %w", path, err)

@@ -386,3 +386,188 @@ func TestSettingsRoundTripThroughTheFile(t *testing.T) {
 		t.Errorf("GET after on: %+v", got)
 	}
 }
+
+const guardedConfig = `# hand-written
+[[environment]]
+name = "prod"
+flow = "client_credentials"
+token_url = "TOKEN_URL"
+client_id = "CLIENT_ID"
+guard = "confirm"   # hand edit
+
+[[environment]]
+name = "sandbox"
+flow = "client_credentials"
+token_url = "TOKEN_URL"
+client_id = "CLIENT_ID"
+`
+
+// asker answers every question with allow (or not) and remembers them.
+type asker struct {
+	mu    sync.Mutex
+	allow bool
+	asked []manager.Question
+}
+
+func (a *asker) confirm(_ context.Context, q manager.Question) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.asked = append(a.asked, q)
+	if a.allow {
+		return nil
+	}
+	return &manager.DeniedError{Env: q.Env, Reader: q.Reader, Action: q.Action, Reason: "you chose Deny in the notification"}
+}
+
+func (a *asker) questions() []manager.Question {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.asked)
+}
+
+func (a *asker) setAllow(on bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.allow = on
+}
+
+// TestGuardEditsApplyAtOnce: a guard added through the socket or by hand
+// guards the very next read; one removed by hand waits for the user.
+func TestGuardEditsApplyAtOnce(t *testing.T) {
+	r := newEditRig(t, twoEnvConfig) // a daemon: nobody to ask, guarded reads are denied
+	ctx := context.Background()
+	cur, err := r.client.EnvironmentConfig(ctx, "shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Guard = config.GuardConfirm
+	st, err := r.client.PutEnvironment(ctx, "shared", cur)
+	if err != nil || !st.Guarded {
+		t.Fatalf("PUT guard = confirm: status %+v, %v; want guarded", st, err)
+	}
+	if _, err := r.client.Token(ctx, "shared", 0); !isCode(err, socket.CodeDenied) {
+		t.Fatalf("read after PUT guard = confirm: %v, want 403 denied", err)
+	}
+	// By hand, through the watcher: the other environment.
+	defer r.cf.Watch()()
+	text := strings.Replace(r.file(), "name = \"other\"\n", "name = \"other\"\nguard = \"confirm\"\n", 1)
+	if err := os.WriteFile(r.cfgPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the hand-added guard applied", func() bool { return r.m.Guarded("other") })
+	if _, err := r.client.Token(ctx, "other", 0); !isCode(err, socket.CodeDenied) {
+		t.Fatalf("read after a hand-added guard: %v, want 403 denied", err)
+	}
+}
+
+// TestLoweringOrMovingAGuardedEnvironmentAsksFirst: through the socket,
+// turning the guard off, moving an endpoint, signing out and removing are
+// asked before anything is written; refused, nothing changes.
+func TestLoweringOrMovingAGuardedEnvironmentAsksFirst(t *testing.T) {
+	a := &asker{}
+	r := newEditRig(t, guardedConfig, a.confirm)
+	ctx := context.Background()
+	before := r.file()
+	cur, err := r.client.EnvironmentConfig(ctx, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lowered := cur
+	lowered.Guard, lowered.Scopes = config.GuardNone, []string{"read"}
+	moved := cur
+	moved.TokenURL = "https://collector.example/token"
+	for _, tc := range []struct {
+		what string
+		do   func() error
+	}{
+		{"guard = none plus a scope", func() error { _, err := r.client.PutEnvironment(ctx, "prod", lowered); return err }},
+		{"token_url elsewhere", func() error { _, err := r.client.PutEnvironment(ctx, "prod", moved); return err }},
+		{"sign out", func() error { _, err := r.client.Logout(ctx, "prod"); return err }},
+		{"delete", func() error { return r.client.DeleteEnvironment(ctx, "prod") }},
+	} {
+		n := len(a.questions())
+		if err := tc.do(); !isCode(err, socket.CodeDenied) {
+			t.Errorf("%s, refused by the user: %v, want 403 denied", tc.what, err)
+		}
+		if got := a.questions(); len(got) != n+1 || got[n].Env != "prod" || got[n].Reader.PID != int32(os.Getpid()) {
+			t.Errorf("%s: questions %+v, want one about prod from this test", tc.what, got[n:])
+		}
+	}
+	if after := r.file(); after != before {
+		t.Errorf("refused changes wrote the file:\n%s", after)
+	}
+	if !r.m.Guarded("prod") || !slices.Equal(r.names(), []string{"prod", "sandbox"}) {
+		t.Errorf("refused changes changed the engine: guarded %v, names %v", r.m.Guarded("prod"), r.names())
+	}
+	// Unguarded environments and changes that move nothing are not asked.
+	n := len(a.questions())
+	sb, _ := r.client.EnvironmentConfig(ctx, "sandbox")
+	sb.TokenURL = r.oauth.TokenURL() + "?v=2"
+	if _, err := r.client.PutEnvironment(ctx, "sandbox", sb); err != nil {
+		t.Errorf("moving an unguarded environment: %v", err)
+	}
+	cur.Scopes = []string{"read"}
+	if _, err := r.client.PutEnvironment(ctx, "prod", cur); err != nil {
+		t.Errorf("a scope on a guarded environment: %v", err)
+	}
+	if got := a.questions(); len(got) != n {
+		t.Errorf("asked %d more questions, want none: %+v", len(got)-n, got[n:])
+	}
+	// Allowed: written.
+	a.setAllow(true)
+	if st, err := r.client.PutEnvironment(ctx, "prod", lowered); err != nil || st.Guarded {
+		t.Fatalf("allowed guard = none: %+v, %v", st, err)
+	}
+	if !strings.Contains(r.file(), `guard = "none"`) {
+		t.Errorf("the allowed change is not in the file:\n%s", r.file())
+	}
+}
+
+// TestHandEditThatLowersAGuardIsHeldUntilAllowed: the same change made by
+// hand in the file keeps the guarded entry running, says why, asks, and
+// applies once allowed.
+func TestHandEditThatLowersAGuardIsHeldUntilAllowed(t *testing.T) {
+	a := &asker{}
+	r := newEditRig(t, guardedConfig, a.confirm)
+	defer r.cf.Watch()()
+	edited := strings.Replace(r.file(), "guard = \"confirm\"   # hand edit\n", "scopes = [\"read\"]\n", 1)
+	if err := os.WriteFile(r.cfgPath, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the question about the hand edit", func() bool { return len(a.questions()) == 1 })
+	q := a.questions()[0]
+	if q.Env != "prod" || q.Action != manager.ActionEdit || !strings.Contains(q.Detail, `guard = "none"`) || q.Reader.PID != 0 {
+		t.Errorf("question %+v, want an edit of prod turning the guard off, asked by nobody", q)
+	}
+	waitFor(t, "the refusal shown", func() bool {
+		st, _ := r.m.Status("prod")
+		return strings.Contains(st.Held, "not applied")
+	})
+	if st, _ := r.m.Status("prod"); !st.Guarded || len(st.Scopes) != 0 {
+		t.Errorf("refused hand edit applied: %+v", st)
+	}
+	if !strings.Contains(r.logs.String(), "held back") {
+		t.Errorf("the log does not say the edit is held back:\n%s", r.logs.String())
+	}
+	// The next edit asks again; allowed, it applies as the file says.
+	a.setAllow(true)
+	edited = strings.Replace(edited, "scopes = [\"read\"]\n", "scopes = [\"read\", \"write\"]\n", 1)
+	if err := os.WriteFile(r.cfgPath, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the allowed hand edit applied", func() bool {
+		st, _ := r.m.Status("prod")
+		return !st.Guarded && len(st.Scopes) == 2 && st.Held == ""
+	})
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -43,10 +43,17 @@ type ConfigFile struct {
 }
 
 // heldEdit is a hand edit of a guarded environment the user has not
-// allowed: what it would change, and whether the question is still open.
+// allowed: the entry as the file has it (nil: removed), what it would
+// change, and whether the user said no.
 type heldEdit struct {
-	change string
-	denied bool
+	proposed *config.Environment
+	change   string
+	denied   bool
+}
+
+// same reports whether next (nil: removed) is the edit h is about.
+func (h heldEdit) same(next *config.Environment) bool {
+	return (h.proposed == nil) == (next == nil) && (next == nil || h.proposed.Equal(*next))
 }
 
 // NewConfigFile is the service for the config file at path; Load reads
@@ -92,7 +99,7 @@ func (c *ConfigFile) PutEnvironment(ctx context.Context, who manager.Reader, e c
 		}
 	}
 	delete(c.held, e.Name) // this change replaces a held hand edit
-	return c.writeAndApply(f, f.Config.WithEnvironment(e))
+	return c.writeAndApply(f, f.Config.WithEnvironment(e), e.Name)
 }
 
 // DeleteEnvironment signs name out (revoking where the provider can),
@@ -120,7 +127,7 @@ func (c *ConfigFile) DeleteEnvironment(ctx context.Context, who manager.Reader, 
 	}
 	delete(c.held, name)
 	if next, inFile := f.Config.Without(name); inFile {
-		err = c.writeAndApply(f, next)
+		err = c.writeAndApply(f, next, name)
 	} else {
 		// Running but no longer in the file (a held hand edit): take it
 		// out of the engine only.
@@ -173,8 +180,10 @@ func (c *ConfigFile) read() (*config.File, error) {
 }
 
 // writeAndApply writes cfg into the file f and runs the engine with
-// what it reads back, hand edits still held kept back. c.mu is held.
-func (c *ConfigFile) writeAndApply(f *config.File, cfg *config.Config) error {
+// what it reads back, hand edits still held kept back. The environments
+// named in confirmed were asked about already (or needed no question):
+// they apply as written. c.mu is held.
+func (c *ConfigFile) writeAndApply(f *config.File, cfg *config.Config, confirmed ...string) error {
 	next, err := f.With(cfg)
 	if err != nil {
 		return err
@@ -183,7 +192,19 @@ func (c *ConfigFile) writeAndApply(f *config.File, cfg *config.Config) error {
 		return err
 	}
 	c.last = next
+	for _, name := range confirmed {
+		c.allow(name)
+	}
 	return c.apply(next.Config)
+}
+
+// allow lets the file's version of name (or its removal) apply at the
+// next apply without a question. c.mu is held.
+func (c *ConfigFile) allow(name string) {
+	c.allowed[name] = nil
+	if e, inFile := c.last.Config.Environment(name); inFile {
+		c.allowed[name] = &e
+	}
 }
 
 // reload applies the file as the watcher found it, unless it is what this
@@ -237,7 +258,7 @@ func (c *ConfigFile) apply(cfg *config.Config) error {
 		if inFile {
 			change = config.GuardChange(old, next)
 		}
-		if a, ok := c.allowed[old.Name]; ok && ((a == nil && !inFile) || (a != nil && inFile && a.Equal(next))) {
+		if a, ok := c.allowed[old.Name]; ok && (heldEdit{proposed: a}).same(envOrNil(next, inFile)) {
 			change = "" // the user said yes to exactly this
 		}
 		delete(c.allowed, old.Name)
@@ -263,15 +284,18 @@ func (c *ConfigFile) apply(cfg *config.Config) error {
 		}
 	}
 	for name, change := range holds {
-		h, known := c.held[name]
-		if known && h.change == change {
-			continue // asked already: the answer stands until the file changes again
+		var proposed *config.Environment
+		if e, inFile := cfg.Environment(name); inFile {
+			proposed = &e
 		}
-		c.held[name] = heldEdit{change: change}
+		if h, known := c.held[name]; known && h.same(proposed) {
+			continue // asked already: the answer stands until this entry changes again
+		}
+		c.held[name] = heldEdit{proposed: proposed, change: change}
 		reason := fmt.Sprintf("a hand edit of the config file would %s; it waits for your answer", holdWords(change))
 		c.log.Warn("a hand edit of a guarded environment is held back until you allow it", "env", name, "change", change)
 		c.m.Hold(name, reason)
-		c.ask(name, change)
+		c.ask(name, c.held[name])
 	}
 	return nil
 }
@@ -284,34 +308,31 @@ func holdWords(change string) string {
 	return "change " + change
 }
 
-// ask asks the user about the held hand edit of name in the background:
-// allowed, it is applied from the file as it is then.
-func (c *ConfigFile) ask(name, change string) {
+// ask asks the user about the held hand edit h of name in the
+// background: allowed, it is applied from the file as it is then.
+func (c *ConfigFile) ask(name string, h heldEdit) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		q := manager.Question{Env: name, Action: manager.ActionEdit, Detail: change}
-		if change == "remove it from the config file" {
+		q := manager.Question{Env: name, Action: manager.ActionEdit, Detail: h.change}
+		if h.proposed == nil {
 			q.Action, q.Detail = manager.ActionDelete, "a hand edit removed it from the config file"
 		}
 		err := c.m.Confirm(c.ctx, q)
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		h, ok := c.held[name]
-		if !ok || h.change != change {
-			return // the file changed meanwhile: that change asks for itself
+		if now, ok := c.held[name]; !ok || !now.same(h.proposed) {
+			return // the entry changed meanwhile: that change asks for itself
 		}
 		if err != nil {
-			c.held[name] = heldEdit{change: change, denied: true}
-			c.m.Hold(name, fmt.Sprintf("a hand edit of the config file would %s; not applied: %v", holdWords(change), err))
+			h.denied = true
+			c.held[name] = h
+			c.m.Hold(name, fmt.Sprintf("a hand edit of the config file would %s; not applied: %v", holdWords(h.change), err))
 			c.log.Warn("a hand edit of a guarded environment stays held back", "env", name, "reason", err)
 			return
 		}
 		delete(c.held, name)
-		c.allowed[name] = nil
-		if next, inFile := c.last.Config.Environment(name); inFile {
-			c.allowed[name] = &next
-		}
+		c.allow(name)
 		c.m.Hold(name, "")
 		if err := c.apply(c.last.Config); err != nil {
 			c.log.Warn("could not apply the allowed hand edit", "env", name, "error", err)
@@ -341,4 +362,12 @@ func (c *ConfigFile) Watch() (stop func()) {
 func (c *ConfigFile) Close() {
 	c.cancel()
 	c.wg.Wait()
+}
+
+// envOrNil is &e when the file has it, nil when not.
+func envOrNil(e config.Environment, inFile bool) *config.Environment {
+	if !inFile {
+		return nil
+	}
+	return &e
 }

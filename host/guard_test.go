@@ -266,3 +266,36 @@ func TestGuardUnknownExecutableIsAskedEveryTime(t *testing.T) {
 		}
 	}
 }
+
+// TestOneAllowCoversOneProgramNotEveryScript: scripts share their
+// interpreter (and `tokentray token`); an approval names and covers the
+// program that asked, its command line included.
+func TestOneAllowCoversOneProgramNotEveryScript(t *testing.T) {
+	r := newGuardRig(t, GuardOptions{})
+	deploy := manager.Reader{PID: 77, UID: uint32(os.Getuid()), Exe: "/usr/bin/python3", Cmdline: "/usr/bin/python3 deploy.py",
+		Through: "/usr/bin/tokentray token prod", Session: "session:3"}
+	done := r.confirmAsync("prod", deploy)
+	note := r.notify.Wait(t, 1, 10*time.Second)
+	if !strings.Contains(note.Summary, "python3 deploy.py") || !strings.Contains(note.Body, "tokentray token prod") {
+		t.Errorf("the question %q / %q does not name the script and the command it ran", note.Summary, note.Body)
+	}
+	r.notify.Invoke(note.ID, "allow")
+	if err := result(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.guard.Confirm(context.Background(), read("prod", deploy)); err != nil {
+		t.Fatalf("the approved script again: %v", err)
+	}
+	// Another script of the same interpreter, and the same script in
+	// another login session: asked again.
+	other := deploy
+	other.Cmdline = "/usr/bin/python3 exfiltrate.py"
+	elsewhere := deploy
+	elsewhere.Session = "session:9"
+	for i, rd := range []manager.Reader{other, elsewhere} {
+		done := r.confirmAsync("prod", rd)
+		note := r.notify.Wait(t, 2+i, 10*time.Second)
+		r.notify.Invoke(note.ID, "deny")
+		wantDenied(t, result(t, done), "Deny")
+	}
+}

@@ -41,6 +41,9 @@ type host struct {
 	m          *manager.Manager
 	log        *slog.Logger
 	socketPath string
+	// autostartArgs are the flags the autostart entry starts tokentray
+	// with: the config and socket this host runs with, when not the defaults.
+	autostartArgs []string
 
 	clip     *platform.Clipboard // nil: no clipboard (no display, no cgo)
 	notifier *platform.Notifier  // nil: no session bus
@@ -137,7 +140,7 @@ func (h *host) copySecret(text string) (time.Duration, error) {
 
 func (h *host) autostart(on *bool) (bool, error) {
 	if on != nil {
-		if err := platform.SetAutostart(*on); err != nil {
+		if err := platform.SetAutostart(*on, h.autostartArgs...); err != nil {
 			return platform.AutostartEnabled(), err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -69,6 +70,7 @@ func Run(o Options) error {
 	var h *host
 	if o.Desktop {
 		h = newHost(log, o.SocketPath, cfg.Settings.GuardWindow)
+		h.autostartArgs = pathFlags(o.ConfigPath, o.SocketPath)
 		opts.Confirm = h.guard.Confirm
 	}
 	m, err := manager.New(cfg, opts)
@@ -135,6 +137,20 @@ func Run(o Options) error {
 		}
 		return nil
 	}
+}
+
+// pathFlags are the --config and --socket flags that make another
+// tokentray (the one started at login) use these paths, for each that is
+// not the default; absolute, since it starts in another directory.
+func pathFlags(configPath, socketPath string) []string {
+	var flags []string
+	if p, err := filepath.Abs(configPath); err == nil && p != platform.DefaultConfigPath() {
+		flags = append(flags, "--config", p)
+	}
+	if p, err := filepath.Abs(socketPath); err == nil && p != platform.DefaultSocketPath() {
+		flags = append(flags, "--socket", p)
+	}
+	return flags
 }
 
 // openStore is the keychain when it answers, else memory and why.

@@ -41,8 +41,8 @@ func (e *environment) startPasteLogin(ctx context.Context) (LoginInfo, error) {
 
 // CompleteLogin finishes name's running authorization code login with what
 // the user pasted: the full URL the browser ended on (its state must be
-// this login's), or the bare code, which is accepted as typed since only
-// the user can paste it. A pasted error response (error=access_denied, ...)
+// this login's; a URL without state is refused), or the bare code, which
+// is accepted as typed since only the user can paste it. A pasted error response (error=access_denied, ...)
 // ends the login with that error. A wrong state or unusable text is refused
 // and leaves the login running, so the right URL can still be pasted.
 //
@@ -74,15 +74,21 @@ func (e *environment) completeLogin(pasted string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if isURL && params.Has("state") && !g.stateMatches(params.Get("state")) {
-		return fmt.Errorf("%s: the pasted URL does not belong to the sign-in tokentray started (%w); paste the URL of the latest sign-in, or start it again", name, ErrStateMismatch)
-	}
 	if g.issuer != "" && params.Has("iss") && params.Get("iss") != g.issuer {
 		return fmt.Errorf("%s: the pasted response came from an unexpected issuer %s (%w)", name, config.Printable(params.Get("iss"), 64), ErrUnusablePaste)
 	}
 	oauthErr, code := params.Get("error"), params.Get("code")
 	if oauthErr == "" && code == "" {
 		return fmt.Errorf("%s: the pasted URL has neither code= nor error= (%w); paste the whole URL the browser ended on after you approved", name, ErrUnusablePaste)
+	}
+	// A URL must carry this login's state: one without any could be a
+	// response to someone else's request. A bare code has no state, and
+	// only the user can paste it.
+	if isURL && !params.Has("state") {
+		return fmt.Errorf("%s: the pasted URL has no state= (%w); paste the whole URL the browser ended on, or the code alone", name, ErrStateMismatch)
+	}
+	if isURL && !g.stateMatches(params.Get("state")) {
+		return fmt.Errorf("%s: the pasted URL does not belong to the sign-in tokentray started (%w); paste the URL of the latest sign-in, or start it again", name, ErrStateMismatch)
 	}
 	if !g.claim() {
 		return fmt.Errorf("%s: this sign-in has already been handled (%w)", name, ErrNoLoginRunning)

@@ -174,6 +174,10 @@ func TestUnusablePastesAreRefused(t *testing.T) {
 			t.Errorf("CompleteLogin(%.40q) = %v, want ErrUnusablePaste", pasted, err)
 		}
 	}
+	// A URL with a code but without this login's state is someone else's.
+	if err := r.m.CompleteLogin(ctx, "local", pasteRedirect+"?code=stolen"); !errors.Is(err, manager.ErrStateMismatch) {
+		t.Errorf("a URL with a code and no state: %v, want ErrStateMismatch", err)
+	}
 	if got := r.state("local"); got != manager.StateAuthorizing {
 		t.Errorf("after refused pastes: state %s, want authorizing", got)
 	}

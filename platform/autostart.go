@@ -7,18 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-)
+	"unicode"
 
-// AutostartPath is the XDG autostart entry that starts tokentray at login:
-// $XDG_CONFIG_HOME/autostart/tokentray.desktop.
-func AutostartPath() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" || !filepath.IsAbs(dir) {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".config")
-	}
-	return filepath.Join(dir, "autostart", "tokentray.desktop")
-}
+	"github.com/tokentray/tokentray/config"
+)
 
 // AutostartEnabled reports whether the autostart entry exists.
 func AutostartEnabled() bool {
@@ -27,9 +19,10 @@ func AutostartEnabled() bool {
 }
 
 // SetAutostart writes (on) or removes (off) the autostart entry. The entry
-// starts the host hidden in the tray: `tokentray --hidden`, with the full
-// path of this executable so it works without tokentray on PATH.
-func SetAutostart(on bool) error {
+// starts the host hidden in the tray, `tokentray --hidden` with the full
+// path of this executable (so it works without tokentray on PATH) and
+// args (the --config and --socket it runs with, when not the defaults).
+func SetAutostart(on bool, args ...string) error {
 	path := AutostartPath()
 	if !on {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -41,6 +34,10 @@ func SetAutostart(on bool) error {
 	if p, err := os.Executable(); err == nil {
 		exe = p
 	}
+	exec, err := desktopExec(append([]string{exe, "--hidden"}, args...))
+	if err != nil {
+		return fmt.Errorf("start at login: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("start at login: %w", err)
 	}
@@ -48,37 +45,34 @@ func SetAutostart(on bool) error {
 		"Type=Application\n" +
 		"Name=tokentray\n" +
 		"Comment=Keeps OAuth2 access tokens fresh for scripts\n" +
-		"Exec=" + desktopExecQuote(exe) + " --hidden\n" +
+		"Exec=" + exec + "\n" +
 		"Icon=tokentray\n" +
 		"Terminal=false\n" +
 		"X-GNOME-Autostart-enabled=true\n"
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tokentray.desktop.*")
-	if err != nil {
-		return fmt.Errorf("start at login: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(entry); err != nil {
-		tmp.Close()
-		return fmt.Errorf("start at login: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("start at login: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("start at login: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := config.WriteFileAtomic(path, []byte(entry)); err != nil {
 		return fmt.Errorf("start at login: %w", err)
 	}
 	return nil
 }
 
-// desktopExecQuote quotes a path for a .desktop file's Exec key when it
-// holds characters that would split or be expanded.
-func desktopExecQuote(p string) string {
-	if !strings.ContainsAny(p, " \t\"'\\$`%") {
-		return p
+// desktopExec is the value of an Exec key running argv, quoted as the
+// Desktop Entry Specification says: an argument with a reserved character
+// goes in double quotes with ", `, $ and \ escaped by a backslash, % is
+// written %%, and then the value's own escaping doubles every backslash.
+// An argument with a line break or another control character is refused:
+// it would not survive the file's one-line values.
+func desktopExec(argv []string) (string, error) {
+	const reserved = " \t\n\"'\\><~|&;$*?#()`"
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		if strings.IndexFunc(a, unicode.IsControl) >= 0 {
+			return "", fmt.Errorf("%q has a line break or another control character; move tokentray (or its config) to a plain path", a)
+		}
+		a = strings.ReplaceAll(a, "%", "%%")
+		if strings.ContainsAny(a, reserved) {
+			a = `"` + strings.NewReplacer(`"`, `\"`, "`", "\\`", "$", `\$`, `\`, `\\`).Replace(a) + `"`
+		}
+		quoted[i] = strings.ReplaceAll(a, `\`, `\\`)
 	}
-	r := strings.NewReplacer(`\`, `\\\\`, `"`, `\\"`, "`", "\\\\`", "$", `\\$`, "%", "%%")
-	return `"` + r.Replace(p) + `"`
+	return strings.Join(quoted, " "), nil
 }

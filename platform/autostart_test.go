@@ -9,7 +9,7 @@ import (
 
 func TestStartAtLoginWritesAndRemovesTheXDGAutostartEntry(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", dir)
+	setOrUnset(t, "XDG_CONFIG_HOME", dir)
 	want := filepath.Join(dir, "autostart", "tokentray.desktop")
 	if got := AutostartPath(); got != want {
 		t.Fatalf("autostart path = %s, want %s", got, want)
@@ -17,7 +17,7 @@ func TestStartAtLoginWritesAndRemovesTheXDGAutostartEntry(t *testing.T) {
 	if AutostartEnabled() {
 		t.Fatal("enabled before anything was written")
 	}
-	if err := SetAutostart(true); err != nil {
+	if err := SetAutostart(true, "--config", "/home/me/dot files/tokentray.toml"); err != nil {
 		t.Fatal(err)
 	}
 	if !AutostartEnabled() {
@@ -28,7 +28,7 @@ func TestStartAtLoginWritesAndRemovesTheXDGAutostartEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	exe, _ := os.Executable()
-	for _, line := range []string{"[Desktop Entry]", "Type=Application", "Exec=" + exe + " --hidden"} {
+	for _, line := range []string{"[Desktop Entry]", "Type=Application", "Exec=" + exe + ` --hidden --config "/home/me/dot files/tokentray.toml"`} {
 		if !strings.Contains(string(data), line+"\n") {
 			t.Errorf("entry lacks %q:\n%s", line, data)
 		}
@@ -50,11 +50,26 @@ func TestStartAtLoginWritesAndRemovesTheXDGAutostartEntry(t *testing.T) {
 	}
 }
 
-func TestAutostartExecQuotesAPathWithSpaces(t *testing.T) {
-	if got := desktopExecQuote("/opt/token tray/tokentray"); got != `"/opt/token tray/tokentray"` {
-		t.Errorf("quoted = %s", got)
+func TestAutostartExecQuotesAsTheDesktopEntrySpecSays(t *testing.T) {
+	for _, c := range []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"/usr/bin/tokentray", "--hidden"}, "/usr/bin/tokentray --hidden"},
+		{[]string{"/opt/token tray/tokentray"}, `"/opt/token tray/tokentray"`},
+		{[]string{`/opt/a"b$c` + "`d"}, `"/opt/a\\"b\\$c\\` + "`d" + `"`},
+		{[]string{`/opt/back\slash`}, `"/opt/back\\\\slash"`},
+		{[]string{"/opt/100%/tokentray"}, "/opt/100%%/tokentray"},
+	} {
+		got, err := desktopExec(c.argv)
+		if err != nil || got != c.want {
+			t.Errorf("desktopExec(%q) = %s, %v; want %s", c.argv, got, err, c.want)
+		}
 	}
-	if got := desktopExecQuote("/usr/bin/tokentray"); got != "/usr/bin/tokentray" {
-		t.Errorf("plain path quoted: %s", got)
+	// A line break would start a line of its own in the file: another key.
+	for _, bad := range []string{"/tmp/x\nExec=/tmp/evil", "/tmp/x\rTerminal=true", "/tmp/x\x00"} {
+		if got, err := desktopExec([]string{bad, "--hidden"}); err == nil {
+			t.Errorf("desktopExec(%q) = %q, want it refused", bad, got)
+		}
 	}
 }

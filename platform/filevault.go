@@ -17,7 +17,6 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
-	"github.com/adrg/xdg"
 )
 
 // The file vault keeps the store's items (tokens, client secrets, private
@@ -136,10 +135,7 @@ type FileVault struct {
 // otherwise: $XDG_STATE_HOME/tokentray/store.age (~/.local/state/... when
 // the variable is unset; %LOCALAPPDATA%\tokentray\store.age on Windows).
 func DefaultStorePath() string {
-	xdgMu.Lock()
-	defer xdgMu.Unlock()
-	xdg.Reload() // xdg reads the environment once at init; tests change it
-	return filepath.Join(xdg.StateHome, "tokentray", "store.age")
+	return StatePath("store.age")
 }
 
 // OpenFileVault opens the vault at path with passphrase. A file that does

@@ -686,7 +686,7 @@ func TestFileVaultConcurrentUse(t *testing.T) {
 
 func TestDefaultStorePath(t *testing.T) {
 	state := privateTempDir(t)
-	t.Setenv("XDG_STATE_HOME", state)
+	setOrUnset(t, "XDG_STATE_HOME", state)
 	if got, want := DefaultStorePath(), filepath.Join(state, "tokentray", "store.age"); got != want {
 		t.Errorf("with XDG_STATE_HOME: %q, want %q", got, want)
 	}
@@ -694,7 +694,7 @@ func TestDefaultStorePath(t *testing.T) {
 		return
 	}
 	home := privateTempDir(t)
-	t.Setenv("HOME", home)
+	setOrUnset(t, "HOME", home)
 	setOrUnset(t, "XDG_STATE_HOME", "")
 	if got, want := DefaultStorePath(), filepath.Join(home, ".local", "state", "tokentray", "store.age"); got != want {
 		t.Errorf("without XDG_STATE_HOME: %q, want %q", got, want)

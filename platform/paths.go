@@ -5,13 +5,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
-
+	
 	"github.com/adrg/xdg"
 )
-
-// xdgMu guards xdg.Reload, which rewrites the xdg package's variables.
-var xdgMu sync.Mutex
 
 // ConfigPath is where the config file is: the --config flag when given,
 // else $TOKENTRAY_CONFIG, else $XDG_CONFIG_HOME/tokentray/config.toml.
@@ -22,9 +18,11 @@ func ConfigPath(flagValue string) string {
 	if p := os.Getenv("TOKENTRAY_CONFIG"); p != "" {
 		return p
 	}
-	xdgMu.Lock()
-	defer xdgMu.Unlock()
-	xdg.Reload() // xdg reads the environment once at init; tests change it
+	return DefaultConfigPath()
+}
+
+// DefaultConfigPath is $XDG_CONFIG_HOME/tokentray/config.toml.
+func DefaultConfigPath() string {
 	return filepath.Join(xdg.ConfigHome, "tokentray", "config.toml")
 }
 
@@ -42,16 +40,31 @@ func SocketPath(flagValue string) string {
 	if p := os.Getenv("TOKENTRAY_SOCKET"); p != "" {
 		return p
 	}
+	return DefaultSocketPath()
+}
+
+// DefaultSocketPath is where the socket is without --socket or
+// TOKENTRAY_SOCKET (see SocketPath).
+func DefaultSocketPath() string {
 	if runtime.GOOS == "windows" {
 		if dir, err := os.UserCacheDir(); err == nil { // %LOCALAPPDATA%
 			return filepath.Join(dir, "tokentray", "tokentray.sock")
 		}
 	}
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(dir) {
-		xdgMu.Lock()
-		defer xdgMu.Unlock()
-		xdg.Reload()
-		return filepath.Join(xdg.RuntimeDir, "tokentray", "tokentray.sock")
+		return filepath.Join(dir, "tokentray", "tokentray.sock")
 	}
 	return filepath.Join(os.TempDir(), "tokentray-"+strconv.Itoa(os.Getuid()), "tokentray.sock")
+}
+
+// StatePath is name in tokentray's folder of $XDG_STATE_HOME (logs, the
+// file store): ~/.local/state/tokentray/NAME when the variable is unset.
+func StatePath(name string) string {
+	return filepath.Join(xdg.StateHome, "tokentray", name)
+}
+
+// AutostartPath is the XDG autostart entry that starts tokentray at login:
+// $XDG_CONFIG_HOME/autostart/tokentray.desktop.
+func AutostartPath() string {
+	return filepath.Join(xdg.ConfigHome, "autostart", "tokentray.desktop")
 }

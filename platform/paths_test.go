@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/adrg/xdg"
 )
 
 func TestConfigPathPrecedence(t *testing.T) {
@@ -19,7 +21,7 @@ func TestConfigPathPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("HOME", home)
+			setOrUnset(t, "HOME", home)
 			setOrUnset(t, "TOKENTRAY_CONFIG", tt.env)
 			setOrUnset(t, "XDG_CONFIG_HOME", tt.xdgConfig)
 			if got := ConfigPath(tt.flag); got != tt.want {
@@ -52,9 +54,13 @@ func TestSocketPathPrecedence(t *testing.T) {
 }
 
 // setOrUnset sets key for the test, or unsets it when value is "".
+// setOrUnset sets key for the test ("" unsets it) and has the xdg
+// library read the environment again, as a new process would.
 func setOrUnset(t *testing.T, key, value string) {
-	t.Setenv(key, value) // restores the old value after the test
+	t.Cleanup(xdg.Reload) // registered first, so it runs after Setenv's restore
+	t.Setenv(key, value)  // restores the old value after the test
 	if value == "" {
 		os.Unsetenv(key)
 	}
+	xdg.Reload()
 }
