@@ -12,6 +12,7 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/host"
+	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -62,6 +63,8 @@ func (c *cli) serve(desktop bool) int {
 		return exitOK
 	case len(config.ConfigErrors(err)) > 0:
 		return c.configFailure(err)
+	case errors.Is(err, platform.ErrWrongPassphrase), errors.Is(err, platform.ErrUnreadableVault), errors.Is(err, platform.ErrNoPassphrase):
+		return c.fail(exitUsage, err.Error()) // the file store: refused by name
 	case desktop && errors.As(err, &inUse):
 		return c.openRunningWindow(err)
 	}

@@ -35,6 +35,12 @@ type Settings struct {
 	ClipboardClear time.Duration
 	// GuardWindow is how long an approved read of a guarded environment stays approved. Default 10m.
 	GuardWindow time.Duration
+	// Store is where secrets and tokens are kept: StoreKeychain ("" too)
+	// or StoreFile, an encrypted file for machines without a keychain.
+	Store string
+	// StorePassphraseFile holds the file store's passphrase ("": systemd's
+	// credential, else `tokentray unlock` asks).
+	StorePassphraseFile string
 }
 
 // Config is the whole config file.

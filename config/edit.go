@@ -97,8 +97,12 @@ func (c *Config) Without(name string) (*Config, bool) {
 func (c *Config) WithSettings(s Settings) *Config {
 	next := *c
 	for i := range settingKeys {
-		if d := *settingKeys[i].field(&s); d > 0 {
-			*settingKeys[i].field(&next.Settings) = d
+		k := &settingKeys[i]
+		switch {
+		case k.text != nil && *k.text(&s) != "":
+			*k.text(&next.Settings) = *k.text(&s)
+		case k.text == nil && *k.field(&s) > 0:
+			*k.field(&next.Settings) = *k.field(&s)
 		}
 	}
 	return &next

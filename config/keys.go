@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -365,12 +366,15 @@ func KeepHiddenKeys(edited, base Environment) Environment {
 	return edited
 }
 
-// settingKey is one key of [settings]: a duration within bounds.
+// settingKey is one key of [settings]: a duration within bounds, or (when
+// text is set) a string its check accepts.
 type settingKey struct {
 	key      string
 	field    func(s *Settings) *time.Duration
 	def      time.Duration // when the file does not say
 	min, max time.Duration
+	text     func(s *Settings) *string // a string setting; field is nil then
+	check    func(string) string       // what is wrong with a text value, or ""
 	help     string
 }
 
@@ -391,6 +395,37 @@ var settingKeys = []settingKey{
 		def: DefaultGuardWindow, min: time.Minute, max: 12 * time.Hour,
 		help: "an approved read of a guarded environment stays approved this long",
 	},
+	{
+		key: "store", text: func(s *Settings) *string { return &s.Store }, check: checkStore,
+		help: "where secrets and tokens are kept: keychain (default) or file (encrypted, for machines without one)",
+	},
+	{
+		key: "store_passphrase_file", text: func(s *Settings) *string { return &s.StorePassphraseFile }, check: checkPassphraseFile,
+		help: "the file store's passphrase, in a file only you can read (mode 0600)",
+	},
+}
+
+// Values of Settings.Store.
+const (
+	StoreKeychain = "keychain"
+	StoreFile     = "file"
+)
+
+func checkStore(v string) string {
+	if v == StoreKeychain || v == StoreFile {
+		return ""
+	}
+	return fmt.Sprintf("must be %q (the desktop keychain) or %q (an encrypted file, for machines without a keychain) (got %q)", StoreKeychain, StoreFile, Printable(v, 0))
+}
+
+func checkPassphraseFile(v string) string {
+	if !filepath.IsAbs(v) {
+		return fmt.Sprintf("must be an absolute path, such as \"/home/me/.config/tokentray/passphrase\" (got %q)", Printable(v, 0))
+	}
+	if len(v) > 4096 {
+		return fmt.Sprintf("must be at most 4096 bytes (got %d)", len(v))
+	}
+	return ""
 }
 
 func lookupSetting(name string) (*settingKey, bool) {
@@ -402,15 +437,22 @@ func lookupSetting(name string) (*settingKey, bool) {
 	return nil, false
 }
 
-func settingKeyNames() string {
-	names := make([]string, len(settingKeys))
-	for i, k := range settingKeys {
-		names[i] = k.key
+// settingKeyNames lists the keys of the settings keep says to.
+func settingKeyNames(keep func(*settingKey) bool) string {
+	var names []string
+	for i := range settingKeys {
+		if keep(&settingKeys[i]) {
+			names = append(names, settingKeys[i].key)
+		}
 	}
 	return strings.Join(names, ", ")
 }
 
-// parse reads a setting's text, e.g. "5m"; the message says what is wrong.
+func anySetting(*settingKey) bool        { return true }
+func durationSetting(k *settingKey) bool { return k.text == nil }
+
+// parse reads a duration setting's text, e.g. "5m"; the message says
+// what is wrong.
 func (k *settingKey) parse(text string) (time.Duration, string) {
 	d, err := time.ParseDuration(text)
 	if err != nil {
@@ -437,8 +479,8 @@ func (k *settingKey) problem(d time.Duration, shown string) string {
 // the file would get, with the bounds.
 func ParseSetting(key, text string) (time.Duration, error) {
 	k, ok := lookupSetting(key)
-	if !ok {
-		return 0, fmt.Errorf("unknown key (known keys: %s)", settingKeyNames())
+	if !ok || k.text != nil {
+		return 0, fmt.Errorf("unknown key (known keys: %s)", settingKeyNames(durationSetting))
 	}
 	d, msg := k.parse(text)
 	if msg != "" {
@@ -452,10 +494,15 @@ func checkSettings(s Settings) error {
 	var errs []error
 	for i := range settingKeys {
 		k := &settingKeys[i]
-		if d := *k.field(&s); d != 0 {
-			if msg := k.problem(d, FormatDuration(d)); msg != "" {
-				errs = append(errs, &ConfigError{Key: "settings." + k.key, Msg: msg})
-			}
+		var msg string
+		switch {
+		case k.text != nil && *k.text(&s) != "":
+			msg = k.check(*k.text(&s))
+		case k.text == nil && *k.field(&s) != 0:
+			msg = k.problem(*k.field(&s), FormatDuration(*k.field(&s)))
+		}
+		if msg != "" {
+			errs = append(errs, &ConfigError{Key: "settings." + k.key, Msg: msg})
 		}
 	}
 	return errors.Join(errs...)
@@ -466,8 +513,8 @@ func checkSettings(s Settings) error {
 // bounds with a message, which is better than quietly changing them.
 func WithDefaults(s Settings) Settings {
 	for i := range settingKeys {
-		if d := settingKeys[i].field(&s); *d <= 0 {
-			*d = settingKeys[i].def
+		if k := &settingKeys[i]; k.text == nil && *k.field(&s) <= 0 {
+			*k.field(&s) = k.def
 		}
 	}
 	return s

@@ -60,6 +60,10 @@ func TestEverySettingsFieldIsInTheSettingsTable(t *testing.T) {
 	rv := reflect.ValueOf(&s).Elem()
 	filled := map[uintptr]string{}
 	for _, k := range settingKeys {
+		if k.text != nil {
+			filled[reflect.ValueOf(k.text(&s)).Pointer()] = k.key
+			continue
+		}
 		filled[reflect.ValueOf(k.field(&s)).Pointer()] = k.key
 		if k.def < k.min || k.def > k.max {
 			t.Errorf("setting %q: default %v outside its bounds [%v, %v]", k.key, k.def, k.min, k.max)

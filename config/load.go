@@ -253,7 +253,17 @@ func (r *configReader) readSettings(t *tomlTable) Settings {
 		}
 		setting, known := lookupSetting(k.name)
 		if !known {
-			r.fail(k.line, "", key, "unknown key (known keys: %s)", settingKeyNames())
+			r.fail(k.line, "", key, "unknown key (known keys: %s)", settingKeyNames(anySetting))
+			continue
+		}
+		if setting.text != nil {
+			if k.val.kind != unstable.String {
+				r.fail(k.line, "", key, "must be a string (got %s)", kindName(k.val))
+			} else if msg := setting.check(k.val.str); msg != "" {
+				r.fail(k.line, "", key, "%s", msg)
+			} else {
+				*setting.text(&s) = k.val.str
+			}
 			continue
 		}
 		if k.val.kind != unstable.String {

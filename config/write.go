@@ -172,6 +172,10 @@ func settingsTexts(s Settings) []keyText {
 	out := make([]keyText, len(settingKeys))
 	for i := range settingKeys {
 		k := &settingKeys[i]
+		if k.text != nil {
+			out[i] = keyText{key: k.key, val: value{str: *k.text(&s)}}
+			continue
+		}
 		out[i] = keyText{key: k.key, val: value{str: FormatDuration(*k.field(&s))}, def: value{str: FormatDuration(k.def)}}
 	}
 	return out

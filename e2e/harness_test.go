@@ -111,13 +111,14 @@ func (h *home) environ(extra ...string) []string {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case "DISPLAY", "WAYLAND_DISPLAY", "TOKENTRAY_CONFIG", "TOKENTRAY_SOCKET", "BROWSER",
+		case "DISPLAY", "WAYLAND_DISPLAY", "TOKENTRAY_CONFIG", "TOKENTRAY_SOCKET", "BROWSER", "XDG_STATE_HOME",
 			"LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE":
 			continue
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "TOKENTRAY_CONFIG="+h.config, "TOKENTRAY_SOCKET="+h.socket, "BROWSER=false", "LANG=C.UTF-8")
+	env = append(env, "TOKENTRAY_CONFIG="+h.config, "TOKENTRAY_SOCKET="+h.socket, "BROWSER=false", "LANG=C.UTF-8",
+		"XDG_STATE_HOME="+filepath.Join(h.dir, "state")) // this home's file store and logs
 	return append(env, extra...)
 }
 

@@ -7,12 +7,15 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -51,22 +54,20 @@ func Run(o Options) error {
 		return err
 	}
 	// Claim the socket before touching the keychain, so a second instance
-	// is refused at once.
-	ln, err := socket.Listen(o.SocketPath, log)
+	// is refused at once; or serve the one systemd passed (socket activation).
+	ln, err := listen(o, log)
 	if err != nil {
 		return err
 	}
-	store, problem := openStore()
-	if problem != "" {
-		log.Warn("no keychain; tokens are kept in memory only", "problem", problem)
+	store, err := openStore(cfg.Settings, log)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	opts := manager.Options{
-		Store:        store,
-		StoreProblem: problem,
-		OpenBrowser:  platform.OpenBrowser,
-		Logger:       log,
-		Checkpoint:   checkpointFromEnv(o.Stderr),
-	}
+	opts := store.opts
+	opts.OpenBrowser = platform.OpenBrowser
+	opts.Logger = log
+	opts.Checkpoint = checkpointFromEnv(o.Stderr)
 	var h *host
 	if o.Desktop {
 		h = newHost(log, o.SocketPath, cfg.Settings.GuardWindow)
@@ -82,6 +83,19 @@ func Run(o Options) error {
 	cf.Attach(m)
 	srv := server.NewServer(m, log, server.Limits{})
 	srv.SetConfigEditor(cf)
+	if opts.Locked {
+		srv.SetUnlocker(unlocker(m, store.path, log))
+	}
+	// A daemon hands over to a desktop start, unless its tokens would be
+	// lost with it (memory only).
+	handedOver := make(chan struct{})
+	if !o.Desktop && opts.StoreKind != storeMemory {
+		var once sync.Once
+		srv.SetHandover(func() error {
+			once.Do(func() { close(handedOver) })
+			return nil
+		})
+	}
 	stopWatch := cf.Watch()
 	defer stopWatch()
 	if h != nil {
@@ -130,12 +144,69 @@ func Run(o Options) error {
 		log.Info("stopping", "signal", sig.String())
 		shutdown()
 		return nil
+	case <-handedOver:
+		log.Info("handing over to the desktop app")
+		shutdown()
+		return nil
 	case err := <-served:
 		m.Close()
 		if err != nil {
 			return fmt.Errorf("socket %s: %w", o.SocketPath, err)
 		}
 		return nil
+	}
+}
+
+// listen serves systemd's socket when it passed one (tokentray.socket),
+// else claims o.SocketPath: a desktop start takes it over from a daemon
+// that serves it (takeOver).
+func listen(o Options, log *slog.Logger) (net.Listener, error) {
+	ln, path, ok, err := socket.ListenSystemd(log)
+	if err != nil || !ok {
+		if err == nil {
+			ln, err = socket.Listen(o.SocketPath, log)
+		}
+		var inUse *socket.InUseError
+		if o.Desktop && errors.As(err, &inUse) {
+			return takeOver(o.SocketPath, inUse, log)
+		}
+		return ln, err
+	}
+	if path != o.SocketPath {
+		log.Warn("serving the socket systemd passed, not the one configured", "systemd", path, "configured", o.SocketPath)
+	}
+	log.Info("serving the socket systemd passed", "socket", path)
+	return ln, nil
+}
+
+// takeOver asks the daemon on path (started on demand before the desktop
+// app) to hand over, and claims the socket once it has stopped. A desktop
+// app already there keeps it: inUse is returned (the command line then
+// opens its window).
+func takeOver(path string, inUse *socket.InUseError, log *slog.Logger) (net.Listener, error) {
+	cl := socket.NewClient(path, 10*time.Second)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if info, err := cl.Host(ctx); err != nil || info.Window || info.Tray {
+		return nil, inUse
+	}
+	if err := cl.Handover(ctx); err != nil {
+		return nil, fmt.Errorf("%v, and it does not hand over to the desktop app: %w", inUse, err)
+	}
+	for {
+		ln, err := socket.Listen(path, log)
+		if !errors.As(err, &inUse) {
+			if err == nil {
+				log.Info("took over from the daemon that served the socket", "socket", path, "daemon_pid", inUse.PID)
+			}
+			return ln, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%v; it agreed to hand over but did not stop within 10 s", inUse)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 
@@ -151,13 +222,4 @@ func pathFlags(configPath, socketPath string) []string {
 		flags = append(flags, "--socket", p)
 	}
 	return flags
-}
-
-// openStore is the keychain when it answers, else memory and why.
-func openStore() (manager.Store, string) {
-	k, problem := platform.OpenKeychain()
-	if problem != "" {
-		return manager.NewMemoryStore(), problem + ": tokens are kept in memory only"
-	}
-	return manager.NewVaultStore(k), ""
 }

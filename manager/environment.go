@@ -58,6 +58,7 @@ type environment struct {
 	loadOnce sync.Once
 
 	mu           sync.Mutex
+	loaded       bool // the store was read (load)
 	secret       Secret
 	secretOrigin string // the token endpoint origin secret was given for (origin.go)
 	// secretRefused says why the secret is held back: the user did not
@@ -131,9 +132,15 @@ func (e *environment) wake() {
 	}
 }
 
-// ensureLoaded reads the client secret and tokens from the store once.
-func (e *environment) ensureLoaded() {
+// ensureLoaded reads the client secret and tokens from the store once;
+// callers wait for it. While the engine is locked there is no store to
+// read: the error says to unlock.
+func (e *environment) ensureLoaded() error {
+	if e.m.Locked() {
+		return &ActionError{Env: e.cfg.Name, Err: fmt.Errorf("%s: %w", e.cfg.Name, ErrLocked), Next: Next{Action: NextUnlock}}
+	}
 	e.loadOnce.Do(func() { e.load() })
+	return nil
 }
 
 // load reads the store. A failed read is logged and shown, and treated as
@@ -152,6 +159,7 @@ func (e *environment) load() {
 	}
 
 	e.mu.Lock()
+	e.loaded = true
 	if secretErr == nil && secret.Value != "" && e.secret == "" {
 		e.secret, e.secretOrigin = secret.Value, secret.Origin
 	}
@@ -243,6 +251,12 @@ func (e *environment) unconfiguredError() error {
 // state derives the State. e.mu must be held.
 func (e *environment) state(now time.Time) State {
 	switch {
+	case !e.loaded && e.m.Locked():
+		return StateLocked
+	case !e.loaded:
+		// Not "unconfigured": the secret may well be in the store still
+		// being read, and saying it is missing invites pasting it again.
+		return StateLoading
 	case e.unconfigured() != "":
 		return StateUnconfigured
 	case e.session != nil:
@@ -276,7 +290,8 @@ func (e *environment) status(now time.Time) Status {
 		Flow:       e.cfg.Flow,
 		State:      e.state(now),
 		Scopes:     slices.Clone(e.cfg.Scopes),
-		Persistent: e.m.store.Persistent(),
+		Persistent: e.m.opts.StoreKind != "memory",
+		Store:      e.m.opts.StoreKind,
 		LastRead:   e.m.reads.last(e.cfg.Name),
 		Guarded:    e.cfg.Guarded(),
 		Held:       e.held,
@@ -358,6 +373,10 @@ func (e *environment) explain(s State) (problem string, next *Next) {
 		}
 	case StateAuthorizing:
 		return "", &Next{Action: NextWaitForBrowser}
+	case StateLocked:
+		return "the file store is locked", &Next{Action: NextUnlock}
+	case StateLoading:
+		return "reading its secret and tokens from the store", nil
 	}
 	return "", nil
 }

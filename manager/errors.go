@@ -21,6 +21,7 @@ var (
 	ErrUnconfigured       = errors.New("environment is not configured")
 	ErrLoginInProgress    = errors.New("authorization already in progress")
 	ErrLoginCanceled      = errors.New("authorization canceled")
+	ErrLocked             = errors.New("the store is locked")
 )
 
 // ActionError is an engine error the user fixes with a known step. The

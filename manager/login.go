@@ -27,7 +27,9 @@ type loginSession struct {
 
 // login starts the environment's authorization.
 func (e *environment) login(ctx context.Context) (LoginInfo, error) {
-	e.ensureLoaded()
+	if err := e.ensureLoaded(); err != nil {
+		return LoginInfo{}, err
+	}
 	e.mu.Lock()
 	if err := e.unconfiguredError(); err != nil {
 		e.mu.Unlock()

@@ -16,7 +16,9 @@ import (
 // refresh token first (RFC 7009) where the provider has an endpoint.
 // A failed revocation is logged; the tokens are forgotten all the same.
 func (e *environment) logout(ctx context.Context) error {
-	e.ensureLoaded()
+	if err := e.ensureLoaded(); err != nil {
+		return err
+	}
 	e.cancelLogin(ErrLoginCanceled)
 	e.mu.Lock()
 	old := e.tok
@@ -99,7 +101,9 @@ func (e *environment) revoke(ctx context.Context, t *tokenSet) error {
 // setSecret stores the client secret; a secret that cannot be stored is
 // not used either, so memory and keychain never disagree silently.
 func (e *environment) setSecret(secret Secret) error {
-	e.ensureLoaded()
+	if err := e.ensureLoaded(); err != nil {
+		return err
+	}
 	if secret == "" {
 		return fmt.Errorf("%s: the client secret is empty", e.cfg.Name)
 	}

@@ -17,11 +17,15 @@ import (
 
 // Options are what the engine is given from outside. Zero values work.
 type Options struct {
-	Store        Store        // default: a MemoryStore
-	StoreProblem string       // why Store is memory-only (shown in status), "" when it is not
-	Clock        Clock        // default: SystemClock
-	Logger       *slog.Logger // default: slog.Default()
-	HTTPClient   *http.Client // for provider calls; default: 30s timeout
+	Store        Store  // default: a memory store
+	StoreKind    string // where Store keeps things, for the status: "keychain", "file" or "memory" (the default)
+	StoreProblem string // why Store is memory-only (shown in status), "" when it is not
+	// Locked starts the engine without its store: every environment is
+	// locked until Unlock gives it one (the file store's passphrase).
+	Locked     bool
+	Clock      Clock        // default: SystemClock
+	Logger     *slog.Logger // default: slog.Default()
+	HTTPClient *http.Client // for provider calls; default: 30s timeout
 	// OpenBrowser opens the authorization URL for Authorize; Login never opens it.
 	OpenBrowser func(url string) error
 	// Jitter returns a number in [0,1); default math/rand/v2.
@@ -72,6 +76,9 @@ type Manager struct {
 	// its tokens when it starts, and a config with a thousand of them must
 	// not open a thousand keychain calls at once.
 	storeSlots chan struct{}
+	// unlocked is closed once the store is there (at New, unless
+	// Options.Locked; else at Unlock).
+	unlocked chan struct{}
 
 	mu      sync.Mutex
 	cfg     config.Config
@@ -86,8 +93,11 @@ func New(cfg *config.Config, opts Options) (*Manager, error) {
 	if cfg == nil {
 		cfg = &config.Config{}
 	}
-	if opts.Store == nil {
+	if opts.Store == nil && !opts.Locked {
 		opts.Store = NewMemoryStore()
+	}
+	if opts.StoreKind == "" {
+		opts.StoreKind = "memory"
 	}
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
@@ -114,6 +124,10 @@ func New(cfg *config.Config, opts Options) (*Manager, error) {
 		envs:   map[string]*environment{},
 
 		storeSlots: make(chan struct{}, maxStoreReads),
+		unlocked:   make(chan struct{}),
+	}
+	if !opts.Locked {
+		close(m.unlocked)
 	}
 	m.cfg = normalizedConfig(*cfg)
 	if err := checkNames(m.cfg); err != nil {
@@ -123,6 +137,32 @@ func New(cfg *config.Config, opts Options) (*Manager, error) {
 		m.envs[ec.Name] = newEnvironment(m, ec)
 	}
 	return m, nil
+}
+
+// Unlock gives a locked engine its store (kind as Options.StoreKind): the
+// environments load from it and run. It is an error when the engine is
+// not locked.
+func (m *Manager) Unlock(store Store, kind string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	select {
+	case <-m.unlocked:
+		return errors.New("the store is open already")
+	default:
+	}
+	m.store, m.opts.StoreKind = store, kind
+	close(m.unlocked)
+	return nil
+}
+
+// Locked reports whether the engine waits for Unlock.
+func (m *Manager) Locked() bool {
+	select {
+	case <-m.unlocked:
+		return false
+	default:
+		return true
+	}
 }
 
 // maxStoreReads is how many environments read the Store at once.
@@ -385,6 +425,9 @@ func (m *Manager) SetSecret(name string, secret Secret) error {
 // DeleteSecret removes the stored client secret of name, which need not be
 // configured any more (the window's Remove deletes it after the config).
 func (m *Manager) DeleteSecret(name string) error {
+	if m.Locked() {
+		return fmt.Errorf("delete client secret of %s: %w", name, ErrLocked)
+	}
 	if e, err := m.env(name); err == nil {
 		e.mu.Lock()
 		e.secret = ""

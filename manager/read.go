@@ -127,7 +127,9 @@ func (m *Manager) Read(ctx context.Context, name string, req ReadRequest) (Token
 		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
 		defer cancel()
 	}
-	e.ensureLoaded()
+	if err := e.ensureLoaded(); err != nil {
+		return Token{}, err
+	}
 	before := e.generation()
 	var t Token
 	if req.Force {

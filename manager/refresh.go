@@ -28,7 +28,9 @@ const providerTimeout = 60 * time.Second
 // waits for it (see flight), bounded by ctx; when that refresh fails, the
 // old token is handed out if it is still valid for minValid.
 func (e *environment) token(ctx context.Context, minValid time.Duration) (Token, error) {
-	e.ensureLoaded()
+	if err := e.ensureLoaded(); err != nil {
+		return Token{}, err
+	}
 	var joined *flight
 	retried := false
 	for {
@@ -82,7 +84,9 @@ func (e *environment) needsLoginError() error {
 
 // refreshShared forces a refresh, joining one already running.
 func (e *environment) refreshShared(ctx context.Context) (Token, error) {
-	e.ensureLoaded()
+	if err := e.ensureLoaded(); err != nil {
+		return Token{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		e.mu.Lock()
 		if err := e.unconfiguredError(); err != nil {

@@ -16,7 +16,12 @@ const recheck = 10 * time.Second
 // run is the environment's scheduler: proactive refresh, retries with
 // backoff, retried saves and retried keychain reads.
 func (e *environment) run() {
-	e.ensureLoaded()
+	select { // a locked engine has no store to read yet
+	case <-e.m.unlocked:
+	case <-e.ctx.Done():
+		return
+	}
+	_ = e.ensureLoaded() // unlocked: it cannot fail
 	for {
 		wait := e.nextWake(e.m.clock.Now())
 		select {

@@ -18,6 +18,8 @@ const (
 	StateRefreshing   State = "refreshing"
 	StateExpired      State = "expired"
 	StateError        State = "error"
+	StateLoading      State = "loading" // its secret and tokens are still being read from the store
+	StateLocked       State = "locked"  // the file store waits for its passphrase (Manager.Unlock)
 )
 
 // Status is a snapshot of one environment for views. It never holds a secret.
@@ -33,7 +35,8 @@ type Status struct {
 	GrantedScopes []string
 	MissingScopes []string // asked for, not granted
 	HasRefresh    bool
-	Persistent    bool // false: tokens live in memory only
+	Persistent    bool   // false: tokens live in memory only
+	Store         string // where its secret and tokens live: "keychain", "file" or "memory"
 	Error         string
 	Warning       string
 	Next          *Next      // what the user should do, for anything not valid
@@ -62,6 +65,7 @@ const (
 	NextRetry            NextAction = "retry"             // the engine retries at RetryAt; the token is still valid
 	NextCheckNetwork     NextAction = "check_network"     // the engine retries at RetryAt; the token has expired
 	NextRefresh          NextAction = "refresh"           // expired: fetched on first use, or refresh now
+	NextUnlock           NextAction = "unlock"            // give the file store its passphrase
 )
 
 // Next is a typed next step with the data a view needs to word it.

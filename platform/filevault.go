@@ -270,6 +270,15 @@ func (v *FileVault) unreadable(what string) error {
 // Path is the vault file's absolute path.
 func (v *FileVault) Path() string { return v.path }
 
+// Persistent is true: the file outlives the process.
+func (v *FileVault) Persistent() bool { return true }
+
+// Limit is the largest item the vault takes.
+func (v *FileVault) Limit() int { return MaxVaultItemSize }
+
+// Where names an item for a person.
+func (v *FileVault) Where(item string) string { return "the item " + item + " of " + v.path }
+
 // Load returns a copy of item's value, or (nil, nil) when there is no such
 // item.
 func (v *FileVault) Load(item string) ([]byte, error) {

@@ -100,3 +100,14 @@ func (c *Client) Reads(ctx context.Context, name string) ([]Read, error) {
 	var out []Read
 	return out, c.do(ctx, http.MethodGet, envPath(name, "/reads"), nil, &out)
 }
+
+// Unlock is POST /v1/unlock: the file store's passphrase opens it.
+func (c *Client) Unlock(ctx context.Context, passphrase []byte) error {
+	return c.do(ctx, http.MethodPost, "/v1/unlock", passphrase, nil)
+}
+
+// Handover is POST /v1/handover: a daemon stops serving, everything
+// saved, so that the desktop app can take its socket.
+func (c *Client) Handover(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/handover", nil, nil)
+}

@@ -201,7 +201,9 @@ type PeerConn struct {
 
 func (l *peerCheckedListener) Close() error {
 	err := l.Listener.Close()
-	l.lock.Close()
+	if l.lock != nil { // nil for systemd's socket (ListenSystemd)
+		l.lock.Close()
+	}
 	return err
 }
 

@@ -30,6 +30,8 @@ func NextStepText(name string, n *Next) string {
 		return fmt.Sprintf("a new token is fetched on first use, or run `tokentray refresh %s`", name)
 	case NextWaitForBrowser:
 		return "finish the authorization in the browser"
+	case NextUnlock:
+		return "run `tokentray unlock` and type the file store's passphrase"
 	}
 	return string(n.Action) // an action this build does not know: still say something
 }

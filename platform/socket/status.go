@@ -23,11 +23,13 @@ const (
 	StateRefreshing   State = "refreshing"
 	StateExpired      State = "expired"
 	StateError        State = "error"
+	StateLoading      State = "loading" // its secret and tokens are still being read from the store
+	StateLocked       State = "locked"  // the file store waits for its passphrase (`tokentray unlock`)
 )
 
 // NeedsAttention reports whether the user has to act (tray icon, notifications).
 func (s State) NeedsAttention() bool {
-	return s == StateNeedsLogin || s == StateError || s == StateExpired
+	return s == StateNeedsLogin || s == StateError || s == StateExpired || s == StateLocked
 }
 
 // Status is a snapshot of one environment. It never holds a secret.
@@ -44,6 +46,7 @@ type Status struct {
 	MissingScopes []string    `json:"missing_scopes,omitempty"` // asked for, not granted
 	HasRefresh    bool        `json:"has_refresh_token"`
 	Persistent    bool        `json:"persistent"` // false: tokens live in memory only
+	Store         string      `json:"store"`      // where its secrets and tokens live: "keychain", "file" or "memory"
 	Error         string      `json:"error,omitempty"`
 	Warning       string      `json:"warning,omitempty"`
 	Next          *Next       `json:"next,omitempty"`      // what the user should do, for anything not valid
@@ -79,6 +82,7 @@ const (
 	NextRetry            NextAction = "retry"             // the engine retries at RetryAt; the token is still valid
 	NextCheckNetwork     NextAction = "check_network"     // the engine retries at RetryAt; the token has expired
 	NextRefresh          NextAction = "refresh"           // expired: fetched on first use, or refresh now
+	NextUnlock           NextAction = "unlock"            // give the file store its passphrase
 )
 
 // Next is a typed next step with the data a view needs to word it.

@@ -45,9 +45,36 @@ type ConfigEditor interface {
 
 // hostState is what the host tells the server before Serve.
 type hostState struct {
-	mu     sync.Mutex
-	hooks  HostHooks
-	editor ConfigEditor
+	mu       sync.Mutex
+	hooks    HostHooks
+	editor   ConfigEditor
+	unlock   func(passphrase []byte) error
+	handover func() error
+}
+
+// SetHandover lets a daemon hand over to a desktop start (POST
+// /v1/handover): handover makes it stop serving and exit, everything
+// saved, so the desktop app can take the socket.
+func (s *Server) SetHandover(handover func() error) {
+	s.host.mu.Lock()
+	defer s.host.mu.Unlock()
+	s.host.handover = handover
+}
+
+// handoverTo is POST /v1/handover.
+func (s *Server) handoverTo(w http.ResponseWriter, r *http.Request) {
+	s.host.mu.Lock()
+	handover := s.host.handover
+	s.host.mu.Unlock()
+	if handover == nil {
+		writeError(w, http.StatusConflict, socket.CodeNoHandover, "this tokentray does not hand over: it is the desktop app, or it keeps tokens in memory only (they would be lost)")
+		return
+	}
+	if err := handover(); err != nil {
+		writeError(w, http.StatusConflict, socket.CodeNoHandover, printableErr(err))
+		return
+	}
+	writeJSON(w, http.StatusAccepted, struct{}{})
 }
 
 // SetHostHooks gives the server what only the host has. Call it before

@@ -181,6 +181,8 @@ func (s *Server) routes() http.Handler {
 	notAllowed("/v1/settings", "GET, HEAD, PUT", "GET or PUT")
 	handle("POST", "/v1/window", s.openWindow)
 	handle("GET", "/v1/host", s.hostInfo)
+	handle("POST", "/v1/unlock", s.unlock)       // unlock.go
+	handle("POST", "/v1/handover", s.handoverTo) // host.go
 	handle("GET", "/v1/environments/{name}/token", s.token)
 	handle("GET", "/v1/environments/{name}/reads", s.reads) // reads.go
 	handle("POST", "/v1/environments/{name}/refresh", s.refresh)
@@ -537,6 +539,8 @@ func engineErrorStatus(err error) (int, string) {
 		return http.StatusConflict, socket.CodeLoginInProgress
 	case errors.Is(err, manager.ErrLoginCanceled):
 		return http.StatusConflict, socket.CodeLoginCanceled
+	case errors.Is(err, manager.ErrLocked):
+		return http.StatusConflict, socket.CodeLocked
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, socket.CodeTimeout
 	case errors.As(err, &pe):

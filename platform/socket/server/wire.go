@@ -17,7 +17,7 @@ func WireStatus(st manager.Status) socket.Status {
 		Name: st.Name, Preset: st.Preset, Flow: st.Flow, State: socket.State(st.State),
 		ExpiresAt: st.ExpiresAt, ExpiresIn: st.ExpiresIn, IssuedAt: st.IssuedAt,
 		Scopes: st.Scopes, GrantedScopes: st.GrantedScopes, MissingScopes: st.MissingScopes,
-		HasRefresh: st.HasRefresh, Persistent: st.Persistent, Error: st.Error, Warning: st.Warning,
+		HasRefresh: st.HasRefresh, Persistent: st.Persistent, Store: st.Store, Error: st.Error, Warning: st.Warning,
 		Guarded: st.Guarded, Held: st.Held, RefreshFailing: st.RefreshFailing,
 	}
 	if out.Scopes == nil {
