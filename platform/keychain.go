@@ -20,8 +20,10 @@ const KeychainService = "tokentray"
 
 // keychainTimeout bounds one keychain call. The Secret Service can block
 // indefinitely on an unlock prompt nobody answers; a slow answer is an error
-// the engine can survive, a hang is not.
-const keychainTimeout = 60 * time.Second
+// the engine can survive (a failed read is retried, a failed save kept in
+// memory and retried), a hang is not. Long enough to type a password into
+// an unlock prompt.
+const keychainTimeout = 15 * time.Second
 
 // probeTimeout bounds the check OpenStore makes at start-up.
 const probeTimeout = 3 * time.Second
