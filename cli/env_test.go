@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/enginewait"
+
 	"github.com/tokentray/tokentray/host"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
@@ -54,6 +56,9 @@ func newEnvRig(t *testing.T) *envRig {
 	}
 	m.Start()
 	cf.Attach(m)
+	if err := enginewait.Loaded(m); err != nil {
+		t.Fatal(err)
+	}
 	sockPath := filepath.Join(dir, "run", "tokentray.sock")
 	ln, err := socket.Listen(sockPath, log)
 	if err != nil {

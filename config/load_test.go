@@ -340,6 +340,23 @@ func TestConfigShapeLimitsAnswerFast(t *testing.T) {
 	for i := 0; i < 500; i++ {
 		fmt.Fprintf(&bad, "[[environment]]\nname = \"e%d\"\ncolour = 1\n", i)
 	}
+	// The floor, measured in this run: the largest config that is valid,
+	// MaxEnvironments environments of a few keys each. A config of any
+	// shape must not take much longer than that.
+	var largest strings.Builder
+	for i := 0; i < MaxEnvironments; i++ {
+		fmt.Fprintf(&largest, "[[environment]]\nname = \"e%d\"\nflow = \"client_credentials\"\ntoken_url = \"https://example.com/token\"\nclient_id = \"x\"\n", i)
+	}
+	start := time.Now()
+	if _, err := ParseConfig(testConfigPath, []byte(largest.String())); err != nil {
+		t.Fatal(err)
+	}
+	floor := time.Since(start)
+	// Per byte, a config of any shape may take ten times as long.
+	limitFor := func(text string) time.Duration {
+		return max(10*floor*time.Duration(len(text))/time.Duration(largest.Len()), 100*time.Millisecond)
+	}
+	t.Logf("the largest valid config (%d bytes) parses in %v", largest.Len(), floor)
 	for _, tc := range []struct {
 		name, text, want string
 		problems         int
@@ -352,8 +369,8 @@ func TestConfigShapeLimitsAnswerFast(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
 			_, err := ParseConfig(testConfigPath, []byte(tc.text))
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("ParseConfig took %v", d)
+			if d, limit := time.Since(start), limitFor(tc.text); d > limit {
+				t.Errorf("ParseConfig of %d bytes took %v, more than %v (ten times the largest valid config, per byte)", len(tc.text), d, limit)
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("ParseConfig: %.300v, want %q", err, tc.want)

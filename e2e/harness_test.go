@@ -209,8 +209,17 @@ func (h *home) startServing(args []string) *daemon {
 	cl := socket.NewClient(h.socket, 2*time.Second)
 	defer cl.Close()
 	deadline := time.Now().Add(20 * time.Second)
+	// Up means answering with every environment's store read.
+	loaded := func(list []socket.Status) bool {
+		for _, st := range list {
+			if st.State == socket.StateLoading {
+				return false
+			}
+		}
+		return true
+	}
 	for {
-		if _, err := cl.Environments(context.Background()); err == nil {
+		if list, err := cl.Environments(context.Background()); err == nil && loaded(list) {
 			return d
 		}
 		select {

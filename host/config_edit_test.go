@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/enginewait"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
@@ -77,6 +79,9 @@ func newEditRig(t *testing.T, configText string, confirm ...func(context.Context
 	}
 	m.Start()
 	cf.Attach(m)
+	if err := enginewait.Loaded(m); err != nil {
+		t.Fatal(err)
+	}
 	sock := filepath.Join(dir, "tokentray", "tokentray.sock")
 	ln, err := socket.Listen(sock, log)
 	if err != nil {

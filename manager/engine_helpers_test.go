@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/enginewait"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/fakeclock"
 	"github.com/tokentray/tokentray/internal/oauthserver"
@@ -80,6 +82,9 @@ func (r *rig) start(cfg *config.Config) *manager.Manager {
 	r.events, cancel = m.Subscribe()
 	m.Start()
 	r.t.Cleanup(func() { cancel(); m.Close() })
+	if err := enginewait.Loaded(m); err != nil {
+		r.t.Fatal(err)
+	}
 	return m
 }
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/enginewait"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
@@ -490,6 +492,10 @@ func TestUnconfiguredWithoutClientSecret(t *testing.T) {
 	}
 	m.Start()
 	defer m.Close()
+	if err := enginewait.Loaded(m); err != nil {
+		t.Fatal(err)
+	}
+
 	if st, _ := m.Status("shared"); st.State != manager.StateUnconfigured || st.Next == nil || st.Next.Action != manager.NextSetSecret {
 		t.Fatalf("status %+v", st)
 	}

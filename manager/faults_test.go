@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/enginewait"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/fakeclock"
 	"github.com/tokentray/tokentray/internal/oauthserver"
@@ -92,6 +94,9 @@ func newFaultRig(t *testing.T, srv *oauthserver.Server, store manager.Store, env
 	}()
 	m.Start()
 	f.m = m
+	if err := enginewait.Loaded(m); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		cancel()
 		m.Close()

@@ -43,8 +43,10 @@ func TestCampaignFlowTokenURLNotFoundSaysAskCampaignFlow(t *testing.T) {
 }
 
 func TestNotFoundWithoutPresetHintIsPlain(t *testing.T) {
+	// Enough failures for the engine's own first fetch at start and this
+	// read, whichever comes first.
 	srv := oauthserver.Start(t, oauthserver.Options{})
-	srv.FailNext(1, http.StatusNotFound)
+	srv.FailNext(5, http.StatusNotFound)
 	r := newRig(t, srv, nil, ccEnv(srv))
 	_, err := r.m.Token(context.Background(), "shared", 0)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 404") || strings.Contains(err.Error(), "CampaignFlow") {
@@ -52,7 +54,7 @@ func TestNotFoundWithoutPresetHintIsPlain(t *testing.T) {
 	}
 	// And a CampaignFlow environment's other failures carry no hint.
 	srv2 := oauthserver.Start(t, oauthserver.Options{})
-	srv2.FailNext(1, http.StatusUnauthorized)
+	srv2.FailNext(5, http.StatusUnauthorized)
 	env := ccEnv(srv2)
 	env.Preset = "campaignflow-test"
 	r2 := newRig(t, srv2, nil, env)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/enginewait"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
@@ -74,6 +76,10 @@ func startHost(t *testing.T, configText func(oauth *oauthserver.Server) string, 
 	}
 	h.m.Start()
 	t.Cleanup(h.m.Close)
+	if err := enginewait.Loaded(h.m); err != nil {
+		t.Fatal(err)
+	}
+
 	h.cf.Attach(h.m)
 	t.Cleanup(h.cf.Close)
 	h.serve(t)

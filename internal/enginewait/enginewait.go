@@ -39,3 +39,25 @@ func Login(ctx context.Context, m *manager.Manager, env string) error {
 		}
 	}
 }
+
+// Loaded waits until no environment of m is still reading its secret and
+// tokens from the store (manager.StateLoading), for tests that look at a
+// state right after Start; 10 s at most.
+func Loaded(m *manager.Manager) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		loading := ""
+		for _, st := range m.Environments() {
+			if st.State == manager.StateLoading {
+				loading = st.Name
+			}
+		}
+		if loading == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s is still loading after 10 s", loading)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/enginewait"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
@@ -59,6 +61,9 @@ func newFileRig(t *testing.T, configText string) *fileRig {
 		t.Fatal(err)
 	}
 	m.Start()
+	if err := enginewait.Loaded(m); err != nil {
+		t.Fatal(err)
+	}
 	srv := NewServer(m, log, Limits{})
 	r := serveForTest(t, oauth, m, srv, logs)
 	return &fileRig{socketRig: r, cfgPath: cfgPath, store: store, opened: opened}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/enginewait"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
@@ -57,6 +59,9 @@ func newSocketRig(t *testing.T, limits Limits) *socketRig {
 		t.Fatal(err)
 	}
 	m.Start()
+	if err := enginewait.Loaded(m); err != nil {
+		t.Fatal(err)
+	}
 	return serveForTest(t, oauth, m, NewServer(m, log, limits), logs)
 }
 
