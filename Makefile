@@ -6,6 +6,11 @@
 GO ?= go
 BIN := bin/tokentray
 
+# What `tokentray --version` prints: "tokentray VERSION (commit COMMIT)".
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/tokentray/tokentray/cli.version=$(VERSION) -X github.com/tokentray/tokentray/cli.commit=$(COMMIT)
+
 .PHONY: stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
 
 all: build
@@ -23,7 +28,7 @@ deps-cross:
 	scripts/deps.sh cross
 
 build: deps-build
-	$(GO) build -o $(BIN) .
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 # The desktop app on the caller's own desktop session.
 run: build
@@ -36,7 +41,7 @@ test: deps
 # mingw-w64; only built, never run here. About 10 minutes on 2 cores from a
 # cold cache (GLFW in C), seconds after.
 cross: deps-cross
-	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -o $(BIN).exe .
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN).exe .
 
 # The headless binary built, and every package that does not need Fyne
 # (which needs cgo) vetted, for each OS tokentray ships on: a Unix-only

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -13,38 +11,21 @@ import (
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-// version is set at build time: -ldflags "-X github.com/tokentray/tokentray/cli.version=v1.2.3".
-var version = "dev"
-
-func versionString() string {
-	if version != "dev" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return version
-}
-
 // cli carries the streams and the global flags every command shares.
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	configFlag     string
-	socketFlag     string
-	hidden         bool // desktop app: start in the tray
 	opts           Options
-}
+	args           []string // the command line (flagError, completeFlag)
 
-// flagSet returns a flag set with the global flags registered, so they
-// work before and after the command name.
-func (c *cli) flagSet(name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors become one line; --help prints usage itself
-	fs.Usage = func() {}
-	fs.StringVar(&c.configFlag, "config", c.configFlag, "config file")
-	fs.StringVar(&c.socketFlag, "socket", c.socketFlag, "socket path")
-	return fs
+	// The root's flags (root.go): --config and --socket work with every
+	// command, --hidden and --version only alone.
+	configFlag  string
+	socketFlag  string
+	hidden      bool // desktop app: start in the tray
+	showVersion bool
+
+	exitCode int // what the command that ran returns (exitWith)
 }
 
 // configPath is --config, else TOKENTRAY_CONFIG, else the XDG default
@@ -65,70 +46,6 @@ func (c *cli) fail(code int, msg string) int {
 	msg = strings.Join(strings.Fields(msg), " ") // exactly one line
 	fmt.Fprintln(c.stderr, "tokentray: "+msg)
 	return code
-}
-
-// usageError turns a flag error into exit 2, or prints usage for --help.
-func (c *cli) usageError(err error, cmd, usage string) int {
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(c.stdout, usage)
-		return exitOK
-	}
-	if cmd == "tokentray" {
-		return c.fail(exitUsage, fmt.Sprintf("%v; see `tokentray --help`", err))
-	}
-	return c.fail(exitUsage, fmt.Sprintf("%s: %v; see `tokentray %s --help`", cmd, err, cmd))
-}
-
-// parseLeadingFlags parses flags up to the first argument that is not one.
-func parseLeadingFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	return fs.Args(), nil
-}
-
-// parseArgs parses flags anywhere among the arguments (token ENV --format
-// json) and returns the positional ones; after "--" everything is positional.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// commandArgs parses a client command's flags and checks it got exactly
-// the positional arguments it names (e.g. "ENV").
-func (c *cli) commandArgs(fs *flag.FlagSet, args []string, usage string, names ...string) ([]string, int, bool) {
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return nil, c.usageError(err, fs.Name(), usage), false
-	}
-	if len(pos) < len(names) {
-		return nil, c.fail(exitUsage, fmt.Sprintf("%s: missing %s; usage: %s", fs.Name(), names[len(pos)], firstLine(usage))), false
-	}
-	if len(pos) > len(names) {
-		return nil, c.fail(exitUsage, fmt.Sprintf("%s: unexpected argument %q; usage: %s", fs.Name(), pos[len(names)], firstLine(usage))), false
-	}
-	return pos, 0, true
-}
-
-func firstLine(s string) string {
-	s = strings.TrimPrefix(s, "Usage: ")
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // clientFailure turns an error from the socket into the exit code and the

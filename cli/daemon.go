@@ -10,23 +10,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/host"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-const usageDaemon = `Usage: tokentray daemon
-
-Runs the engine and the socket without a window until SIGINT or SIGTERM.
-`
-
-func (c *cli) cmdDaemon(args []string) int {
-	fs := c.flagSet("daemon", usageDaemon)
-	if _, code, ok := c.commandArgs(fs, args, usageDaemon); !ok {
-		return code
+func (c *cli) daemonCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "daemon",
+		Short: "the engine and socket without a window",
+		Long: `Runs the engine and the socket without tray, clipboard or window until
+SIGINT or SIGTERM: for servers, SSH sessions and containers.`,
+		Args: wantArgs(),
+		Run:  c.exitWith(func(*cobra.Command, []string) int { return c.serve(false) }),
 	}
-	return c.serve(false)
 }
 
 // runApp is `tokentray` alone: the desktop host (engine, socket, tray,

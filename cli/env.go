@@ -3,88 +3,94 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-const usageEnv = `Usage: tokentray env set ENV [--preset P] [--flow F] [--client-id ID] [--scope S]...
-                     [--auth-url U] [--token-url U] [--redirect-uri U] [--issuer U]
-       tokentray env set ENV --json < environment.json
-       tokentray env remove ENV
-
-Changes the config file through the running tokentray, which writes only
+func (c *cli) envCommand() *cobra.Command {
+	group := &cobra.Command{
+		Use:   "env",
+		Short: "add, change or remove an environment in the config, live",
+		Long: `Changes the config file through the running tokentray, which writes only
 that environment (comments and hand edits stay) and applies it at once.
+The client secret never goes in the config: use tokentray secret set ENV.`,
+		Args: cobra.ArbitraryArgs, // groupRun names what is missing
+		Run:  c.exitWith(c.groupRun),
+	}
+	group.AddCommand(c.envSetCommand(), c.envRemoveCommand())
+	return group
+}
 
-env set adds ENV, or changes the keys given and keeps the others. --scope
-may be repeated; the scopes given replace the list. --json reads the whole
-environment from stdin as JSON with the config file's keys, e.g.
+// envSetFlags are env set's flags that name a config key; --json takes
+// the whole environment instead of any of them.
+var envSetFlags = []string{"preset", "flow", "client-id", "scope", "auth-url", "token-url", "redirect-uri", "issuer"}
+
+func (c *cli) envSetCommand() *cobra.Command {
+	var e config.Environment
+	var fromJSON bool
+	cmd := &cobra.Command{
+		Use:   "set ENV [--preset P] [--client-id ID] [--scope S]... [--json]",
+		Short: "add or change an environment in the config, live",
+		Long: `Adds ENV to the config file through the running tokentray, or changes the
+keys given and keeps the others; tokentray writes only that environment
+(comments and hand edits stay) and applies it at once. --scope may be
+repeated; the scopes given replace the list.
+
+--json reads the whole environment from stdin as JSON with the config
+file's keys, e.g.
   {"preset": "zepto-sandbox", "client_id": "...", "scopes": ["public"]}
 and replaces what the config has for ENV. Every problem is printed, one per
 line, and nothing is written (exit 2).
 
-env remove logs ENV out (revoking where the provider supports it), removes
-it from the config file and deletes its keychain items.
-
-The client secret never goes in the config: use tokentray secret set ENV.
-`
-
-func (c *cli) cmdEnv(args []string) int {
-	if len(args) == 0 {
-		return c.fail(exitUsage, "env: missing set or remove; usage: "+firstLine(usageEnv))
+The client secret never goes in the config: use tokentray secret set ENV.`,
+		Example: `  tokentray env set zepto-sandbox --preset zepto-sandbox --client-id abc123 --scope public
+  tokentray env set api --flow client_credentials --token-url https://auth.example/token --client-id cid
+  tokentray env set api --json < api.json`,
+		Args:              wantArgs("ENV"),
+		ValidArgsFunction: c.completeEnvironment, // complete.go
+		Run: c.exitWith(func(cmd *cobra.Command, args []string) int {
+			return c.cmdEnvSet(args[0], e, fromJSON, cmd.Flags().Changed)
+		}),
 	}
-	switch args[0] {
-	case "set":
-		return c.cmdEnvSet(args[1:])
-	case "remove", "rm":
-		return c.cmdEnvRemove(args[1:])
-	case "-h", "--help", "-help", "help":
-		fmt.Fprint(c.stdout, usageEnv)
-		return exitOK
-	default:
-		return c.fail(exitUsage, fmt.Sprintf("env: unknown subcommand %q: use set or remove; see `tokentray env --help`", args[0]))
-	}
+	f := cmd.Flags()
+	f.StringVar(&e.Preset, "preset", "", "`PRESET` that fills flow, endpoints and scopes (see `tokentray presets`)")
+	f.StringVar((*string)(&e.Flow), "flow", "", "`FLOW`: "+strings.Join(flowNames(), ", "))
+	f.StringVar(&e.ClientID, "client-id", "", "client `ID`")
+	f.StringArrayVar(&e.Scopes, "scope", nil, "a `SCOPE`; repeat for more")
+	f.StringVar(&e.AuthURL, "auth-url", "", "authorization endpoint `URL`")
+	f.StringVar(&e.TokenURL, "token-url", "", "token endpoint `URL`")
+	f.StringVar(&e.RedirectURI, "redirect-uri", "", "redirect `URI`")
+	f.StringVar(&e.Issuer, "issuer", "", "issuer `URL`, for discovery")
+	f.BoolVar(&fromJSON, "json", false, "read the environment as JSON from stdin")
+	c.completeFlagValues(cmd, "flow", flowNames()...)
+	c.completePresets(cmd, "preset")
+	c.completeNoFiles(cmd, "client-id", "scope", "auth-url", "token-url", "redirect-uri", "issuer")
+	return cmd
 }
 
-// stringsFlag is a repeatable flag.
-type stringsFlag []string
+// flowNames are the values of the config's flow key.
+func flowNames() []string {
+	return []string{string(config.FlowAuthorizationCode), string(config.FlowClientCredentials), string(config.FlowDeviceCode)}
+}
 
-func (s *stringsFlag) String() string     { return fmt.Sprint([]string(*s)) }
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
-
-func (c *cli) cmdEnvSet(args []string) int {
-	fs := c.flagSet("env", usageEnv)
-	var e config.Environment
-	var scopes stringsFlag
-	fs.StringVar(&e.Preset, "preset", "", "preset (see `tokentray presets`)")
-	fs.StringVar((*string)(&e.Flow), "flow", "", "authorization_code, client_credentials or device_code")
-	fs.StringVar(&e.ClientID, "client-id", "", "client id")
-	fs.Var(&scopes, "scope", "a scope; repeat for more")
-	fs.StringVar(&e.AuthURL, "auth-url", "", "authorization endpoint")
-	fs.StringVar(&e.TokenURL, "token-url", "", "token endpoint")
-	fs.StringVar(&e.RedirectURI, "redirect-uri", "", "redirect URI")
-	fs.StringVar(&e.Issuer, "issuer", "", "issuer, for discovery")
-	fromJSON := fs.Bool("json", false, "read the environment as JSON from stdin")
-	pos, code, ok := c.commandArgs(fs, args, usageEnv, "ENV")
-	if !ok {
-		return code
-	}
-	name := pos[0]
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-
+// cmdEnvSet sends ENV's keys: those of the flags given (e), or the JSON
+// on stdin.
+func (c *cli) cmdEnvSet(name string, e config.Environment, fromJSON bool, given func(flag string) bool) int {
 	cl := c.client(time.Minute)
 	defer cl.Close()
 	ctx := context.Background()
 	var st socket.Status
 	var err error
-	if *fromJSON {
-		for _, f := range []string{"preset", "flow", "client-id", "scope", "auth-url", "token-url", "redirect-uri", "issuer"} {
-			if given[f] {
+	if fromJSON {
+		for _, f := range envSetFlags {
+			if given(f) {
 				return c.fail(exitUsage, fmt.Sprintf("env set: --json reads the whole environment from stdin; put %s in the JSON instead of --%s", f, f))
 			}
 		}
@@ -109,7 +115,7 @@ func (c *cli) cmdEnvSet(args []string) int {
 		}
 		cur.Name = name
 		set := func(flagName string, dst *string, v string) {
-			if given[flagName] {
+			if given(flagName) {
 				*dst = v
 			}
 		}
@@ -120,8 +126,8 @@ func (c *cli) cmdEnvSet(args []string) int {
 		set("token-url", &cur.TokenURL, e.TokenURL)
 		set("redirect-uri", &cur.RedirectURI, e.RedirectURI)
 		set("issuer", &cur.Issuer, e.Issuer)
-		if given["scope"] {
-			cur.Scopes = scopes
+		if given("scope") {
+			cur.Scopes = e.Scopes
 		}
 		st, err = cl.PutEnvironment(ctx, name, cur)
 	}
@@ -158,13 +164,20 @@ func (c *cli) envFailure(err error, name string) int {
 	return c.clientFailure(err, name)
 }
 
-func (c *cli) cmdEnvRemove(args []string) int {
-	fs := c.flagSet("env", usageEnv)
-	pos, code, ok := c.commandArgs(fs, args, usageEnv, "ENV")
-	if !ok {
-		return code
+func (c *cli) envRemoveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "remove ENV",
+		Aliases: []string{"rm"},
+		Short:   "log out, remove it from the config, delete its keychain items",
+		Long: `Logs ENV out (revoking where the provider supports it), removes it from the
+config file and deletes its keychain items.`,
+		Args:              wantArgs("ENV"),
+		ValidArgsFunction: c.completeEnvironment,
+		Run:               c.exitWith(func(_ *cobra.Command, args []string) int { return c.cmdEnvRemove(args[0]) }),
 	}
-	name := pos[0]
+}
+
+func (c *cli) cmdEnvRemove(name string) int {
 	cl := c.client(time.Minute)
 	defer cl.Close()
 	if err := cl.DeleteEnvironment(context.Background(), name); err != nil {

@@ -13,15 +13,21 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
-	"golang.org/x/term"
 )
 
-const usageLogin = `Usage: tokentray login ENV [--no-browser] [--timeout DUR] [--paste]
-
-Starts the authorization of ENV, prints the authorization URL alone on a line
+func (c *cli) loginCommand() *cobra.Command {
+	var noBrowser, paste bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "login ENV [--no-browser] [--timeout DUR] [--paste]",
+		Short: "authorize in the browser; prints the URL and waits",
+		Long: `Starts the authorization of ENV, prints the authorization URL alone on a line
 of stdout (for the device flow also the code to enter), opens the browser
 unless --no-browser, and waits until the tokens are stored.
 
@@ -29,26 +35,30 @@ With --paste (automatic when ENV's redirect_uri is an https:// URI, where
 tokentray cannot listen), it also reads the URL the browser ended on after
 you approved (or just the code) from stdin, one line, and finishes the login
 with it. With a loopback redirect_uri the listener keeps waiting as well;
-whichever comes first wins.
-`
-
-func (c *cli) cmdLogin(args []string) int {
-	fs := c.flagSet("login", usageLogin)
-	noBrowser := fs.Bool("no-browser", false, "only print the URL")
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the authorization")
-	paste := fs.Bool("paste", false, "read the URL the browser ended on (or the code) from stdin")
-	pos, code, ok := c.commandArgs(fs, args, usageLogin, "ENV")
-	if !ok {
-		return code
+whichever comes first wins.`,
+		Example: `  tokentray login zepto-sandbox
+  tokentray login zepto-production --no-browser --timeout 10m`,
+		Args:              wantArgs("ENV"),
+		ValidArgsFunction: c.completeEnvironment,
+		Run: c.exitWith(func(_ *cobra.Command, args []string) int {
+			return c.cmdLogin(args[0], noBrowser, timeout, paste)
+		}),
 	}
-	env := pos[0]
-	if *timeout <= 0 {
+	cmd.Flags().BoolVar(&noBrowser, "no-browser", false, "only print the URL")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "wait for the authorization at most `DUR`")
+	cmd.Flags().BoolVar(&paste, "paste", false, "read the URL the browser ended on (or the code) from stdin")
+	c.completeNoFiles(cmd, "timeout")
+	return cmd
+}
+
+func (c *cli) cmdLogin(env string, noBrowser bool, timeout time.Duration, paste bool) int {
+	if timeout <= 0 {
 		return c.fail(exitUsage, "login: --timeout must be positive")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	cl := c.client(time.Minute)
@@ -77,7 +87,7 @@ func (c *cli) cmdLogin(args []string) int {
 	if target == "" {
 		return c.fail(exitFailure, fmt.Sprintf("login %s: tokentray gave no authorization URL", env))
 	}
-	if !*noBrowser {
+	if !noBrowser {
 		if err := platform.OpenBrowser(target); err != nil {
 			fmt.Fprintln(c.stderr, "tokentray: could not open a browser; open the URL above yourself")
 		}
@@ -89,7 +99,7 @@ func (c *cli) cmdLogin(args []string) int {
 	// on, which the authorization URL names.
 	listening := !redirectNeedsPaste(target)
 	var pasted <-chan string
-	if *paste || !listening {
+	if paste || !listening {
 		pasted = readPasted(c.stdin)
 		if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			// Only for a person: a script's stderr stays one line.
@@ -120,7 +130,7 @@ func (c *cli) cmdLogin(args []string) int {
 			// Ctrl-C or --timeout: end the authorization in the app as well.
 			c.cancelLogin(env)
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return c.fail(exitFailure, fmt.Sprintf("login %s: not finished within %s; run `tokentray login %s` to try again", env, *timeout, env))
+				return c.fail(exitFailure, fmt.Sprintf("login %s: not finished within %s; run `tokentray login %s` to try again", env, timeout, env))
 			}
 			return c.fail(exitFailure, fmt.Sprintf("login %s: canceled", env))
 		}

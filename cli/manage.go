@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/tokentray/tokentray/config"
@@ -18,18 +19,18 @@ import (
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-const usageRefresh = `Usage: tokentray refresh ENV
-
-Forces a refresh of ENV's access token now.
-`
-
-func (c *cli) cmdRefresh(args []string) int {
-	fs := c.flagSet("refresh", usageRefresh)
-	pos, code, ok := c.commandArgs(fs, args, usageRefresh, "ENV")
-	if !ok {
-		return code
+func (c *cli) refreshCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:               "refresh ENV",
+		Short:             "force a refresh",
+		Long:              "Forces a refresh of ENV's access token now.",
+		Args:              wantArgs("ENV"),
+		ValidArgsFunction: c.completeEnvironment,
+		Run:               c.exitWith(func(_ *cobra.Command, args []string) int { return c.cmdRefresh(args[0]) }),
 	}
-	env := pos[0]
+}
+
+func (c *cli) cmdRefresh(env string) int {
 	cl := c.client(time.Minute)
 	defer cl.Close()
 	t, err := cl.Refresh(context.Background(), env)
@@ -40,19 +41,19 @@ func (c *cli) cmdRefresh(args []string) int {
 	return exitOK
 }
 
-const usageLogout = `Usage: tokentray logout ENV
-
-Revokes ENV's refresh token where the provider has a revocation endpoint and
-forgets its tokens (memory and keychain). The client secret stays.
-`
-
-func (c *cli) cmdLogout(args []string) int {
-	fs := c.flagSet("logout", usageLogout)
-	pos, code, ok := c.commandArgs(fs, args, usageLogout, "ENV")
-	if !ok {
-		return code
+func (c *cli) logoutCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "logout ENV",
+		Short: "revoke (where supported) and forget the tokens",
+		Long: `Revokes ENV's refresh token where the provider has a revocation endpoint and
+forgets its tokens (memory and keychain). The client secret stays.`,
+		Args:              wantArgs("ENV"),
+		ValidArgsFunction: c.completeEnvironment,
+		Run:               c.exitWith(func(_ *cobra.Command, args []string) int { return c.cmdLogout(args[0]) }),
 	}
-	env := pos[0]
+}
+
+func (c *cli) cmdLogout(env string) int {
 	cl := c.client(time.Minute)
 	defer cl.Close()
 	if _, err := cl.Logout(context.Background(), env); err != nil {
@@ -62,26 +63,33 @@ func (c *cli) cmdLogout(args []string) int {
 	return exitOK
 }
 
-const usageSecret = `Usage: tokentray secret set ENV < secret.txt
-
-Reads ENV's client secret from stdin (one trailing newline is dropped) and
+func (c *cli) secretCommand() *cobra.Command {
+	group := &cobra.Command{
+		Use:   "secret",
+		Short: "the client secret of an environment",
+		Args:  cobra.ArbitraryArgs, // groupRun names what is missing
+		Run:   c.exitWith(c.groupRun),
+	}
+	group.AddCommand(&cobra.Command{
+		Use:   "set ENV",
+		Short: "read the client secret from stdin into the keychain",
+		Long: `Reads ENV's client secret from stdin (one trailing newline is dropped) and
 stores it in the keychain: through the running tokentray when there is one,
-so it takes effect at once, else straight into the keychain.
-`
+so it takes effect at once, else straight into the keychain. On a terminal
+it asks for it without echo.`,
+		Example: `  tokentray secret set campaignflow-test < secret.txt
+  printf '%s' "$SECRET" | tokentray secret set campaignflow-test`,
+		Args:              wantArgs("ENV"),
+		ValidArgsFunction: c.completeEnvironment,
+		Run:               c.exitWith(func(_ *cobra.Command, args []string) int { return c.cmdSecretSet(args[0]) }),
+	})
+	return group
+}
 
 // maxSecretBytes matches the socket's body limit.
 const maxSecretBytes = 64 << 10
 
-func (c *cli) cmdSecret(args []string) int {
-	flags := c.flagSet("secret", usageSecret)
-	pos, code, ok := c.commandArgs(flags, args, usageSecret, "set", "ENV")
-	if !ok {
-		return code
-	}
-	if pos[0] != "set" {
-		return c.fail(exitUsage, fmt.Sprintf("secret: unknown action %q; usage: %s", pos[0], firstLine(usageSecret)))
-	}
-	env := pos[1]
+func (c *cli) cmdSecretSet(env string) int {
 	secret, err := c.readSecret(env)
 	if err != nil {
 		return c.fail(exitUsage, fmt.Sprintf("secret set %s: %v", env, err))

@@ -6,9 +6,28 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform/socket"
 )
+
+func (c *cli) presetsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "presets",
+		Short: "the built-in provider presets and what each still needs",
+		Long: `Lists every built-in provider preset: what it fills into an [[environment]]
+(flow, endpoints, scopes, client authentication) and what the config must
+still say.`,
+		Args: wantArgs(),
+		Run: c.exitWith(func(*cobra.Command, []string) int {
+			if err := printPresets(c.stdout); err != nil {
+				return c.fail(exitFailure, fmt.Sprintf("presets: %v", err))
+			}
+			return exitOK
+		}),
+	}
+}
 
 // printPresets writes `tokentray presets`: every built-in preset, what it
 // fills into an [[environment]] and what the config must still say.

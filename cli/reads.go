@@ -13,39 +13,43 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-const usageReads = `Usage: tokentray reads ENV [--json]
-
-The read log of ENV, newest first: when a token was handed out, to which
-process (pid, uid, executable, command line), whether that read waited for
-a refresh, and how it left: through which tokentray command, or copy (the
-clipboard, asked for by the window), tray (the tray menu's copy), proxy.
-A read by a tokentray command names the program that ran it. tokentray keeps the last 200 reads per
-environment in memory; tokens are never logged. --json prints what
-GET /v1/environments/ENV/reads answers.
-`
-
 // readsCmdlineShown is how much of a reader's command line the table shows.
 const readsCmdlineShown = 60
 
-func (c *cli) cmdReads(args []string) int {
-	fs := c.flagSet("reads", usageReads)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, code, ok := c.commandArgs(fs, args, usageReads, "ENV")
-	if !ok {
-		return code
+func (c *cli) readsCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "reads ENV [--json]",
+		Short: "who read ENV's token, when, and whether it refreshed",
+		Long: `The read log of ENV, newest first: when a token was handed out, to which
+process (pid, uid, executable, command line), whether that read waited for
+a refresh, and how it left: through which tokentray command, or copy (the
+clipboard, asked for by the window), tray (the tray menu's copy), proxy.
+A read by a tokentray command names the program that ran it. tokentray
+keeps the last 200 reads per environment in memory; tokens are never
+logged. --json prints what GET /v1/environments/ENV/reads answers.`,
+		Args:              wantArgs("ENV"),
+		ValidArgsFunction: c.completeEnvironment,
+		Run:               c.exitWith(func(_ *cobra.Command, args []string) int { return c.cmdReads(args[0], asJSON) }),
 	}
-	env := pos[0]
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (c *cli) cmdReads(env string, asJSON bool) int {
 	cl := c.client(30 * time.Second)
 	defer cl.Close()
 	reads, err := cl.Reads(context.Background(), env)
 	if err != nil {
 		return c.clientFailure(err, env)
 	}
-	if *asJSON {
+	if asJSON {
 		if reads == nil {
 			reads = []socket.Read{}
 		}

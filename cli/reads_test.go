@@ -22,6 +22,22 @@ func TestShortCmdlineNamesTheProgramByItsFileName(t *testing.T) {
 	}
 }
 
+func TestReadsTableNamesTheTokentrayCommandByItsFileName(t *testing.T) {
+	for _, tc := range []struct {
+		rd   socket.Read
+		want string
+	}{
+		{socket.Read{Through: "/tmp/tokentray-e2e-bin-1162657519/tokentray token campaignflow-92405c"}, "tokentray token campaignflow-92405c"},
+		{socket.Read{Through: "tokentray exec prod -- ./deploy.sh"}, "tokentray exec prod -- ./deploy.sh"},
+		{socket.Read{Through: "/opt/a b/tokentray token x"}, "/opt/a b/tokentray token x"},
+		{socket.Read{Via: "tray", Through: "x"}, "tray"},
+	} {
+		if got := shownVia(tc.rd); got != tc.want {
+			t.Errorf("shownVia(%+v) = %q, want %q", tc.rd, got, tc.want)
+		}
+	}
+}
+
 func TestReadsTableShowsEveryColumnAndCutsLongCommandLines(t *testing.T) {
 	var b strings.Builder
 	writeReadsTable(&b, []socket.Read{

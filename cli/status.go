@@ -11,22 +11,27 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-const usageStatus = `Usage: tokentray status [--json]
-
-One line per environment: name, state, time left, and what to do next for
-anything that is not valid. --json prints what GET /v1/environments answers.
-`
-
-func (c *cli) cmdStatus(args []string) int {
-	fs := c.flagSet("status", usageStatus)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, code, ok := c.commandArgs(fs, args, usageStatus); !ok {
-		return code
+func (c *cli) statusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [--json]",
+		Short: "every environment: state, time left, what to do next",
+		Long: `One line per environment: name, state, time left, and what to do next for
+anything that is not valid. --json prints what GET /v1/environments answers.`,
+		Args: wantArgs(),
+		Run:  c.exitWith(func(*cobra.Command, []string) int { return c.cmdStatus(asJSON) }),
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (c *cli) cmdStatus(asJSON bool) int {
 	// A config another user can write is said here too: the daemon refuses
 	// it at start, and one that became loose later is worth knowing about.
 	if err := config.CheckConfigFile(c.configPath()); err != nil {
@@ -35,7 +40,7 @@ func (c *cli) cmdStatus(args []string) int {
 	cl := c.client(30 * time.Second)
 	defer cl.Close()
 	envs, err := cl.Environments(context.Background())
-	if errors.Is(err, socket.ErrNotRunning) && !*asJSON && c.configIsEmpty() {
+	if errors.Is(err, socket.ErrNotRunning) && !asJSON && c.configIsEmpty() {
 		// Nothing to start yet: how to add an environment comes first. The
 		// exit code stays 4 (no running tokentray), as the contract says.
 		fmt.Fprint(c.stdout, noEnvironmentsGuidance(c.configPath(), true))
@@ -44,7 +49,7 @@ func (c *cli) cmdStatus(args []string) int {
 	if err != nil {
 		return c.clientFailure(err, "")
 	}
-	if *asJSON {
+	if asJSON {
 		if envs == nil {
 			envs = []socket.Status{}
 		}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,19 +26,5 @@ func TestStatusTableSaysTimeLeftAndWhatToDoNext(t *testing.T) {
 		"warning: " + noKeychain + "\n"
 	if out.String() != want {
 		t.Errorf("status table:\n%s\nwant:\n%s", out.String(), want)
-	}
-}
-
-func TestParseArgsTakesFlagsAnywhere(t *testing.T) {
-	c := &cli{}
-	fs := c.flagSet("token", "")
-	format := fs.String("format", "raw", "")
-	pos, err := parseArgs(fs, []string{"--format", "json", "dev", "--socket", "/s"})
-	if err != nil || strings.Join(pos, ",") != "dev" || *format != "json" || c.socketFlag != "/s" {
-		t.Errorf("pos %v err %v format %q socket %q", pos, err, *format, c.socketFlag)
-	}
-	pos, err = parseArgs(fs, []string{"a", "--", "--format", "b"})
-	if err != nil || strings.Join(pos, ",") != "a,--format,b" {
-		t.Errorf("after --: pos %v err %v", pos, err)
 	}
 }

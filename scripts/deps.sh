@@ -32,6 +32,8 @@ test)
 		xfce4-notifyd
 		# the tray's shield (🛡) for guarded environments, as desktops ship it
 		fonts-noto-color-emoji
+		# the library cobra's bash completion script builds on (e2e presses TAB)
+		bash-completion
 	)
 	;;
 cross)
