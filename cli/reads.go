@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -92,7 +91,7 @@ func writeReadsTable(w io.Writer, reads []socket.Read) {
 			rd.Time.Local().Format("2006-01-02 15:04:05"), pid, uid,
 			unknown(config.Printable(rd.Exe, 0)),
 			unknown(config.Printable(shortCmdline(rd.Exe, rd.Cmdline), readsCmdlineShown)),
-			refreshed, unknown(config.Printable(cmp.Or(rd.Via, shortArgv0(rd.Through)), readsCmdlineShown)))
+			refreshed, unknown(config.Printable(shownVia(rd), readsCmdlineShown)))
 	}
 	tw.Flush()
 	for _, line := range strings.SplitAfter(table.String(), "\n") {
@@ -102,14 +101,18 @@ func writeReadsTable(w io.Writer, reads []socket.Read) {
 	}
 }
 
-// shortArgv0 names a command line's program by its file name:
-// "/usr/bin/tokentray token prod" reads "tokentray token prod".
-func shortArgv0(cmdline string) string {
-	if cmdline == "" {
-		return ""
+// shownVia says how a read left: the window's copy, the tray, the proxy,
+// or the tokentray command that was run, named by its file name as the
+// CMDLINE column names programs (its argv[0] may be a full path, which
+// would push the command out of the column).
+func shownVia(rd socket.Read) string {
+	if rd.Via != "" {
+		return rd.Via
 	}
-	prog, args, _ := strings.Cut(cmdline, " ")
-	return strings.TrimSpace(filepath.Base(prog) + " " + args)
+	if program, args, ok := strings.Cut(rd.Through, " "); ok && filepath.Base(program) == "tokentray" {
+		return "tokentray " + args
+	}
+	return rd.Through
 }
 
 // shortCmdline names the program by its file name when the command line
