@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 )
@@ -44,17 +45,28 @@ func (c *cli) client(timeout time.Duration) *socket.Client {
 // fail prints the one line a failed command leaves on stderr.
 func (c *cli) fail(code int, msg string) int {
 	msg = strings.Join(strings.Fields(msg), " ") // exactly one line
-	fmt.Fprintln(c.stderr, "tokentray: "+msg)
+	fmt.Fprintln(c.stderr, "tokentray: "+config.Printable(msg, maxLine))
 	return code
 }
+
+// maxLine bounds the one line a failed command prints: the messages
+// quote text from outside, each cut to config.MaxShown.
+const maxLine = 5 * config.MaxShown
+
+// shown is a name given on the command line as a message quotes it:
+// printable and cut (config.MaxShown).
+func shown(s string) string { return config.Printable(s, 0) }
 
 // clientFailure turns an error from the socket into the exit code and the
 // one line that says what to do next.
 func (c *cli) clientFailure(err error, env string) int {
+	env = shown(env)
 	var api *socket.APIError
 	switch {
 	case errors.Is(err, socket.ErrNotRunning):
 		return c.fail(exitNoDaemon, fmt.Sprintf("no running tokentray on %s: start it with `tokentray` (or `tokentray daemon` without a desktop)", c.socketPath()))
+	case errors.As(err, new(*socket.StartError)):
+		return c.fail(exitNoDaemon, err.Error())
 	case errors.As(err, &api):
 		switch api.Code {
 		case socket.CodeDenied:

@@ -83,7 +83,7 @@ func flowNames() []string {
 // cmdEnvSet sends ENV's keys: those of the flags given (e), or the JSON
 // on stdin.
 func (c *cli) cmdEnvSet(name string, e config.Environment, fromJSON bool, given func(flag string) bool) int {
-	cl := c.client(time.Minute)
+	cl := c.commandClient(time.Minute)
 	defer cl.Close()
 	ctx := context.Background()
 	var st socket.Status
@@ -144,6 +144,7 @@ func (c *cli) cmdEnvSet(name string, e config.Environment, fromJSON bool, given 
 // envFailure prints every problem of a refused environment, one per line
 // (exit 2); other failures as every client command does.
 func (c *cli) envFailure(err error, name string) int {
+	name = shown(name)
 	var api *socket.APIError
 	if errors.As(err, &api) && api.Code == socket.CodeInvalidConfig {
 		if len(api.Problems) == 0 {
@@ -178,7 +179,7 @@ config file and deletes its keychain items.`,
 }
 
 func (c *cli) cmdEnvRemove(name string) int {
-	cl := c.client(time.Minute)
+	cl := c.commandClient(time.Minute)
 	defer cl.Close()
 	if err := cl.DeleteEnvironment(context.Background(), name); err != nil {
 		return c.envFailure(err, name)

@@ -94,7 +94,7 @@ func (c *cli) cmdExec(env, envVar string, minValid time.Duration, command []stri
 		return c.fail(exitFailure, fmt.Sprintf("exec: cannot run %s: %v", command[0], err))
 	}
 
-	cl := c.client(guardedReadTimeout)
+	cl := c.commandClient(guardedReadTimeout)
 	t, err := cl.Token(context.Background(), env, minValid)
 	cl.Close()
 	if err != nil {

@@ -61,7 +61,7 @@ func (c *cli) cmdLogin(env string, noBrowser bool, timeout time.Duration, paste 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	cl := c.client(time.Minute)
+	cl := c.commandClient(time.Minute)
 	defer cl.Close()
 	// Subscribe first: a quick authorization must not finish unseen.
 	events, err := cl.Events(ctx, env)
@@ -123,6 +123,13 @@ func (c *cli) cmdLogin(env string, noBrowser bool, timeout time.Duration, paste 
 				continue
 			}
 			if cerr := cl.CompleteLogin(ctx, env, line); cerr != nil {
+				var api *socket.APIError
+				if errors.As(cerr, &api) && api.Code == socket.CodeInvalidPaste {
+					// Not an answer at all (a stray line, the wrong thing
+					// copied): the login keeps waiting for the right one.
+					fmt.Fprintf(c.stderr, "tokentray: that is not the URL the browser ended on (%s); paste it again\n", config.Printable(api.Message, config.MaxShown))
+					continue
+				}
 				return c.pasteFailure(cerr, env)
 			}
 			err = errLoginDone

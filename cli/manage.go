@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -14,8 +12,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/manager"
-	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -31,7 +27,7 @@ func (c *cli) refreshCommand() *cobra.Command {
 }
 
 func (c *cli) cmdRefresh(env string) int {
-	cl := c.client(time.Minute)
+	cl := c.commandClient(time.Minute)
 	defer cl.Close()
 	t, err := cl.Refresh(context.Background(), env)
 	if err != nil {
@@ -46,7 +42,7 @@ func (c *cli) logoutCommand() *cobra.Command {
 		Use:   "logout ENV",
 		Short: "revoke (where supported) and forget the tokens",
 		Long: `Revokes ENV's refresh token where the provider has a revocation endpoint and
-forgets its tokens (memory and keychain). The client secret stays.`,
+forgets its tokens (memory and store). The client secret stays.`,
 		Args:              wantArgs("ENV"),
 		ValidArgsFunction: c.completeEnvironment,
 		Run:               c.exitWith(func(_ *cobra.Command, args []string) int { return c.cmdLogout(args[0]) }),
@@ -54,7 +50,7 @@ forgets its tokens (memory and keychain). The client secret stays.`,
 }
 
 func (c *cli) cmdLogout(env string) int {
-	cl := c.client(time.Minute)
+	cl := c.commandClient(time.Minute)
 	defer cl.Close()
 	if _, err := cl.Logout(context.Background(), env); err != nil {
 		return c.clientFailure(err, env)
@@ -72,10 +68,11 @@ func (c *cli) secretCommand() *cobra.Command {
 	}
 	group.AddCommand(&cobra.Command{
 		Use:   "set ENV",
-		Short: "read the client secret from stdin into the keychain",
+		Short: "read the client secret from stdin into the store",
 		Long: `Reads ENV's client secret from stdin (one trailing newline is dropped) and
-stores it in the keychain: through the running tokentray when there is one,
-so it takes effect at once, else straight into the keychain. On a terminal
+stores it through the running tokentray (started if none runs), so it takes
+effect at once, in the store it uses (the keychain, or the file store). For
+private_key_jwt and tls_client_auth it is the PEM private key. On a terminal
 it asks for it without echo.`,
 		Example: `  tokentray secret set campaignflow-test < secret.txt
   printf '%s' "$SECRET" | tokentray secret set campaignflow-test`,
@@ -95,69 +92,51 @@ func (c *cli) cmdSecretSet(env string) int {
 		return c.fail(exitUsage, fmt.Sprintf("secret set %s: %v", env, err))
 	}
 
-	cl := c.client(time.Minute)
+	// Through the running tokentray (started if need be), so that it
+	// takes effect at once and lands in the store it uses.
+	cl := c.commandClient(time.Minute)
 	defer cl.Close()
-	_, err = cl.SetSecret(context.Background(), env, secret)
-	if err == nil {
-		fmt.Fprintf(c.stdout, "%s: client secret stored\n", env)
-		return exitOK
-	}
-	if !errors.Is(err, socket.ErrNotRunning) {
+	if _, err := cl.SetSecret(context.Background(), env, secret); err != nil {
 		return c.clientFailure(err, env)
 	}
-
-	// No running tokentray: check the name against the config, then write
-	// the keychain directly; the next start picks it up.
-	cfg, err := config.LoadConfig(c.configPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return c.fail(exitUsage, fmt.Sprintf("secret set %s: there is no config file at %s; add the environment there first (or in the window)", env, c.configPath()))
-	}
-	if err != nil {
-		return c.fail(exitUsage, err.Error())
-	}
-	if _, ok := cfg.Environment(env); !ok {
-		return c.fail(exitUsage, fmt.Sprintf("unknown environment %q: it is not in %s", env, c.configPath()))
-	}
-	k, problem := platform.OpenKeychain()
-	if problem != "" {
-		return c.fail(exitFailure, fmt.Sprintf("secret set %s: %s; start tokentray and run this again to keep the secret for this session", env, problem))
-	}
-	if err := manager.NewVaultStore(k).SaveSecret(env, manager.StoredSecret{Value: secret}); err != nil {
-		return c.fail(exitFailure, fmt.Sprintf("secret set %s: %v", env, err))
-	}
-	fmt.Fprintf(c.stdout, "%s: client secret stored in the keychain\n", env)
+	fmt.Fprintf(c.stdout, "%s: client secret stored\n", env)
 	return exitOK
 }
 
-// readSecret reads the secret from stdin. On a terminal it asks for one
-// line with echo off; otherwise it reads everything and drops one trailing
-// newline.
+// readSecret reads ENV's client secret (or private key) from stdin.
 func (c *cli) readSecret(env string) (config.Secret, error) {
+	return c.readHidden(fmt.Sprintf("client secret for %s: ", env), "secret", "tokentray secret set ENV < secret.txt")
+}
+
+// readHidden reads what (a secret, a passphrase) from stdin. On a terminal
+// it asks for one line with prompt and echo off; otherwise it reads
+// everything and drops one trailing newline. example says how to pipe it.
+func (c *cli) readHidden(prompt, what, example string) (config.Secret, error) {
 	var raw []byte
 	if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(c.stderr, "client secret for %s: ", env)
+		fmt.Fprint(c.stderr, prompt)
 		line, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(c.stderr)
 		if err != nil {
-			return "", fmt.Errorf("read the secret: %w", err)
+			return "", fmt.Errorf("read the %s: %w", what, err)
 		}
 		raw = line
 	} else {
 		var err error
 		raw, err = io.ReadAll(io.LimitReader(c.stdin, maxSecretBytes+1))
 		if err != nil {
-			return "", fmt.Errorf("read the secret from stdin: %w", err)
+			return "", fmt.Errorf("read the %s from stdin: %w", what, err)
 		}
 	}
 	if len(raw) > maxSecretBytes {
-		return "", fmt.Errorf("the secret on stdin is longer than %d bytes", maxSecretBytes)
+		return "", fmt.Errorf("the %s on stdin is longer than %d bytes", what, maxSecretBytes)
 	}
 	s := string(raw)
 	if strings.HasSuffix(s, "\n") {
 		s = strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r")
 	}
 	if s == "" {
-		return "", errors.New("no secret on stdin: pipe it in, e.g. `tokentray secret set ENV < secret.txt`")
+		return "", fmt.Errorf("no %s on stdin: pipe it in, e.g. `%s`", what, example)
 	}
 	return config.Secret(s), nil
 }

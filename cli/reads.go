@@ -42,7 +42,7 @@ logged. --json prints what GET /v1/environments/ENV/reads answers.`,
 }
 
 func (c *cli) cmdReads(env string, asJSON bool) int {
-	cl := c.client(30 * time.Second)
+	cl := c.commandClient(30 * time.Second)
 	defer cl.Close()
 	reads, err := cl.Reads(context.Background(), env)
 	if err != nil {

@@ -65,6 +65,7 @@ func (c *cli) rootCommand() *cobra.Command {
 		c.logoutCommand(),
 		c.execCommand(),
 		c.secretCommand(),
+		c.unlockCommand(),
 		c.envCommand(),
 		c.presetsCommand(),
 		c.versionCommand(),

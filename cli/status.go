@@ -37,7 +37,11 @@ func (c *cli) cmdStatus(asJSON bool) int {
 	if err := config.CheckConfigFile(c.configPath()); err != nil {
 		return c.fail(exitUsage, err.Error())
 	}
+	// Nothing to serve yet: the guidance needs no tokentray started.
 	cl := c.client(30 * time.Second)
+	if !c.configIsEmpty() {
+		cl = c.commandClient(30 * time.Second)
+	}
 	defer cl.Close()
 	envs, err := cl.Environments(context.Background())
 	if errors.Is(err, socket.ErrNotRunning) && !asJSON && c.configIsEmpty() {

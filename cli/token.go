@@ -47,7 +47,7 @@ func (c *cli) cmdToken(env string, minValid time.Duration, format string) int {
 	if !slices.Contains(tokenFormats, format) {
 		return c.fail(exitUsage, fmt.Sprintf("token: --format %q is not one of %s", format, strings.Join(tokenFormats, ", ")))
 	}
-	cl := c.client(guardedReadTimeout) // guard.go: a guarded read waits for the user
+	cl := c.commandClient(guardedReadTimeout) // guard.go: a guarded read waits for the user
 	defer cl.Close()
 	t, err := cl.Token(context.Background(), env, minValid)
 	if err != nil {

@@ -36,7 +36,7 @@ func TestFloodOfSubscribersAndIdleConnectionsDoesNotStarveTokenReads(t *testing.
 	h := newHome(t)
 	env := h.envName("flood")
 	h.writeConfig(clientCredentialsConfig(srv, env))
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.seedSecret(env)
 	d := h.startDaemon()
 	cl := socket.NewClient(h.socket, 10*time.Second)
 	defer cl.Close()
@@ -229,7 +229,7 @@ func TestOddRequestsGetJSONErrorsFromTheDaemon(t *testing.T) {
 	h := newHome(t)
 	env := h.envName("odd")
 	h.writeConfig(clientCredentialsConfig(srv, env))
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.seedSecret(env)
 	h.startDaemon()
 	get := func(target string) string {
 		return "GET " + target + " HTTP/1.1\r\nHost: tokentray\r\n\r\n"

@@ -35,7 +35,7 @@ func TestKillDashNineAtEveryStepOfARefresh(t *testing.T) {
 			h := newHome(t)
 			env := h.envName("crash")
 			h.writeConfig(codeConfig(srv, env))
-			h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+			h.seedSecret(env)
 
 			d := h.startDaemon()
 			first := d

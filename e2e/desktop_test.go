@@ -52,7 +52,7 @@ token_url = %q
 client_id = %q
 scopes = ["read", "write"]
 `, web, srv.AuthURL(), srv.TokenURL(), oauthserver.DefaultClientID))
-	h.mustRun(oauthserver.DefaultClientSecret, "secret", "set", api)
+	h.seedSecret(api)
 	xdgConfig := filepath.Join(h.dir, "xdg-config")
 	autostart := filepath.Join(xdgConfig, "autostart", "tokentray.desktop")
 

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
@@ -111,14 +112,17 @@ func (h *home) environ(extra ...string) []string {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case "DISPLAY", "WAYLAND_DISPLAY", "TOKENTRAY_CONFIG", "TOKENTRAY_SOCKET", "BROWSER", "XDG_STATE_HOME",
+		case "DISPLAY", "WAYLAND_DISPLAY", "TOKENTRAY_CONFIG", "TOKENTRAY_SOCKET", "BROWSER", "XDG_STATE_HOME", "TOKENTRAY_NO_AUTOSTART",
 			"LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE":
 			continue
 		}
 		env = append(env, kv)
 	}
 	env = append(env, "TOKENTRAY_CONFIG="+h.config, "TOKENTRAY_SOCKET="+h.socket, "BROWSER=false", "LANG=C.UTF-8",
-		"XDG_STATE_HOME="+filepath.Join(h.dir, "state")) // this home's file store and logs
+		"XDG_STATE_HOME="+filepath.Join(h.dir, "state"), // this home's file store and logs
+		// Tests start the tokentray they need themselves, except the
+		// ones about starting on demand (autostart_test.go).
+		"TOKENTRAY_NO_AUTOSTART=1")
 	return append(env, extra...)
 }
 
@@ -153,6 +157,16 @@ func runWith(t *testing.T, env []string, stdin string, args ...string) result {
 		t.Fatalf("run tokentray %v: %v", args, err)
 	}
 	return res
+}
+
+// seedSecret puts env's client secret in the keychain before any
+// tokentray runs, as an earlier run would have left it.
+func (h *home) seedSecret(env string) {
+	h.t.Helper()
+	requireKeychain(h.t)
+	if err := manager.NewVaultStore(platform.NewKeychain()).SaveSecret(env, manager.StoredSecret{Value: oauthserver.DefaultClientSecret}); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // mustRun runs tokentray and fails the test unless it exits 0.

@@ -78,13 +78,11 @@ func TestLoginThenScriptsGetTokensUntilLogout(t *testing.T) {
 	env := h.envName("zepto")
 	h.writeConfig(codeConfig(srv, env))
 
-	// No tokentray running: the secret goes straight into the keychain.
-	out := h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
-	if !strings.Contains(out, "keychain") {
-		t.Errorf("secret set without a daemon said %q", out)
-	}
-
 	d := h.startDaemon()
+	out := h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	if !strings.Contains(out, env+": client secret stored") {
+		t.Errorf("secret set said %q", out)
+	}
 	status := h.mustRun("", "status")
 	if !regexp.MustCompile(env + `\s+needs_login\s+no token\s+run ` + "`tokentray login " + env + "`").MatchString(status) {
 		t.Errorf("status before login:\n%s", status)

@@ -69,7 +69,7 @@ func TestLoginWithRegisteredHTTPSRedirectByPastingTheURL(t *testing.T) {
 	h := newHome(t)
 	env := h.envName("paste")
 	h.writeConfig(pasteConfig(srv, env))
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.seedSecret(env)
 	d := h.startDaemon()
 
 	for _, args := range [][]string{
@@ -110,7 +110,7 @@ func TestPastedURLWithWrongStateOrDenialFails(t *testing.T) {
 	h := newHome(t)
 	env := h.envName("paste")
 	h.writeConfig(pasteConfig(srv, env))
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.seedSecret(env)
 	d := h.startDaemon()
 
 	authURL, stdin, wait := h.startWithStdin("login", env, "--paste", "--no-browser", "--timeout", "30s")
@@ -162,7 +162,7 @@ func TestPasteAlsoWorksWithALoopbackRedirect(t *testing.T) {
 	h := newHome(t)
 	env := h.envName("paste")
 	h.writeConfig(codeConfig(srv, env))
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.seedSecret(env)
 	d := h.startDaemon()
 
 	authURL, stdin, wait := h.startWithStdin("login", env, "--paste", "--no-browser", "--timeout", "30s")
@@ -183,5 +183,43 @@ func TestPasteAlsoWorksWithALoopbackRedirect(t *testing.T) {
 	}
 	if raw := strings.TrimSpace(h.mustRun("", "token", env)); !acceptedByProvider(t, srv, raw) {
 		t.Fatalf("token %q is not one the provider accepts", raw)
+	}
+}
+
+// TestUnusablePasteKeepsTheLoginWaitingAndAURLNeedsItsState: a stray line
+// is not an answer (the login waits for the right one), a URL without the
+// login's state is refused, and the right URL then signs in.
+func TestUnusablePasteKeepsTheLoginWaitingAndAURLNeedsItsState(t *testing.T) {
+	requireKeychain(t)
+	srv := pasteProvider(t)
+	h := newHome(t)
+	env := h.envName("paste")
+	h.writeConfig(pasteConfig(srv, env))
+	h.seedSecret(env)
+	h.startDaemon()
+
+	authURL, stdin, wait := h.startWithStdin("login", env, "--paste", "--no-browser", "--timeout", "30s")
+	landed := landOn(t, authURL)
+	if _, err := io.WriteString(stdin, "oops, the wrong clipboard\n"+landed+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := wait()
+	if r.code != 0 || !strings.Contains(r.stderr, "paste it again") {
+		t.Fatalf("login after a stray line and the right URL: exit %d, stderr %q; want it to wait and then sign in", r.code, r.stderr)
+	}
+
+	// A URL with a code but without this login's state: someone else's.
+	authURL, stdin, wait = h.startWithStdin("login", env, "--paste", "--no-browser", "--timeout", "30s")
+	u, _ := url.Parse(landOn(t, authURL))
+	q := u.Query()
+	q.Del("state")
+	u.RawQuery = q.Encode()
+	exchanges := srv.TokenRequestsByGrant("authorization_code")
+	if _, err := io.WriteString(stdin, u.String()+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	h.wantFailure(wait(), 1, "has no state=")
+	if srv.TokenRequestsByGrant("authorization_code") != exchanges {
+		t.Error("a code without state was exchanged")
 	}
 }

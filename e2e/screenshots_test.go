@@ -35,8 +35,8 @@ func TestScreenshotsForTheREADME(t *testing.T) {
 		clientCredentialsConfig(srv, "campaignflow-test") + "\n" +
 		clientCredentialsConfig(srv, "campaignflow-prod") + "\n" +
 		codeConfig(srv, "zepto-production") + "guard = \"confirm\"\n")
-	h.mustRun(oauthserver.DefaultClientSecret, "secret", "set", "zepto-sandbox")
-	h.mustRun(oauthserver.DefaultClientSecret, "secret", "set", "zepto-production")
+	h.seedSecret("zepto-sandbox")
+	h.seedSecret("zepto-production")
 
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {

@@ -41,7 +41,7 @@ func TestSoak32ClientsReadThroughRotations(t *testing.T) {
 	h := newHome(t)
 	env := h.envName("soak")
 	h.writeConfig("[settings]\nrefresh_margin = \"10s\"\n\n" + codeConfig(srv, env))
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.seedSecret(env)
 	d := h.startDaemon()
 	if r := h.login(env); r.code != 0 {
 		t.Fatalf("login: exit %d: %s", r.code, r.stderr)

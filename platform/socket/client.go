@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -41,6 +42,12 @@ func (e *NotRunningError) Unwrap() error        { return e.Err }
 type Client struct {
 	Path string
 	hc   *http.Client
+
+	// start, when set (StartWhenNotRunning), is called once when nothing
+	// answers on the socket; the dial is then tried again.
+	start     func(ctx context.Context) error
+	startOnce sync.Once
+	startErr  error
 }
 
 // NewClient returns a client of the socket at path. Calls other than
@@ -49,18 +56,41 @@ func NewClient(path string, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
+	c := &Client{Path: path}
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	tr := &http.Transport{
 		// Every connection, so every command and the window, first checks
-		// that the socket is this user's own (socket_trust.go).
+		// that the socket is this user's own (trust.go).
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			conn, err := dialTrusted(ctx, dialer, path, os.Getuid())
+			if err == nil || c.start == nil || !notRunning(err) {
+				return conn, err
+			}
+			c.startOnce.Do(func() { c.startErr = c.start(ctx) })
+			if c.startErr != nil {
+				return nil, c.startErr
+			}
 			return dialTrusted(ctx, dialer, path, os.Getuid())
 		},
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     30 * time.Second,
 	}
-	return &Client{Path: path, hc: &http.Client{Transport: tr, Timeout: timeout}}
+	c.hc = &http.Client{Transport: tr, Timeout: timeout}
+	return c
 }
+
+// StartWhenNotRunning makes the client call start (once) when nothing
+// answers on the socket, and then try again: a command starts the
+// tokentray it needs. A socket that is not to be trusted is never a
+// reason: its error stands.
+func (c *Client) StartWhenNotRunning(start func(ctx context.Context) error) { c.start = start }
+
+// StartError says a tokentray was needed, none ran, and none could be
+// started.
+type StartError struct{ Err error }
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
 
 // Close drops idle connections.
 func (c *Client) Close() { c.hc.CloseIdleConnections() }
@@ -177,10 +207,21 @@ func (c *Client) transportError(err error) error {
 	if errors.As(err, &untrusted) {
 		return untrusted
 	}
-	if errors.Is(err, fs.ErrNotExist) || connRefused(err) || errors.Is(err, syscall.ENOTSOCK) {
+	var start *StartError
+	if errors.As(err, &start) {
+		return start
+	}
+	if notRunning(err) {
 		return &NotRunningError{Path: c.Path, Err: err}
 	}
 	return fmt.Errorf("talk to tokentray on %s: %w", c.Path, err)
+}
+
+// notRunning: nothing listens on the socket (no socket file, or one left
+// by a crashed run).
+func notRunning(err error) bool {
+	var untrusted *UntrustedSocketError
+	return !errors.As(err, &untrusted) && (errors.Is(err, fs.ErrNotExist) || connRefused(err) || errors.Is(err, syscall.ENOTSOCK))
 }
 
 // EventStream reads /v1/events.
