@@ -38,7 +38,18 @@ func StartBus(t testing.TB) string {
 	// A bus of its own with no service directories: nothing on it is
 	// started on demand (a notification server installed on the machine,
 	// such as xfce4-notifyd, would otherwise answer in the test's place).
-	dir := t.TempDir()
+	// Its own directory that others may pass through (0711), so that a
+	// process of another user can reach the socket.
+	dir, err := os.MkdirTemp("", "tt-bus-")
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o711); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
 	conf := filepath.Join(dir, "bus.conf")
 	if err := os.WriteFile(conf, []byte(busConfig(dir)), 0o600); err != nil {
 		cancel()
@@ -249,7 +260,8 @@ func (r *Rogue) Forge(id uint32, action, dest string) error {
 }
 
 // busConfig is a session-like bus listening in dir, with no service
-// directories and every name free to own.
+// directories, every name free to own, and open to every local user (an
+// e2e test runs the host as another user on it).
 func busConfig(dir string) string {
 	return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -258,6 +270,7 @@ func busConfig(dir string) string {
   <listen>unix:tmpdir=` + dir + `</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>

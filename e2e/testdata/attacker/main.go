@@ -4,6 +4,11 @@
 //	                          token and login URL, and appends every request
 //	                          it gets (method, path, body) to LOG
 //	attacker get SOCK PATH    sends one GET over SOCK, prints status and body
+//	attacker window-race SOCK DURATION
+//	                          asks the host on SOCK to open its window and,
+//	                          for DURATION, tries to get hold of the window
+//	                          child's descriptors and answer "allow" on them
+//	                          (window_race.go)
 //
 // It is a plain program (no checks of its own) so that it can run as nobody.
 package main
@@ -26,7 +31,7 @@ const (
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: attacker serve SOCK LOG | attacker get SOCK PATH")
+		fmt.Fprintln(os.Stderr, "usage: attacker serve SOCK LOG | get SOCK PATH | window-race SOCK DURATION")
 		os.Exit(2)
 	}
 	var err error
@@ -35,6 +40,8 @@ func main() {
 		err = serve(os.Args[2], os.Args[3])
 	case "get":
 		err = get(os.Args[2], os.Args[3])
+	case "window-race":
+		err = windowRace(os.Args[2], os.Args[3])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
