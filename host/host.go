@@ -65,7 +65,12 @@ type host struct {
 // comes later (attach): it asks the host's guard before guarded reads.
 func newHost(log *slog.Logger, socketPath string, guardWindow time.Duration) *host {
 	h := &host{log: log, socketPath: socketPath, quit: make(chan struct{})}
-	h.guard = NewGuard(GuardOptions{Window: guardWindow})
+	h.guard = NewGuard(GuardOptions{Window: guardWindow, Log: log})
+	// The notification server running now is the one whose answers
+	// count (notify_pin.go).
+	pinCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	h.guard.PinNotificationServer(pinCtx)
+	cancel()
 	if cb, err := platform.NewClipboard(); err != nil {
 		log.Warn("no clipboard: copying from the tray and the window is off", "error", err)
 	} else {

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -19,7 +20,8 @@ import (
 // openWindow starts (tokentray-window --socket PATH): it answers the
 // first guard question on the channel the host passed, and exits. As
 // "thief" it plays another process holding a copy of the window's end
-// (guard_sender_test.go).
+// (guard_sender_test.go), and with notifyChildEnv a notification server
+// that answers "allow" to everything (notify_pin_test.go).
 func TestMain(m *testing.M) {
 	switch os.Getenv("TOKENTRAY_TEST_WINDOW_CHILD") {
 	case "allow":
@@ -27,8 +29,18 @@ func TestMain(m *testing.M) {
 	case "thief":
 		os.Exit(thiefChild())
 	}
+	if bus := os.Getenv(notifyChildEnv); bus != "" { // notify_pin_test.go
+		if err := notifyserver.Run(bus, "allow"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		os.Exit(1)
+	}
 	os.Exit(m.Run())
 }
+
+// notifyChildEnv makes the test binary a notification server on the bus
+// it names, answering "allow" to every question.
+const notifyChildEnv = "TOKENTRAY_TEST_NOTIFY_SERVER"
 
 func guardChild() int {
 	if os.Getenv("TOKENTRAY_GUARD_FD") != "3" {

@@ -9,6 +9,11 @@
 //	                          for DURATION, tries to get hold of the window
 //	                          child's descriptors and answer "allow" on them
 //	                          (window_race.go)
+//	attacker notify-server BUS ACTION
+//	                          takes org.freedesktop.Notifications on the bus
+//	                          at BUS and answers ACTION ("allow") to every
+//	                          question; prints "ready", then "notify SUMMARY"
+//	                          for every notification it is sent
 //
 // It is a plain program (no checks of its own) so that it can run as nobody.
 package main
@@ -22,6 +27,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/tokentray/tokentray/internal/notifyserver"
 )
 
 const (
@@ -31,7 +38,7 @@ const (
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: attacker serve SOCK LOG | get SOCK PATH | window-race SOCK DURATION")
+		fmt.Fprintln(os.Stderr, "usage: attacker serve SOCK LOG | get SOCK PATH | window-race SOCK DURATION | notify-server BUS ACTION")
 		os.Exit(2)
 	}
 	var err error
@@ -42,6 +49,8 @@ func main() {
 		err = get(os.Args[2], os.Args[3])
 	case "window-race":
 		err = windowRace(os.Args[2], os.Args[3])
+	case "notify-server":
+		err = notifyserver.Run(os.Args[2], os.Args[3])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
