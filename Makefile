@@ -9,7 +9,7 @@ BIN := bin/tokentray
 # commands, host and daemon link no Fyne (cmd/tokentray-window).
 WINDOW := ./cmd/tokentray-window
 
-.PHONY: stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
+.PHONY: package stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
 
 all: build
 
@@ -27,6 +27,11 @@ deps-cross:
 
 build: deps-build
 	$(GO) build -o bin/ . $(WINDOW)
+
+# The Linux desktop archive (dist/tokentray.tar.xz): fyne package around
+# bin/tokentray, with bin/tokentray-window beside it (scripts/package.sh).
+package: build
+	scripts/package.sh
 
 # The desktop app on the caller's own desktop session.
 run: build
