@@ -5,13 +5,16 @@
 
 GO ?= go
 BIN := bin/tokentray
+# The window is an executable of its own, built beside tokentray: the
+# commands, host and daemon link no Fyne (cmd/tokentray-window).
+WINDOW := ./cmd/tokentray-window
 
 # What `tokentray --version` prints: "tokentray VERSION (commit COMMIT)".
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X github.com/tokentray/tokentray/cli.version=$(VERSION) -X github.com/tokentray/tokentray/cli.commit=$(COMMIT)
 
-.PHONY: stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
+.PHONY: package stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
 
 all: build
 
@@ -28,7 +31,12 @@ deps-cross:
 	scripts/deps.sh cross
 
 build: deps-build
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ . $(WINDOW)
+
+# The Linux desktop archive (dist/tokentray.tar.xz): fyne package around
+# bin/tokentray, with bin/tokentray-window beside it (scripts/package.sh).
+package: build
+	scripts/package.sh
 
 # The desktop app on the caller's own desktop session.
 run: build
@@ -37,23 +45,26 @@ run: build
 test: deps
 	scripts/testenv.sh $(MAKE) --no-print-directory test-in-env
 
-# The Windows desktop app (Fyne and GLFW in C), cross-compiled with
-# mingw-w64; only built, never run here. About 10 minutes on 2 cores from a
-# cold cache (GLFW in C), seconds after.
+# The Windows desktop app, cross-compiled: tokentray.exe (no cgo: tray and
+# clipboard are Win32 calls) and tokentray-window.exe beside it (Fyne and
+# GLFW in C, with mingw-w64); only built, never run here. About 10 minutes
+# on 2 cores from a cold cache (GLFW in C), seconds after.
 cross: deps-cross
-	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN).exe .
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -ldflags "$(LDFLAGS)" -o bin/tokentray.exe .
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -o bin/tokentray-window.exe $(WINDOW)
 
-# The headless binary built, and every package that does not need Fyne
-# (which needs cgo) vetted, for each OS tokentray ships on: a Unix-only
-# call in a file that every OS compiles fails here in seconds.
+# tokentray (commands, host, daemon) built without cgo, and every package
+# that does not need cgo (all but the window's, which needs Fyne) vetted,
+# for each OS tokentray ships on: a Unix-only call in a file that every OS
+# compiles fails here in seconds.
 CROSS_TARGETS ?= linux/amd64 darwin/arm64 windows/amd64
 cross-check:
 	@set -e; for target in $(CROSS_TARGETS); do \
 		export GOOS=$${target%/*} GOARCH=$${target#*/} CGO_ENABLED=0; \
 		echo "cross-check: $$target"; \
-		$(GO) build -tags headless -o /dev/null .; \
-		pkgs=$$($(GO) list -e -tags headless -f '{{.ImportPath}} {{join .Deps " "}}' ./... | grep -v ' fyne.io/fyne/' | cut -d' ' -f1); \
-		$(GO) vet -tags headless $$pkgs; \
+		$(GO) build -o /dev/null .; \
+		pkgs=$$($(GO) list -e -f '{{.ImportPath}} {{join .Deps " "}}' ./... | grep -v ' fyne.io/fyne/' | cut -d' ' -f1); \
+		$(GO) vet $$pkgs; \
 	done
 
 # What `make test` runs inside the private session. Run directly, the

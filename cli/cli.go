@@ -19,9 +19,6 @@ const (
 
 // Options are what main knows and the commands need.
 type Options struct {
-	// Window runs `tokentray window`: the window process, a client of the
-	// host on socketPath. nil: built without the desktop app.
-	Window func(socketPath string, quitHostOnClose bool) error
 	// InitNoise is what libraries logged while initializing; the daemon
 	// logs it at debug level, client commands drop it.
 	InitNoise string

@@ -33,10 +33,6 @@ SIGINT or SIGTERM: for servers, SSH sessions and containers.`,
 // clipboard, notifications; the window as a child process on demand), or
 // the daemon when there is no display.
 func (c *cli) runApp() int {
-	if c.opts.Window == nil {
-		fmt.Fprintf(c.stderr, "this tokentray is built without the desktop app; running as daemon (socket: %s)\n", c.socketPath())
-		return c.serve(false)
-	}
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Fprintf(c.stderr, "no display found; running as daemon (socket: %s)\n", c.socketPath())
 		return c.serve(false)

@@ -16,6 +16,6 @@ func (c *cli) deniedLine(env, msg string) string {
 	if msg == "" {
 		msg = fmt.Sprintf("this program was denied a token of %s", env)
 	}
-	return fmt.Sprintf("denied: %s; to allow it, answer \"Allow\" in the notification of the desktop app (`tokentray`), or set guard = \"none\" for %s in %s",
+	return fmt.Sprintf("denied: %s; to allow it, answer \"Allow\" in the desktop app's notification or window (`tokentray window`), or set guard = \"none\" for %s in %s",
 		msg, env, c.configPath())
 }

@@ -21,7 +21,7 @@ func TestDeniedReadExitsFiveWithOneLineSayingWhoAndHowToAllow(t *testing.T) {
 	if strings.Count(line, "\n") != 1 {
 		t.Errorf("not one line: %q", line)
 	}
-	for _, want := range []string{"denied: curl (pid 4242)", "you chose Deny", `"Allow" in the notification`, `guard = "none" for zepto-production in /home/u/.config/tokentray/config.toml`} {
+	for _, want := range []string{"denied: curl (pid 4242)", "you chose Deny", `"Allow" in the desktop app's notification or window`, `guard = "none" for zepto-production in /home/u/.config/tokentray/config.toml`} {
 		if !strings.Contains(line, want) {
 			t.Errorf("%q does not say %q", line, want)
 		}

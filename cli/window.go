@@ -2,8 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tokentray/tokentray/platform"
 )
 
 func (c *cli) windowCommand() *cobra.Command {
@@ -14,7 +18,9 @@ func (c *cli) windowCommand() *cobra.Command {
 		Long: `Shows the window of the running tokentray (the host on --socket). The host
 starts it when you open the window; it talks to the host only through the
 socket. With --quit-host-on-close (no tray to return to) the host quits when
-this window closes.`,
+this window closes. The window is its own executable, tokentray-window,
+beside tokentray (or in /usr/lib/tokentray/): this command runs it with the
+same flags.`,
 		Args: wantArgs(),
 		Run:  c.exitWith(func(*cobra.Command, []string) int { return c.cmdWindow(quitHost) }),
 	}
@@ -23,11 +29,36 @@ this window closes.`,
 }
 
 func (c *cli) cmdWindow(quitHost bool) int {
-	if c.opts.Window == nil {
-		return c.fail(exitFailure, "this tokentray is built without the desktop app: there is no window to show")
-	}
-	if err := c.opts.Window(c.socketPath(), quitHost); err != nil {
+	exe, err := platform.WindowExecutable()
+	if err != nil {
 		return c.fail(exitFailure, fmt.Sprintf("window: %v", err))
 	}
+	argv := windowArgs(exe, c.socketPath(), quitHost)
+	if err := execInPlace(exe, argv, environWithoutGuardChannel()); err != nil {
+		return c.fail(exitFailure, fmt.Sprintf("window: run %s: %v", exe, err))
+	}
 	return exitOK
+}
+
+// windowArgs is the window's command line: tokentray's flags, with the
+// socket resolved here so that both agree on it.
+func windowArgs(exe, socketPath string, quitHostOnClose bool) []string {
+	argv := []string{exe, "--socket", socketPath}
+	if quitHostOnClose {
+		argv = append(argv, "--quit-host-on-close")
+	}
+	return argv
+}
+
+// environWithoutGuardChannel is this process's environment for the
+// window: only the host hands a window the guard's channel (fd 3), never
+// a command run by hand.
+func environWithoutGuardChannel() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TOKENTRAY_GUARD_FD=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }

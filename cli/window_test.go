@@ -2,34 +2,31 @@ package cli
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// `tokentray window` hands the socket and --quit-host-on-close to the
-// window (main's ui.RunWindow), and says so when the build has no window.
-func TestWindowCommandRunsTheWindowOnTheSocket(t *testing.T) {
-	var gotSocket string
-	var gotQuit bool
-	calls := 0
-	window := func(socketPath string, quitHostOnClose bool) error {
-		calls++
-		gotSocket, gotQuit = socketPath, quitHostOnClose
-		return nil
+// `tokentray window` runs tokentray-window with the socket it resolved and
+// --quit-host-on-close when given.
+func TestWindowCommandPassesTheSameFlags(t *testing.T) {
+	got := windowArgs("/usr/lib/tokentray/tokentray-window", "/tmp/tt-test/s.sock", true)
+	want := []string{"/usr/lib/tokentray/tokentray-window", "--socket", "/tmp/tt-test/s.sock", "--quit-host-on-close"}
+	if !slices.Equal(got, want) {
+		t.Errorf("window command line %q, want %q", got, want)
 	}
-	var out, errb bytes.Buffer
-	code := Run([]string{"window", "--socket", "/tmp/tt-test/s.sock", "--quit-host-on-close"}, strings.NewReader(""), &out, &errb, Options{Window: window})
-	if code != exitOK || calls != 1 || gotSocket != "/tmp/tt-test/s.sock" || !gotQuit {
-		t.Fatalf("exit %d, window called %d times with (%q, %v); stderr %s", code, calls, gotSocket, gotQuit, errb.String())
+	if got := windowArgs("tokentray-window", "/s.sock", false); slices.Contains(got, "--quit-host-on-close") {
+		t.Errorf("without the flag: %q", got)
 	}
-	code = Run([]string{"--socket", "/tmp/tt-test/s.sock", "window"}, strings.NewReader(""), &out, &errb, Options{Window: window})
-	if code != exitOK || gotQuit {
-		t.Errorf("without the flag: exit %d, quit host on close %v", code, gotQuit)
-	}
+}
 
-	errb.Reset()
-	code = Run([]string{"window"}, strings.NewReader(""), &out, &errb, Options{})
-	if code != exitFailure || !strings.Contains(errb.String(), "built without the desktop app") {
-		t.Errorf("headless build: exit %d, stderr %q", code, errb.String())
+// Beside the test binary there is no tokentray-window: one line that says
+// where it looked, exit 1.
+func TestWindowCommandSaysWhereItLookedForTheWindow(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := Run([]string{"window", "--socket", "/tmp/tt-test/s.sock"}, strings.NewReader(""), &out, &errb, Options{})
+	if code != exitFailure || !strings.Contains(errb.String(), "tokentray-window") || !strings.Contains(errb.String(), "no /") ||
+		strings.Count(errb.String(), "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want one line naming where tokentray-window was looked for", code, errb.String())
 	}
 }

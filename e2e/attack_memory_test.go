@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,46 +22,74 @@ func nobodyIDs(t *testing.T) (uid, gid int) {
 	return uid, gid
 }
 
-// startAsNobody runs the binary (copied where nobody can run it) as nobody,
-// with a home, config and socket of nobody's own and no session bus: the
-// engine runs memory-only. marker is put in its environment.
-func startAsNobody(t *testing.T, uid, gid int, marker string, args ...string) *daemon {
+// nobodyHome is a setup of nobody's own: the binaries copied where nobody
+// can run them, a home, a config file and a socket.
+type nobodyHome struct {
+	t                   *testing.T
+	uid, gid            int
+	bin, home           string
+	config, socket, exe string
+}
+
+func newNobodyHome(t *testing.T, uid, gid int) *nobodyHome {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "tt-nobody-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	bin := filepath.Join(dir, "bin")
-	home := filepath.Join(dir, "home")
-	for _, d := range []string{bin, home} {
+	n := &nobodyHome{t: t, uid: uid, gid: gid, bin: filepath.Join(dir, "bin"), home: filepath.Join(dir, "home")}
+	for _, d := range []string{n.bin, n.home} {
 		if err := os.Mkdir(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
 	os.Chmod(dir, 0o755)
-	os.Chmod(bin, 0o755)
-	copyFile(t, binary, filepath.Join(bin, "tokentray"), 0o755)
-	config := filepath.Join(home, "config.toml")
-	if err := os.WriteFile(config, nil, 0o600); err != nil {
+	os.Chmod(n.bin, 0o755)
+	// Both executables, side by side as they ship.
+	for _, exe := range executables() {
+		copyFile(t, exe, filepath.Join(n.bin, filepath.Base(exe)), 0o755)
+	}
+	n.exe = filepath.Join(n.bin, "tokentray")
+	n.config = filepath.Join(n.home, "config.toml")
+	if err := os.WriteFile(n.config, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{home, config} {
+	for _, p := range []string{n.home, n.config} {
 		if err := os.Chown(p, uid, gid); err != nil {
 			t.Fatal(err)
 		}
 	}
-	socket := filepath.Join(home, "run", "tokentray.sock")
+	n.socket = filepath.Join(n.home, "run", "tokentray.sock")
+	return n
+}
 
+// environ is nobody's process environment, with extra variables. No
+// DBUS_SESSION_BUS_ADDRESS unless extra has one: without a bus the engine
+// runs memory-only and the D-Bus library never autolaunches one.
+func (n *nobodyHome) environ(extra ...string) []string {
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + n.home, "XDG_RUNTIME_DIR=" + n.home,
+		"XDG_CONFIG_HOME=" + n.home, "XDG_DATA_HOME=" + n.home, "XDG_STATE_HOME=" + n.home, "XDG_CACHE_HOME=" + n.home,
+		"TOKENTRAY_CONFIG=" + n.config, "TOKENTRAY_SOCKET=" + n.socket, "LANG=C.UTF-8"}
+	return append(env, extra...)
+}
+
+// command is tokentray ARGS run as nobody in environment env, killed
+// when ctx ends.
+func (n *nobodyHome) command(ctx context.Context, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, n.exe, args...)
+	cmd.Dir = n.home
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(n.uid), Gid: uint32(n.gid), Groups: []uint32{}}}
+	return cmd
+}
+
+// start runs tokentray ARGS as nobody and waits until it serves.
+func (n *nobodyHome) start(env []string, args ...string) *daemon {
+	t := n.t
+	t.Helper()
 	d := &daemon{t: t, logs: &syncBuffer{}, done: make(chan struct{})}
-	d.cmd = exec.Command(filepath.Join(bin, "tokentray"), args...)
-	d.cmd.Dir = home
-	// No DBUS_SESSION_BUS_ADDRESS: without a bus the engine runs memory-only
-	// and the D-Bus library never autolaunches one.
-	d.cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "XDG_RUNTIME_DIR=" + home,
-		"XDG_CONFIG_HOME=" + home, "XDG_DATA_HOME=" + home, "XDG_STATE_HOME=" + home, "XDG_CACHE_HOME=" + home,
-		"TOKENTRAY_CONFIG=" + config, "TOKENTRAY_SOCKET=" + socket, "TT_MARKER=" + marker, "LANG=C.UTF-8"}
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
+	d.cmd = n.command(context.Background(), env, args...)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -79,6 +108,15 @@ func startAsNobody(t *testing.T, uid, gid int, marker string, args ...string) *d
 		return strings.Contains(d.logs.String(), "tokentray running")
 	})
 	return d
+}
+
+// startAsNobody runs the binary (copied where nobody can run it) as nobody,
+// with a home, config and socket of nobody's own and no session bus: the
+// engine runs memory-only. marker is put in its environment.
+func startAsNobody(t *testing.T, uid, gid int, marker string, args ...string) *daemon {
+	t.Helper()
+	n := newNobodyHome(t, uid, gid)
+	return n.start(n.environ("TT_MARKER="+marker), args...)
 }
 
 // asNobody runs a shell command as nobody (another process of the

@@ -131,12 +131,11 @@ func TestKillDashNineAtEveryStepOfARefresh(t *testing.T) {
 }
 
 // useCrashBinary points this test's commands at a tokentray built with the
-// crash hook (-tags crashtest; headless, as only the daemon runs): the
-// shipped binary has no such hook.
+// crash hook (-tags crashtest): the shipped binary has no such hook.
 func useCrashBinary(t *testing.T) {
 	t.Helper()
 	crashPath := filepath.Join(filepath.Dir(binary), "tokentray-crashtest")
-	build := exec.Command("go", "build", "-tags", "crashtest headless", "-o", crashPath, "..")
+	build := exec.Command("go", "build", "-tags", "crashtest", "-o", crashPath, "..")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the crash-test binary: %v\n%s", err, out)
 	}

@@ -333,16 +333,22 @@ func childrenOf(pid int) []int {
 	return out
 }
 
-// windowChild is the pid of the host's `tokentray window` child, or 0.
+// windowChild is the pid of the host's window child (tokentray-window),
+// or 0.
 func windowChild(host int) int {
 	for _, c := range childrenOf(host) {
-		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
-		args := strings.Split(string(cmdline), "\x00")
-		if len(args) > 1 && args[1] == "window" {
+		if isWindowProcess(c) {
 			return c
 		}
 	}
 	return 0
+}
+
+// isWindowProcess reports whether pid runs tokentray-window.
+func isWindowProcess(pid int) bool {
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	args := strings.Split(string(cmdline), "\x00")
+	return filepath.Base(args[0]) == "tokentray-window"
 }
 
 // treeTicks is the CPU time (clock ticks) of pid and all its descendants.

@@ -6,7 +6,7 @@ package e2e
 // xfce4-panel as tray host, the real keychain and an OAuth server on
 // loopback. The test reads the tray menu over D-Bus the way the panel
 // does, clicks it, checks the X clipboard against `tokentray token`,
-// opens the window (a `tokentray window` child) and closes it the way a
+// opens the window (a tokentray-window child) and closes it the way a
 // window manager does.
 //
 //	scripts/testenv.sh go test ./e2e -run Desktop -v
@@ -215,7 +215,7 @@ scopes = ["read", "write"]
 	t.Logf("MEASURE \"Open window\" click to window mapped: %v", time.Since(clicked).Round(time.Millisecond))
 	child := windowChild(app.pid())
 	if child == 0 {
-		t.Fatalf("a window is mapped but the host has no `tokentray window` child:\n%s", app.logs)
+		t.Fatalf("a window is mapped but the host has no tokentray-window child:\n%s", app.logs)
 	}
 	if os.Getenv("TOKENTRAY_SCREENSHOTS") == "1" {
 		// No window manager under Xvfb: place the window below the panel.
@@ -312,8 +312,7 @@ func labels(e menuEntry) string {
 func countWindowChildren(host int) int {
 	n := 0
 	for _, c := range childrenOf(host) {
-		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
-		if args := strings.Split(string(cmdline), "\x00"); len(args) > 1 && args[1] == "window" {
+		if isWindowProcess(c) {
 			n++
 		}
 	}

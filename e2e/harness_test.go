@@ -29,8 +29,9 @@ import (
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-// binary is the tokentray built once by TestMain.
-var binary string
+// binary is the tokentray built once by TestMain; windowBinary is
+// tokentray-window, built beside it as they ship.
+var binary, windowBinary string
 
 func TestMain(m *testing.M) {
 	if path := os.Getenv(floorSocketEnv); path != "" {
@@ -43,7 +44,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "tokentray")
-	build := exec.Command("go", "build", "-o", binary, "..")
+	windowBinary = filepath.Join(dir, "tokentray-window")
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "..", "../cmd/tokentray-window")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: go build failed:", err)
@@ -54,6 +56,9 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// executables are the programs that ship, side by side.
+func executables() []string { return []string{binary, windowBinary} }
 
 // home is one user's setup: a config file and a socket of their own.
 type home struct {

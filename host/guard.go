@@ -2,7 +2,9 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +31,12 @@ type GuardOptions struct {
 	BusAddress string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TrustedNotifyDirs are the folders a notification server's
+	// executable must be in for its answers to count (notify_pin.go);
+	// nil means DefaultTrustedNotifyDirs.
+	TrustedNotifyDirs []string
+	// Log gets why a notification server is not trusted; nil: no log.
+	Log *slog.Logger
 }
 
 // Guard asks the user what the engine may not decide alone
@@ -50,6 +58,7 @@ type Guard struct {
 	approvals map[guardKey]time.Time // until when
 	asking    map[guardKey]*guardAsk // one question per key at a time
 	asker     WindowAsker            // the open window, nil when none
+	pin       notifyPin              // the notification server whose answers count
 
 	ctx    context.Context // ends at Close: every question's owner
 	cancel context.CancelFunc
@@ -78,7 +87,11 @@ func NewGuard(opts GuardOptions) *Guard {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	g := &Guard{opts: opts, approvals: map[guardKey]time.Time{}, asking: map[guardKey]*guardAsk{}}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	g := &Guard{opts: opts, approvals: map[guardKey]time.Time{}, asking: map[guardKey]*guardAsk{},
+		pin: notifyPin{dirs: opts.TrustedNotifyDirs}}
 	g.SetWindow(opts.Window)
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	return g
@@ -196,7 +209,11 @@ func (g *Guard) run(ask *guardAsk, key guardKey, mq manager.Question, window tim
 	outcomes := make(chan outcome, 2)
 	askers := 1
 	go func() {
-		a, err := askOnBus(askCtx, g.opts.BusAddress, q)
+		a, err := askOnBus(askCtx, g.opts.BusAddress, q, &g.pin)
+		var untrusted *untrustedServerError
+		if errors.As(err, &untrusted) {
+			g.opts.Log.Warn("the guard's question is not shown in the notification", "env", env, "reason", err.Error())
+		}
 		outcomes <- outcome{answer: a, err: err}
 	}()
 	if asker != nil {

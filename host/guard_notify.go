@@ -59,11 +59,12 @@ func guardBusAddress(addr string) (string, error) {
 	return "", errors.New("it is guarded and there is no one to ask: there is no session bus for notifications")
 }
 
-// askOnBus shows q and waits for the answer until ctx ends. Only signals
+// askOnBus shows q and waits for the answer until ctx ends. It asks only
+// a notification server that pin trusts (notify_pin.go), and only signals
 // sent by the unique bus name that owned org.freedesktop.Notifications
 // when the question was sent count; anyone else on the bus can emit a
 // signal with the same name, path and interface.
-func askOnBus(ctx context.Context, addr string, q guardQuestion) (guardAnswer, error) {
+func askOnBus(ctx context.Context, addr string, q guardQuestion, pin *notifyPin) (guardAnswer, error) {
 	addr, err := guardBusAddress(addr)
 	if err != nil {
 		return answerNone, err
@@ -76,6 +77,13 @@ func askOnBus(ctx context.Context, addr string, q guardQuestion) (guardAnswer, e
 
 	owner, err := notificationOwner(ctx, conn)
 	if err != nil {
+		return answerNone, err
+	}
+	server, err := serverOf(ctx, conn, owner)
+	if err != nil {
+		return answerNone, err
+	}
+	if err := pin.check(server); err != nil {
 		return answerNone, err
 	}
 	signals := make(chan *dbus.Signal, 16)
@@ -153,6 +161,34 @@ func readAnswer(sig *dbus.Signal, owner string, id uint32) (guardAnswer, bool) {
 		return answerClosed, true
 	}
 	return answerNone, false
+}
+
+// PinNotificationServer records the notification server running now as
+// the one whose answers count (the host calls it at start). With none
+// running, the first question pins the one it finds.
+func (g *Guard) PinNotificationServer(ctx context.Context) {
+	addr, err := guardBusAddress(g.opts.BusAddress)
+	if err != nil {
+		return
+	}
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	var owner string
+	if conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.GetNameOwner", 0, guardNotifyName).Store(&owner) != nil {
+		return // none running now
+	}
+	server, err := serverOf(ctx, conn, owner)
+	if err == nil {
+		err = g.pin.check(server)
+	}
+	if err != nil {
+		g.opts.Log.Warn("the guard does not trust the notification server", "reason", err.Error())
+		return
+	}
+	g.opts.Log.Info("the guard's questions go to this notification server", "pid", server.pid, "executable", server.exe)
 }
 
 // notificationOwner is the unique bus name of the notification server,

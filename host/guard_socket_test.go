@@ -42,7 +42,7 @@ func newGuardedSocket(t *testing.T, confirm func(*Guard) func(context.Context, m
 		}
 	}
 	log := slog.New(slog.DiscardHandler)
-	guard := NewGuard(GuardOptions{BusAddress: bus})
+	guard := NewGuard(GuardOptions{BusAddress: bus, TrustedNotifyDirs: testBinaryDir(t)})
 	m, err := manager.New(cfg, manager.Options{Store: store, Logger: log, Jitter: func() float64 { return 0 }, Confirm: confirm(guard)})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -28,9 +29,24 @@ func newGuardRig(t *testing.T, opts GuardOptions) *guardRig {
 	bus := notifyserver.StartBus(t)
 	r := &guardRig{t: t, bus: bus, notify: notifyserver.Start(t, bus)}
 	opts.BusAddress = bus
+	if opts.TrustedNotifyDirs == nil {
+		opts.TrustedNotifyDirs = testBinaryDir(t)
+	}
 	r.guard = NewGuard(opts)
 	t.Cleanup(r.guard.Close)
 	return r
+}
+
+// testBinaryDir trusts the folder of this test binary, in which the test
+// notification server (notifyserver, in this process) runs, the way the
+// guard trusts /usr for xfce4-notifyd.
+func testBinaryDir(t *testing.T) []string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{filepath.Dir(self) + "/"}
 }
 
 func readerFor(exe string) manager.Reader {

@@ -13,17 +13,21 @@ import (
 )
 
 // The guard's question in the window: the host gives the window child it
-// starts a private channel (two pipes passed as fd 3 and fd 4, which no
-// other process has) and asks there too. Questions go host -> window as
-// JSON lines, answers come back window -> host:
+// starts a private channel (its end of a connected unix socket pair,
+// passed as fd 3, which no other process has: window_channel_*.go) and
+// asks there too. Questions go host -> window as JSON lines, answers come
+// back window -> host on the same socket:
 //
 //	{"id":1,"env":"prod","reader":"curl (pid 42)","command":"curl ...","deadline":"2026-11-30T12:00:00Z"}
 //	{"id":1,"allow":true}
 //	{"id":1,"done":true}   the question was answered elsewhere or timed out
 //
-// Nothing on the socket takes part: only the window the host started can
-// answer, and the window makes itself non-dumpable (Harden) so that other
-// processes of the user cannot write into it.
+// Nothing on the socket API takes part: only the window the host started
+// can answer. A socket cannot be opened through /proc/PID/fd (ENXIO), the
+// window makes itself non-dumpable before Go starts
+// (cmd/tokentray-window), and on Linux the host reads only what the
+// child's own pid wrote (SCM_CREDENTIALS), so a copy of the descriptor
+// taken in the first milliseconds of its life answers nothing.
 
 // WindowAsker asks the user in the window. Ask returns when the user
 // answers, or with ctx's error when ctx ends first (the question is then
@@ -39,10 +43,9 @@ var errWindowGone = errors.New("the window closed")
 // WindowAsker. Serve reads the answers; its owner runs it and calls Close
 // when the child has exited.
 type GuardChannel struct {
-	in  io.ReadCloser  // answers from the window
-	out io.WriteCloser // questions to the window
+	conn io.ReadWriteCloser // answers from the window, questions to it
 
-	wmu sync.Mutex // one line at a time on out
+	wmu sync.Mutex // one line at a time
 
 	mu      sync.Mutex
 	next    uint64
@@ -51,10 +54,10 @@ type GuardChannel struct {
 	once    sync.Once
 }
 
-// NewGuardChannel returns the host's end: answers read from in, questions
-// written to out.
-func NewGuardChannel(in io.ReadCloser, out io.WriteCloser) *GuardChannel {
-	return &GuardChannel{in: in, out: out, waiting: map[uint64]chan bool{}, gone: make(chan struct{})}
+// NewGuardChannel returns the host's end of a channel: answers read from
+// conn, questions written to it.
+func NewGuardChannel(conn io.ReadWriteCloser) *GuardChannel {
+	return &GuardChannel{conn: conn, waiting: map[uint64]chan bool{}, gone: make(chan struct{})}
 }
 
 // Serve delivers the window's answers until the window's end closes (the
@@ -62,7 +65,7 @@ func NewGuardChannel(in io.ReadCloser, out io.WriteCloser) *GuardChannel {
 // are ignored.
 func (c *GuardChannel) Serve() {
 	defer c.once.Do(func() { close(c.gone) })
-	sc := bufio.NewScanner(c.in)
+	sc := bufio.NewScanner(c.conn)
 	sc.Buffer(make([]byte, 4096), 64<<10)
 	for sc.Scan() {
 		var a socket.GuardAnswer
@@ -79,13 +82,8 @@ func (c *GuardChannel) Serve() {
 	}
 }
 
-// Close closes both ends; Serve returns and open questions fail.
-func (c *GuardChannel) Close() {
-	c.in.Close()
-	c.wmu.Lock()
-	c.out.Close()
-	c.wmu.Unlock()
-}
+// Close closes the channel; Serve returns and open questions fail.
+func (c *GuardChannel) Close() { c.conn.Close() }
 
 // Ask shows q in the window (with an ID of the channel's own) and waits
 // for the answer, ctx, or the window to go away. When ctx ends first the
@@ -132,6 +130,6 @@ func (c *GuardChannel) send(q socket.GuardQuestion) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_, err = c.out.Write(append(line, '\n'))
+	_, err = c.conn.Write(append(line, '\n'))
 	return err
 }

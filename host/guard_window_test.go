@@ -1,3 +1,5 @@
+//go:build unix
+
 package host
 
 import (
@@ -5,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,42 +15,41 @@ import (
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-// testWindow is the window's end of a real guard channel (two os.Pipe,
-// as the host passes them to its window child): it collects the host's
+// testWindow is the window's end of a real guard channel (the socket
+// pair the host passes to its window child): it collects the host's
 // messages and answers on request.
 type testWindow struct {
 	ch       *GuardChannel
-	answers  *os.File // the window writes answers here
+	answers  *os.File // the window's end: it reads questions and writes answers here
 	messages chan socket.GuardQuestion
 	ended    chan struct{}
 }
 
 func newTestWindow(t *testing.T) *testWindow {
 	t.Helper()
-	qr, qw, err := os.Pipe() // questions host -> window
+	conn, end, err := newWindowChannel()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ar, aw, err := os.Pipe() // answers window -> host
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &testWindow{ch: NewGuardChannel(ar, qw), answers: aw, messages: make(chan socket.GuardQuestion, 16), ended: make(chan struct{})}
+	// The window here is this test process; the host reads only its writes.
+	w := &testWindow{ch: NewGuardChannel(onlyFrom(conn, os.Getpid())), answers: end, messages: make(chan socket.GuardQuestion, 16), ended: make(chan struct{})}
 	served := make(chan struct{})
 	go func() { w.ch.Serve(); close(served) }()
 	go func() {
 		defer close(w.ended)
-		_ = socket.ReadGuardQuestions(qr, func(q socket.GuardQuestion) { w.messages <- q })
+		_ = socket.ReadGuardQuestions(end, func(q socket.GuardQuestion) { w.messages <- q })
 	}()
 	t.Cleanup(func() {
-		aw.Close() // the window exits: the host's Serve ends
+		w.closeWindow() // the window exits: the host's Serve ends
 		<-served
 		w.ch.Close()
 		<-w.ended
-		qr.Close()
 	})
 	return w
 }
+
+// closeWindow is the window process ending: its end of the socket closes.
+func (w *testWindow) closeWindow() { _ = syscall.Shutdown(int(w.answers.Fd()), syscall.SHUT_RDWR) }
 
 func (w *testWindow) next(t *testing.T) socket.GuardQuestion {
 	t.Helper()
@@ -167,7 +169,7 @@ func TestGuardWindowClosedLeavesTheNotification(t *testing.T) {
 	done := r.confirmAsync("prod", readerFor("/usr/bin/curl"))
 	note := r.notify.Wait(t, 1, 10*time.Second)
 	w.next(t)
-	w.answers.Close() // the window exits without answering
+	w.closeWindow() // the window exits without answering
 	select {
 	case err := <-done:
 		t.Fatalf("the window closing answered the question: %v", err)

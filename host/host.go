@@ -2,9 +2,9 @@ package host
 
 // The desktop host: `tokentray` with no command on a desktop. One process
 // holds the engine, the socket, the tray (fyne.io/systray over D-Bus), the
-// clipboard and notifications; no GUI toolkit loop runs in it. The window
-// is a child process started on demand, talking to the host only through
-// the socket.
+// clipboard and notifications; no GUI toolkit loop runs in it, and it
+// links no Fyne. The window is a child process (tokentray-window) started
+// on demand, talking to the host only through the socket.
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -61,13 +60,21 @@ type host struct {
 	winMu  sync.Mutex
 	window *exec.Cmd     // the running window child, nil when none
 	winEnd chan struct{} // closed when that child has exited
+	// findWindow finds the window's executable; nil is
+	// platform.WindowExecutable (tests start themselves instead).
+	findWindow func() (string, error)
 }
 
 // newHost opens what the host owns besides engine and socket. The engine
 // comes later (attach): it asks the host's guard before guarded reads.
 func newHost(log *slog.Logger, socketPath string, guardWindow time.Duration) *host {
 	h := &host{log: log, socketPath: socketPath, quit: make(chan struct{})}
-	h.guard = NewGuard(GuardOptions{Window: guardWindow})
+	h.guard = NewGuard(GuardOptions{Window: guardWindow, Log: log})
+	// The notification server running now is the one whose answers
+	// count (notify_pin.go).
+	pinCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	h.guard.PinNotificationServer(pinCtx)
+	cancel()
 	if cb, err := platform.NewClipboard(); err != nil {
 		log.Warn("no clipboard: copying from the tray and the window is off", "error", err)
 	} else {
@@ -92,7 +99,7 @@ func (h *host) start() server.HostHooks {
 	if withTray {
 		h.tray = tray.Start(tray.Handlers{
 			Do:         h.trayAction,
-			OpenWindow: func() { h.logErr("open window", h.openWindow()) },
+			OpenWindow: h.openWindowFromTray,
 			StartAtLogin: func(on bool) {
 				_, err := h.autostart(&on)
 				h.logErr("start at login", err)
@@ -247,9 +254,7 @@ func (h *host) trayAction(env string, a tray.Action) {
 			h.notify(env, "Refresh "+env, errorText(err), notifyNews)
 		}
 	case tray.ActionSetUp:
-		if err := h.openWindow(); err != nil {
-			h.log.Warn("open window", "error", err)
-		}
+		h.openWindowFromTray()
 	}
 }
 
@@ -294,8 +299,10 @@ func errorText(err error) string {
 	return s
 }
 
-// openWindow starts the window child (`tokentray window`), unless one is
-// running already. The window asks the host for everything over the socket.
+// openWindow starts the window child (tokentray-window, found beside
+// this executable), unless one is running already. The window asks the
+// host for everything over the socket; the guard's questions reach it on
+// a private channel of its own.
 func (h *host) openWindow() error {
 	h.winMu.Lock()
 	defer h.winMu.Unlock()
@@ -307,39 +314,44 @@ func (h *host) openWindow() error {
 	if h.window != nil {
 		return nil // one window at a time; it is open already
 	}
-	exe, err := os.Executable()
+	find := h.findWindow
+	if find == nil {
+		find = platform.WindowExecutable
+	}
+	exe, err := find()
 	if err != nil {
 		return fmt.Errorf("open window: %w", err)
 	}
-	args := []string{"window", "--socket", h.socketPath}
+	args := []string{"--socket", h.socketPath}
 	if h.quitOnWindowClose {
 		args = append(args, "--quit-host-on-close")
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = windowProcAttr()
-	// The guard's questions go to this child alone, on pipes no other
-	// process has (fd 3 and 4 in the child).
-	guardCh, childEnds, err := newWindowGuardChannel()
+	// The guard's questions go to this child alone (fd 3 in the child).
+	conn, childEnd, err := newWindowChannel()
 	if err != nil {
 		h.log.Warn("the window will not show the guard's questions", "error", err)
 	} else {
-		cmd.ExtraFiles = childEnds
-		cmd.Env = append(os.Environ(), "TOKENTRAY_GUARD_FDS=3,4") // ui/guard_channel_unix.go
+		cmd.ExtraFiles = []*os.File{childEnd}
+		cmd.Env = append(os.Environ(), guardChannelEnv)
 	}
 	err = cmd.Start()
-	for _, f := range childEnds {
-		f.Close() // the child has its copies; ours would keep the pipes open
+	if childEnd != nil {
+		childEnd.Close() // the child has its copy; ours would keep the socket open
 	}
 	if err != nil {
-		if guardCh != nil {
-			guardCh.Close()
+		if conn != nil {
+			conn.Close()
 		}
 		return fmt.Errorf("open window: %w", err)
 	}
-	h.log.Debug("window started", "pid", cmd.Process.Pid)
+	h.log.Debug("window started", "pid", cmd.Process.Pid, "executable", exe)
+	var guardCh *GuardChannel
 	served := make(chan struct{})
-	if guardCh != nil {
+	if conn != nil {
+		guardCh = NewGuardChannel(onlyFrom(conn, cmd.Process.Pid))
 		go func() { guardCh.Serve(); close(served) }()
 		h.guard.SetWindowAsker(guardCh)
 	} else {
@@ -370,25 +382,13 @@ func (h *host) openWindow() error {
 	return nil
 }
 
-// newWindowGuardChannel makes the private channel for the guard's
-// questions to a window child: the host's end, and the child's ends to
-// pass as its fd 3 (questions) and fd 4 (answers). Nil ends where a
-// child cannot inherit files (Windows).
-func newWindowGuardChannel() (*GuardChannel, []*os.File, error) {
-	if runtime.GOOS == "windows" {
-		return nil, nil, errors.New("a child process cannot inherit the channel on Windows")
+// openWindowFromTray is the tray's "Open window": a window that cannot
+// start is said in a notification too, since the user just clicked.
+func (h *host) openWindowFromTray() {
+	if err := h.openWindow(); err != nil {
+		h.log.Warn("open window", "error", err)
+		h.notify("window", "tokentray cannot open its window", errorText(err), notifyNews)
 	}
-	qr, qw, err := os.Pipe()
-	if err != nil {
-		return nil, nil, fmt.Errorf("guard channel: %w", err)
-	}
-	ar, aw, err := os.Pipe()
-	if err != nil {
-		qr.Close()
-		qw.Close()
-		return nil, nil, fmt.Errorf("guard channel: %w", err)
-	}
-	return NewGuardChannel(ar, qw), []*os.File{qr, aw}, nil
 }
 
 // windowRunning reports whether a window child is running (for tests

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -16,26 +17,55 @@ import (
 )
 
 // TestMain lets the test binary stand in for the window child that
-// openWindow starts (`tokentray window --socket PATH`): it answers the
-// first guard question on the channel the host passed, and exits.
+// openWindow starts (tokentray-window --socket PATH): it answers the
+// first guard question on the channel the host passed, and exits. As
+// "thief" it plays another process holding a copy of the window's end
+// (guard_sender_test.go), and with notifyChildEnv a notification server
+// that answers "allow" to everything (notify_pin_test.go).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "window" && os.Getenv("TOKENTRAY_TEST_WINDOW_CHILD") == "allow" {
+	switch os.Getenv("TOKENTRAY_TEST_WINDOW_CHILD") {
+	case "allow":
 		os.Exit(guardChild())
+	case "thief":
+		os.Exit(thiefChild())
+	}
+	if bus := os.Getenv(notifyChildEnv); bus != "" { // notify_pin_test.go
+		if err := notifyserver.Run(bus, "allow"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		os.Exit(1)
 	}
 	os.Exit(m.Run())
 }
 
+// notifyChildEnv makes the test binary a notification server on the bus
+// it names, answering "allow" to every question.
+const notifyChildEnv = "TOKENTRAY_TEST_NOTIFY_SERVER"
+
 func guardChild() int {
-	if os.Getenv("TOKENTRAY_GUARD_FDS") != "3,4" {
+	if os.Getenv("TOKENTRAY_GUARD_FD") != "3" {
 		return 3
 	}
-	questions, answers := os.NewFile(3, "guard-questions"), os.NewFile(4, "guard-answers")
-	_ = socket.ReadGuardQuestions(questions, func(q socket.GuardQuestion) {
-		if !q.Done && q.Env == "prod" && socket.WriteGuardAnswer(answers, q.ID, true) == nil {
+	ch := os.NewFile(3, "guard-channel")
+	_ = socket.ReadGuardQuestions(ch, func(q socket.GuardQuestion) {
+		if !q.Done && q.Env == "prod" && socket.WriteGuardAnswer(ch, q.ID, true) == nil {
 			os.Exit(0) // answered: the window closes
 		}
 	})
 	return 4 // the channel ended without a question
+}
+
+// thiefChild writes "allow" for the first questions into fd 3, as a
+// program would that took a copy of the window's end of the channel
+// (pidfd_getfd(2) in the window's first milliseconds), and exits.
+func thiefChild() int {
+	ch := os.NewFile(3, "stolen-guard-channel")
+	for id := uint64(1); id <= 3; id++ {
+		if socket.WriteGuardAnswer(ch, id, true) != nil {
+			return 1
+		}
+	}
+	return 0
 }
 
 func TestHostAsksTheGuardQuestionInItsWindowChild(t *testing.T) {
@@ -43,7 +73,7 @@ func TestHostAsksTheGuardQuestionInItsWindowChild(t *testing.T) {
 	// A session bus with no notification server: only the window can ask.
 	bus := notifyserver.StartBus(t)
 	h := &host{log: slog.New(slog.NewTextHandler(io.Discard, nil)), socketPath: "/nonexistent/s.sock", quit: make(chan struct{}),
-		guard: NewGuard(GuardOptions{BusAddress: bus})}
+		guard: NewGuard(GuardOptions{BusAddress: bus}), findWindow: os.Executable}
 	defer h.guard.Close()
 	if err := h.openWindow(); err != nil {
 		t.Fatal(err)

@@ -6,4 +6,4 @@ import "io"
 
 // openGuardChannel: only Unix windows get the host's channel (a Windows
 // child cannot inherit it); the notification asks alone.
-func openGuardChannel() (io.ReadCloser, io.WriteCloser, bool) { return nil, nil, false }
+func openGuardChannel() (io.ReadWriteCloser, bool) { return nil, false }

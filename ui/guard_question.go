@@ -15,8 +15,8 @@ import (
 )
 
 // The guard's question in the window: when the host started this window
-// it passed a private channel (guard_channel_*.go) on which it asks the
-// same question as in its notification. The answer goes back on that
+// it passed a private channel (guard_channel_*.go, a socket) on which it
+// asks the same question as in its notification. The answer goes back on that
 // channel only; nothing on the socket can approve a read.
 
 // Labels of the guard's question.
@@ -33,16 +33,16 @@ type guardDialog struct {
 	ended bool
 }
 
-// watchGuardQuestions shows the questions the host sends on in and
-// writes the answers to out, until in ends (the host closed it) or stop
-// closes it.
-func (w *window) watchGuardQuestions(in io.ReadCloser, out io.Writer) {
-	w.guardIn, w.guardOut = in, out
+// watchGuardQuestions shows the questions the host sends on ch and
+// writes the answers back on it, until ch ends (the host closed it) or
+// stop closes it.
+func (w *window) watchGuardQuestions(ch io.ReadWriteCloser) {
+	w.guard = ch
 	w.guardQs = map[uint64]*guardDialog{}
 	w.guardReads.Add(1)
 	go func() {
 		defer w.guardReads.Done()
-		_ = socket.ReadGuardQuestions(in, func(q socket.GuardQuestion) {
+		_ = socket.ReadGuardQuestions(ch, func(q socket.GuardQuestion) {
 			w.onMain(func() { w.guardMessage(q) })
 		})
 	}()
@@ -105,7 +105,7 @@ func (w *window) answerGuard(gd *guardDialog, allow bool) {
 	delete(w.guardQs, gd.q.ID)
 	w.dropConfirm(gd.d)
 	gd.d.Hide()
-	if err := socket.WriteGuardAnswer(w.guardOut, gd.q.ID, allow); err != nil {
+	if err := socket.WriteGuardAnswer(w.guard, gd.q.ID, allow); err != nil {
 		w.fail("Answer the question", err)
 	}
 }
@@ -134,7 +134,7 @@ func (w *window) tickGuardQuestions(now time.Time) {
 
 // stopGuardQuestions ends the reading of questions.
 func (w *window) stopGuardQuestions() {
-	if w.guardIn != nil {
-		w.guardIn.Close()
+	if w.guard != nil {
+		w.guard.Close()
 	}
 }

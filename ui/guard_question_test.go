@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,26 +15,27 @@ import (
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-// guardPipes are the host's ends of a real channel to the window: the
-// test writes questions and reads the answers, as cli/host.go does.
+// guardPipes are the host's end of a real channel to the window (a
+// connected socket pair, as host/guard_window.go makes it): the test
+// writes questions and reads the answers.
 type guardPipes struct {
-	questions *os.File // host -> window
+	questions *os.File // the host's end
 	answers   *bufio.Scanner
 }
 
 func withGuardChannel(t *testing.T, w *testWin) *guardPipes {
 	t.Helper()
-	qr, qw, err := os.Pipe()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ar, aw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
+	for _, fd := range fds {
+		_ = syscall.SetNonblock(fd, true) // pollable: Close ends a blocked read
 	}
-	t.Cleanup(func() { qw.Close(); ar.Close(); aw.Close(); w.guardReads.Wait() })
-	w.watchGuardQuestions(qr, aw)
-	return &guardPipes{questions: qw, answers: bufio.NewScanner(ar)}
+	hostEnd, windowEnd := os.NewFile(uintptr(fds[0]), "host"), os.NewFile(uintptr(fds[1]), "window")
+	t.Cleanup(func() { hostEnd.Close(); windowEnd.Close(); w.guardReads.Wait() })
+	w.watchGuardQuestions(windowEnd)
+	return &guardPipes{questions: hostEnd, answers: bufio.NewScanner(hostEnd)}
 }
 
 func (p *guardPipes) ask(t *testing.T, q socket.GuardQuestion) {

@@ -1,4 +1,4 @@
-// Package ui is the window: its own process (`tokentray window`), a client
+// Package ui is the window: its own process (cmd/tokentray-window), a client
 // of the host's socket and nothing else. It shows the environment cards
 // with their countdowns, the add/edit form and the settings; every action
 // is a request to the host, and the host's /v1/events stream keeps the
@@ -29,34 +29,31 @@ func useAppTheme(a fyne.App) {
 	a.Settings().SetTheme(newAppTheme())
 }
 
-// WindowOptions are what `tokentray window` hands the window.
+// WindowOptions are what tokentray-window hands the window.
 type WindowOptions struct {
 	// QuitHostOnClose: there is no tray host, so closing the window ends
 	// the host too. The host watches this process and quits when it
 	// exits; the window only says so.
 	QuitHostOnClose bool
-	// Harden makes this process non-dumpable (platform.Harden, passed in
-	// by main so the window needs nothing of platform). Without it the
-	// window takes no guard questions.
-	Harden func() error
+	// Hardened reports whether this process is out of other processes'
+	// reach (non-dumpable: cmd/tokentray-window does it in a C
+	// constructor before Go starts). Nil or an error: the window takes
+	// no guard questions.
+	Hardened func() error
 }
 
 // RunWindow shows the window of the host listening on socketPath and
 // blocks until the user closes it.
 func RunWindow(socketPath string, opts WindowOptions) error {
-	// Not dumpable: no other process of the user can write into this one
-	// (ptrace, /proc/PID/mem) and answer the guard's questions. A window
-	// that cannot be hardened shows no questions.
 	// The channel is taken first, so nothing started later inherits it.
-	in, out, asked := openGuardChannel()
-	harden := opts.Harden
-	if harden == nil {
-		harden = func() error { return errors.New("no way to harden this process") }
+	ch, asked := openGuardChannel()
+	hardened := opts.Hardened
+	if hardened == nil {
+		hardened = func() error { return errors.New("this process was not hardened") }
 	}
-	if err := harden(); err != nil && asked {
-		fmt.Fprintf(os.Stderr, "tokentray window: the guard's questions stay in the notification: %v\n", err)
-		in.Close()
-		out.Close()
+	if err := hardened(); err != nil && asked {
+		fmt.Fprintf(os.Stderr, "tokentray-window: the guard's questions stay in the notification: %v\n", err)
+		ch.Close()
 		asked = false
 	}
 	a := app.NewWithID(AppID)
@@ -69,7 +66,7 @@ func RunWindow(socketPath string, opts WindowOptions) error {
 	w.show()
 	w.connect()
 	if asked {
-		w.watchGuardQuestions(in, out)
+		w.watchGuardQuestions(ch)
 	}
 	a.Run()
 	w.stop()

@@ -48,8 +48,7 @@ type window struct {
 	confirm   dialog.Dialog // the open confirmation, which Escape closes
 
 	// The guard's questions from the host (guard_question.go).
-	guardIn    io.Closer
-	guardOut   io.Writer
+	guard      io.ReadWriteCloser      // the channel: questions in, answers out
 	guardQs    map[uint64]*guardDialog // open questions by id
 	guardReads sync.WaitGroup          // the goroutine reading questions
 

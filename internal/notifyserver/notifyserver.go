@@ -38,7 +38,18 @@ func StartBus(t testing.TB) string {
 	// A bus of its own with no service directories: nothing on it is
 	// started on demand (a notification server installed on the machine,
 	// such as xfce4-notifyd, would otherwise answer in the test's place).
-	dir := t.TempDir()
+	// Its own directory that others may pass through (0711), so that a
+	// process of another user can reach the socket.
+	dir, err := os.MkdirTemp("", "tt-bus-")
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o711); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
 	conf := filepath.Join(dir, "bus.conf")
 	if err := os.WriteFile(conf, []byte(busConfig(dir)), 0o600); err != nil {
 		cancel()
@@ -90,6 +101,10 @@ type Notification struct {
 // Server owns org.freedesktop.Notifications on a bus.
 type Server struct {
 	conn *dbus.Conn
+	// answer, when set, is the action the server invokes on every
+	// notification with actions, as a user who always clicks it would.
+	answer   string
+	announce bool // print every notification on stdout (Run)
 
 	mu     sync.Mutex
 	notes  []Notification
@@ -101,17 +116,47 @@ type Server struct {
 // Start connects to the bus at addr and owns the notification name.
 func Start(t testing.TB, addr string) *Server {
 	t.Helper()
-	conn := connect(t, addr)
-	s := &Server{conn: conn, added: make(chan struct{})}
-	if err := conn.Export(methods{s}, Path, Iface); err != nil {
+	s, err := serve(connect(t, addr), "")
+	if err != nil {
 		t.Fatal(err)
-	}
-	reply, err := conn.RequestName(Name, dbus.NameFlagDoNotQueue)
-	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own %s: reply %v, %v", Name, reply, err)
 	}
 	return s
 }
+
+// Run serves the notification name on the bus at addr from a program of
+// its own (a test binary started as a child), answering every question
+// with answer ("allow"), until the process ends. It prints "ready" on
+// stdout once it owns the name, and "notify SUMMARY" for every
+// notification it is sent.
+func Run(addr, answer string) error {
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		return err
+	}
+	s, err := serve(conn, answer)
+	if err != nil {
+		return err
+	}
+	s.announce = true
+	fmt.Println("ready")
+	select {}
+}
+
+func serve(conn *dbus.Conn, answer string) (*Server, error) {
+	s := &Server{conn: conn, answer: answer, added: make(chan struct{})}
+	if err := conn.Export(methods{s}, Path, Iface); err != nil {
+		return nil, err
+	}
+	reply, err := conn.RequestName(Name, dbus.NameFlagDoNotQueue)
+	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		return nil, fmt.Errorf("own %s: reply %v, %v", Name, reply, err)
+	}
+	return s, nil
+}
+
+// Stop gives the name up and disconnects, as a notification server that
+// is killed does.
+func (s *Server) Stop() { s.conn.Close() }
 
 func connect(t testing.TB, addr string) *dbus.Conn {
 	t.Helper()
@@ -193,6 +238,15 @@ func (m methods) Notify(sender dbus.Sender, appName string, replacesID uint32, a
 		Body: body, Actions: actions, Hints: hints, Expire: expire})
 	close(s.added)
 	s.added = make(chan struct{})
+	if s.announce {
+		fmt.Println("notify", summary)
+	}
+	if s.answer != "" && len(actions) > 0 {
+		go func() { // after the reply, so the caller knows the id
+			time.Sleep(50 * time.Millisecond)
+			s.Invoke(id, s.answer)
+		}()
+	}
 	return id, nil
 }
 
@@ -249,7 +303,8 @@ func (r *Rogue) Forge(id uint32, action, dest string) error {
 }
 
 // busConfig is a session-like bus listening in dir, with no service
-// directories and every name free to own.
+// directories, every name free to own, and open to every local user (an
+// e2e test runs the host as another user on it).
 func busConfig(dir string) string {
 	return `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -258,6 +313,7 @@ func busConfig(dir string) string {
   <listen>unix:tmpdir=` + dir + `</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>

@@ -1,10 +1,11 @@
 // Package initlog holds what the standard logger prints while the program's
-// packages initialize, so a client command's stderr stays its one line.
-// (Fyne's lang package logs "Error parsing user locale C" from its init when
-// LANG=C.UTF-8, the default of many containers.)
+// packages initialize, so a client command's stderr stays its one line and
+// the window adds no noise to the host's log. (Fyne's lang package, which
+// only tokentray-window links, logs "Error parsing user locale C" from its
+// init when LANG=C.UTF-8, the default of many containers.)
 //
 // It works by initialization order: it imports only log, io and os, so it
-// runs before the Fyne packages that need much more. main imports it first
+// runs before the packages that need much more. Each main imports it first
 // and calls Release before doing anything else.
 package initlog
 

@@ -8,8 +8,9 @@ import (
 )
 
 // The wire of the guard's private channel between the host and the window
-// child it started (fd 3 and fd 4; platform/guard_window.go is the host's
-// end): one JSON object a line.
+// child it started (a connected unix socket pair, the child's end its fd
+// 3; host/guard_window.go is the host's end): one JSON object a line,
+// questions one way and answers the other on the same socket.
 
 // GuardQuestion is one question for the window.
 type GuardQuestion struct {

@@ -4,6 +4,16 @@
 //	                          token and login URL, and appends every request
 //	                          it gets (method, path, body) to LOG
 //	attacker get SOCK PATH    sends one GET over SOCK, prints status and body
+//	attacker window-race SOCK DURATION
+//	                          asks the host on SOCK to open its window and,
+//	                          for DURATION, tries to get hold of the window
+//	                          child's descriptors and answer "allow" on them
+//	                          (window_race.go)
+//	attacker notify-server BUS ACTION
+//	                          takes org.freedesktop.Notifications on the bus
+//	                          at BUS and answers ACTION ("allow") to every
+//	                          question; prints "ready", then "notify SUMMARY"
+//	                          for every notification it is sent
 //
 // It is a plain program (no checks of its own) so that it can run as nobody.
 package main
@@ -17,6 +27,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/tokentray/tokentray/internal/notifyserver"
 )
 
 const (
@@ -26,7 +38,7 @@ const (
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: attacker serve SOCK LOG | attacker get SOCK PATH")
+		fmt.Fprintln(os.Stderr, "usage: attacker serve SOCK LOG | get SOCK PATH | window-race SOCK DURATION | notify-server BUS ACTION")
 		os.Exit(2)
 	}
 	var err error
@@ -35,6 +47,10 @@ func main() {
 		err = serve(os.Args[2], os.Args[3])
 	case "get":
 		err = get(os.Args[2], os.Args[3])
+	case "window-race":
+		err = windowRace(os.Args[2], os.Args[3])
+	case "notify-server":
+		err = notifyserver.Run(os.Args[2], os.Args[3])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
