@@ -150,8 +150,9 @@ scopes = ["read", "write"]
 	item.click(t, box.ID)
 	waitFor(t, "the autostart entry", 5*time.Second, func() bool { _, err := os.Stat(autostart); return err == nil })
 	entry, _ := os.ReadFile(autostart)
-	if !strings.Contains(string(entry), "Exec=") || !strings.Contains(string(entry), " --hidden\n") {
-		t.Errorf("autostart entry does not start tokentray --hidden:\n%s", entry)
+	// It starts this tokentray hidden, with the config and socket it runs with.
+	if !strings.Contains(string(entry), "\nExec="+binary+" --hidden --config "+h.config+" --socket "+h.socket+"\n") {
+		t.Errorf("autostart entry does not start %s --hidden with this config and socket:\n%s", binary, entry)
 	}
 	waitFor(t, "the checkbox to be ticked", 5*time.Second, func() bool {
 		b, _ := item.layout(t).find("Start at login")

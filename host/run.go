@@ -102,6 +102,11 @@ func Run(o Options) error {
 		h.attach(m)
 		srv.SetHostHooks(h.start())
 	}
+	// Signals are caught before the socket answers: a client that sees it
+	// answering may stop this process at once.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("tokentray running", "socket", o.SocketPath, "config", o.ConfigPath,
@@ -118,9 +123,6 @@ func Run(o Options) error {
 		}
 		m.Close()
 	}
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
 
 	if h != nil {
 		// The host's loop owns the main goroutine until the user quits; a
