@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	
+
 	"github.com/adrg/xdg"
 )
 
