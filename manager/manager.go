@@ -66,7 +66,8 @@ type Manager struct {
 	flights singleflight.Group // key: environment name
 	events  broadcaster
 	meta    metadataCache
-	reads   readLog // who read which token (readlog.go)
+	nonces  dpopNonces // the latest DPoP-Nonce of each server (dpop.go)
+	reads   readLog    // who read which token (readlog.go)
 
 	// storeSlots bounds concurrent Store reads: every environment loads
 	// its tokens when it starts, and a config with a thousand of them must
@@ -373,7 +374,10 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	return e.logout(ctx)
 }
 
-// SetSecret stores the client secret and uses it from now on.
+// SetSecret stores the client secret (for private_key_jwt and
+// tls_client_auth: the PEM private key) and uses it from now on. A
+// secret that does not fit the environment's auth_style is refused with
+// a *SecretError (ErrInvalidSecret) and nothing is stored.
 func (m *Manager) SetSecret(name string, secret Secret) error {
 	e, err := m.env(name)
 	if err != nil {
@@ -387,7 +391,7 @@ func (m *Manager) SetSecret(name string, secret Secret) error {
 func (m *Manager) DeleteSecret(name string) error {
 	if e, err := m.env(name); err == nil {
 		e.mu.Lock()
-		e.secret = ""
+		e.secret, e.secretUnfit = "", ""
 		e.mu.Unlock()
 		defer e.changed(EventState, "")
 	}
