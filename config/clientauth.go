@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -223,4 +224,18 @@ func withTenant(endpoint, tenant string) string {
 		return endpoint
 	}
 	return strings.ReplaceAll(endpoint, tenantSlot, tenant)
+}
+
+// certificateSummary names a client certificate for a question to the
+// user: its subject and SHA-256 thumbprint, not a screen of base64.
+func certificateSummary(text string) string {
+	if text == "" {
+		return `""`
+	}
+	certs, err := ParseCertificates(text)
+	if err != nil {
+		return "(not a certificate)"
+	}
+	sum := sha256.Sum256(certs[0].Raw)
+	return fmt.Sprintf("the certificate of %s (SHA-256 %X…)", Printable(certs[0].Subject.String(), 80), sum[:8])
 }

@@ -200,6 +200,11 @@ func TestClientAuthKeysMoveAGuardedEnvironment(t *testing.T) {
 		}
 	}
 	next := base
+	next.ClientCertificate = testCertPEM("other-cn")
+	if got := GuardChange(base, next); !strings.HasPrefix(got, `client_certificate = the certificate of CN=other-cn (SHA-256 `) {
+		t.Errorf("the question shows the certificate as %q; want its subject and thumbprint", got)
+	}
+	next = base
 	next.DPoP = true
 	if got := GuardChange(base, next); got != "" {
 		t.Errorf("dpop = true moves nothing, GuardChange = %q", got)

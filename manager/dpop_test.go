@@ -92,6 +92,15 @@ func TestDPoPBoundTokenThroughANonceDemandRefreshAndResource(t *testing.T) {
 	if code, _ := useAtResource(t, read, http.MethodPost, target); code != http.StatusUnauthorized {
 		t.Errorf("the same proof for another method: %d, want 401", code)
 	}
+
+	// A resource's new nonce, as a proxy hears it, goes into the next proof.
+	r.m.NoteDPoPNonce(target, srv.RotateDPoPNonce())
+	proof, err := r.m.DPoPProof(read, manager.ProofRequest{Method: "GET", URL: target})
+	read.DPoPProof = proof
+	r.note("DPoPProof", read, err)
+	if code, _ := useAtResource(t, read, http.MethodGet, target); err != nil || code != http.StatusOK {
+		t.Errorf("with the nonce the proxy heard: %d %v, want 200", code, err)
+	}
 }
 
 func TestDPoPWithPrivateKeyJWTSendsBothOnEveryTry(t *testing.T) {
