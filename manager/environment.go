@@ -58,6 +58,10 @@ type environment struct {
 	m    *Manager
 	cfg  config.Environment
 	kick chan struct{} // wakes the scheduler early
+	// flightKey names this environment's refreshes in Manager.flights:
+	// its name and identity, so a read of an environment a config change
+	// just replaced never joins the old one's refresh (old endpoints).
+	flightKey string
 
 	ctx    context.Context // ends when the environment is stopped
 	cancel context.CancelFunc
@@ -114,13 +118,15 @@ func withFlow(cfg config.Environment) config.Environment {
 func newEnvironment(m *Manager, cfg config.Environment) *environment {
 	cfg = withFlow(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &environment{
+	e := &environment{
 		m:      m,
 		cfg:    cfg,
 		kick:   make(chan struct{}, 1),
 		ctx:    ctx,
 		cancel: cancel,
 	}
+	e.flightKey = fmt.Sprintf("%s@%p", cfg.Name, e)
+	return e
 }
 
 func (e *environment) start() {

@@ -63,7 +63,7 @@ type Manager struct {
 	log     *slog.Logger
 	http    *http.Client
 	jitter  func() float64
-	flights singleflight.Group // key: environment name
+	flights singleflight.Group // key: environment.flightKey
 	events  broadcaster
 	meta    metadataCache
 	nonces  dpopNonces // the latest DPoP-Nonce of each server (dpop.go)

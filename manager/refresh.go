@@ -105,8 +105,7 @@ func (e *environment) refreshShared(ctx context.Context) (Token, error) {
 // another caller already replaced that token hands out the new one
 // instead of asking the provider again.
 func (e *environment) refreshAfter(ctx context.Context, seen uint64) (Token, error) {
-	key := e.cfg.Name
-	ch := e.m.flights.DoChan(key, func() (any, error) {
+	ch := e.m.flights.DoChan(e.flightKey, func() (any, error) {
 		e.mu.Lock()
 		if e.gen != seen && e.tok.validFor(e.m.clock.Now(), 0) {
 			t := e.tok.token()
@@ -130,6 +129,12 @@ func (e *environment) refreshAfter(ctx context.Context, seen uint64) (Token, err
 // refreshNow asks the provider for a new token. Only the single flight calls it.
 func (e *environment) refreshNow() (Token, error) {
 	e.mu.Lock()
+	if err := e.unconfiguredError(); err != nil {
+		// A flight the scheduler started as the secret was refused (or
+		// removed): nothing goes to the provider, and nobody is asked again.
+		e.mu.Unlock()
+		return Token{}, err
+	}
 	var refresh Secret
 	if e.tok != nil {
 		refresh = e.tok.refresh
