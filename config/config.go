@@ -5,10 +5,12 @@ import "time"
 // Environment is one [[environment]] table of the config file, after the
 // preset (if any) has filled what the provider fixes.
 type Environment struct {
-	Name        string   `toml:"name" json:"name,omitempty"`
-	Preset      string   `toml:"preset" json:"preset,omitempty"`
-	Flow        Flow     `toml:"flow" json:"flow,omitempty"`
-	Issuer      string   `toml:"issuer" json:"issuer,omitempty"` // oidc/oauth2 presets: endpoints come from discovery
+	Name   string `toml:"name" json:"name,omitempty"`
+	Preset string `toml:"preset" json:"preset,omitempty"`
+	Flow   Flow   `toml:"flow" json:"flow,omitempty"`
+	Issuer string `toml:"issuer" json:"issuer,omitempty"` // oidc/oauth2 presets: endpoints come from discovery
+	// Tenant fills the {tenant} of a preset's endpoints (entra).
+	Tenant      string   `toml:"tenant" json:"tenant,omitempty"`
 	AuthURL     string   `toml:"auth_url" json:"auth_url,omitempty"`
 	TokenURL    string   `toml:"token_url" json:"token_url,omitempty"`
 	RevokeURL   string   `toml:"revocation_url" json:"revocation_url,omitempty"`
@@ -17,10 +19,26 @@ type Environment struct {
 	Scopes      []string `toml:"scopes" json:"scopes,omitempty"`
 	RedirectURI string   `toml:"redirect_uri" json:"redirect_uri,omitempty"`
 	// AuthStyle is how the client authenticates at the token endpoint:
-	// "header" (HTTP Basic), "form" (in the body, as Zepto wants) or ""
+	// "header" (HTTP Basic), "form" (in the body, as Zepto wants), ""
 	// (HTTP Basic, or "form" when the issuer's metadata accepts only
-	// client_secret_post; see authStyle and endpoints).
+	// client_secret_post), or one of the methods of clientauth.go: a JWT
+	// assertion signed with a private key or the client secret, or a TLS
+	// client certificate.
 	AuthStyle string `toml:"auth_style" json:"auth_style,omitempty"`
+	// ClientCertificate is the client's certificate as PEM text, leaf
+	// first: presented by tls_client_auth, named in the x5t header by
+	// private_key_jwt. Not a secret; its private key is (the store's).
+	ClientCertificate string `toml:"client_certificate" json:"client_certificate,omitempty"`
+	// The client assertion's aud (default: the token URL), kid header,
+	// alg (default: the key's) and certificate thumbprint header ("x5t"
+	// or "x5t#S256", default "x5t#S256" when ClientCertificate is set).
+	AssertionAudience   string `toml:"assertion_audience" json:"assertion_audience,omitempty"`
+	AssertionKID        string `toml:"assertion_kid" json:"assertion_kid,omitempty"`
+	AssertionAlg        string `toml:"assertion_alg" json:"assertion_alg,omitempty"`
+	AssertionThumbprint string `toml:"assertion_thumbprint" json:"assertion_thumbprint,omitempty"`
+	// DPoP binds the tokens to a key the engine makes and keeps with them
+	// (RFC 9449): every token request carries a proof.
+	DPoP bool `toml:"dpop" json:"dpop,omitempty"`
 	// Guard is "none" (or "") or "confirm": a read waits for the user's yes (guard.go).
 	Guard string `toml:"guard" json:"guard,omitempty"`
 }

@@ -58,7 +58,11 @@ func GuardChange(e, next Environment) string {
 	for i := range envKeys {
 		k := &envKeys[i]
 		if v := k.get(&next); k.moves && !k.get(&e).equal(v) {
-			parts = append(parts, k.key+" = "+Printable(v.encode(), 120))
+			shown := Printable(v.encode(), 120)
+			if k.key == "client_certificate" {
+				shown = certificateSummary(v.str)
+			}
+			parts = append(parts, k.key+" = "+shown)
 		}
 	}
 	return strings.Join(parts, "; ")

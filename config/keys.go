@@ -26,6 +26,8 @@ const (
 	MaxClientIDLen = 512  // characters of a client id
 	MaxScopes      = 100  // scopes of one environment
 	MaxScopeLen    = 200  // characters of one scope
+	MaxTenantLen   = 256  // characters of a tenant
+	MaxKIDLen      = 256  // characters of an assertion's kid
 )
 
 // keyRole says who decides a key's value, which decides when it is needed.
@@ -46,6 +48,9 @@ const (
 	// endpoint: like providerRequired, but an issuer's discovery document
 	// gives it too.
 	endpoint
+	// presetInput: what a preset builds its endpoints from (the tenant):
+	// asked only when the preset needs it, and unused otherwise.
+	presetInput
 )
 
 // envKey is one key of an [[environment]] table, and of its JSON.
@@ -111,6 +116,11 @@ var envKeys = []envKey{
 		help: "the provider's address; the endpoints are read from its discovery document",
 	},
 	{
+		key: "tenant", field: func(e *Environment) any { return &e.Tenant }, moves: true, role: presetInput,
+		maxChars: MaxTenantLen, check: checkTenant, // rules with the preset: clientAuthProblems
+		help: "your directory (tenant) ID or domain, for a preset whose endpoints name it",
+	},
+	{
 		key: "auth_url", field: func(e *Environment) any { return &e.AuthURL }, moves: true, role: endpoint,
 		flows: []Flow{FlowAuthorizationCode}, maxBytes: MaxURLLen, check: checkEndpointURL,
 		missing: func(*Preset) string {
@@ -164,8 +174,40 @@ var envKeys = []envKey{
 	},
 	{
 		key: "auth_style", field: func(e *Environment) any { return &e.AuthStyle }, moves: true, role: providerOptional,
-		advanced: true, check: checkAuthStyle,
-		help: "how the client authenticates at the token endpoint: header (HTTP Basic) or form",
+		advanced: true, check: checkAuthStyle, // clientauth.go
+		help: "how the client authenticates at the token endpoint: header (HTTP Basic), form, private_key_jwt, client_secret_jwt or tls_client_auth",
+	},
+	// The keys of the JWT and certificate methods; the rules between them
+	// and auth_style are clientAuthProblems (clientauth.go).
+	{
+		key: "client_certificate", field: func(e *Environment) any { return &e.ClientCertificate }, moves: true, role: userOptional,
+		advanced: true, maxBytes: MaxCertificateLen, check: checkClientCertificate,
+		help: "the client certificate's PEM text (its private key goes in the store): presented by tls_client_auth, named by private_key_jwt",
+	},
+	{
+		key: "assertion_audience", field: func(e *Environment) any { return &e.AssertionAudience }, moves: true, role: providerOptional,
+		advanced: true, maxBytes: MaxURLLen, check: checkHeaderValue,
+		help: "the client assertion's aud, for providers that want the issuer; left out, the token URL",
+	},
+	{
+		key: "assertion_kid", field: func(e *Environment) any { return &e.AssertionKID }, moves: true, role: providerOptional,
+		advanced: true, maxChars: MaxKIDLen, check: checkHeaderValue,
+		help: "the kid header of the client assertion: the key's id at the provider",
+	},
+	{
+		key: "assertion_alg", field: func(e *Environment) any { return &e.AssertionAlg }, moves: true, role: providerOptional,
+		advanced: true, check: checkAssertionAlg,
+		help: "the client assertion's algorithm; left out, it follows the key (RS256, ES256, EdDSA; HS256 for client_secret_jwt)",
+	},
+	{
+		key: "assertion_thumbprint", field: func(e *Environment) any { return &e.AssertionThumbprint }, moves: true, role: providerOptional,
+		advanced: true, check: checkAssertionThumbprint,
+		help: "how the assertion names client_certificate: x5t (SHA-1) or x5t#S256 (the default)",
+	},
+	{
+		key: "dpop", field: func(e *Environment) any { return &e.DPoP }, role: providerOptional,
+		advanced: true,
+		help:     "true: bind the tokens to a key tokentray keeps (DPoP, RFC 9449); every use needs a proof",
 	},
 	{
 		key: "guard", field: func(e *Environment) any { return &e.Guard }, role: userOptional,
@@ -309,6 +351,8 @@ func (k *envKey) need(p *Preset, flow Flow) KeyNeed {
 	switch k.role {
 	case userOptional:
 		return KeyOptional
+	case presetInput:
+		return KeyNotAsked
 	case providerOptional:
 		if p != nil {
 			return KeyNotAsked
@@ -344,22 +388,34 @@ func FormKeys(preset string, flow Flow) []FormKey {
 	var out []FormKey
 	for i := range envKeys {
 		k := &envKeys[i]
-		if k.advanced {
-			continue
-		}
-		if need := k.need(p, flow); need != KeyNotAsked {
+		if need, shown := k.inForm(p, flow); shown {
 			out = append(out, FormKey{Key: k.key, Need: need, Help: k.help})
 		}
 	}
 	return out
 }
 
+// inForm says whether the form shows k for preset p and flow, and how
+// much it needs it: an advanced key only when it is required (the entra
+// preset's client_certificate).
+func (k *envKey) inForm(p *Preset, flow Flow) (KeyNeed, bool) {
+	need := k.need(p, flow)
+	return need, need != KeyNotAsked && (!k.advanced || need == KeyRequired)
+}
+
 // KeepHiddenKeys returns edited with every key the add/edit form does not
 // show (revocation_url, auth_style, guard, ...) taken from base, the
 // environment as the file has it, so an edit in the form never drops them.
 func KeepHiddenKeys(edited, base Environment) Environment {
+	var p *Preset
+	flow := edited.Flow
+	if found, ok := LookupPreset(edited.Preset); ok {
+		p = &found
+		flow = cmp.Or(found.Flow, flow)
+	}
 	for i := range envKeys {
-		if k := &envKeys[i]; k.advanced {
+		k := &envKeys[i]
+		if _, shown := k.inForm(p, flow); k.advanced && !shown {
 			k.set(&edited, k.get(&base))
 		}
 	}

@@ -1,8 +1,14 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"reflect"
 	"slices"
 	"strings"
@@ -86,7 +92,7 @@ var keyTestBase = Environment{
 	AuthURL: "https://base.example/authorize", TokenURL: "https://base.example/token",
 	RevokeURL: "https://base.example/revoke", DeviceURL: "https://base.example/device",
 	ClientID: "base-client", Scopes: []string{"base"}, RedirectURI: "http://127.0.0.1:8750/callback",
-	AuthStyle: "header", Guard: GuardNone,
+	AuthStyle: AuthStylePrivateKeyJWT, ClientCertificate: testCertPEM("base"), Guard: GuardNone,
 }
 
 // keySamples is a valid value for each key, differing from keyTestBase's
@@ -103,8 +109,36 @@ var keySamples = map[string]any{
 	"client_id":                "sample-client",
 	"scopes":                   []string{"sample", "more"},
 	"redirect_uri":             "http://127.0.0.1:9999/sample",
-	"auth_style":               "form",
+	"auth_style":               AuthStyleTLSClientAuth,
+	"client_certificate":       testCertPEM("sample"),
+	"assertion_audience":       "https://login.example.com/issuer",
+	"assertion_kid":            "key-2",
+	"assertion_alg":            "PS256",
+	"assertion_thumbprint":     ThumbprintSHA256,
+	"dpop":                     true,
+	"tenant":                   "contoso.onmicrosoft.com",
 	"guard":                    GuardConfirm,
+}
+
+// keySampleContext sets what a sample needs besides itself: a tenant
+// only means something to a preset whose endpoints name one.
+var keySampleContext = map[string]func(e *Environment){
+	"tenant": func(e *Environment) { e.Preset = "entra" },
+}
+
+// testCertPEM is a self-signed certificate for cn, as PEM text.
+func testCertPEM(cn string) string {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 func sampleValue(t *testing.T, k *envKey) value {
@@ -133,6 +167,9 @@ func TestEveryKeyRoundTrips(t *testing.T) {
 		t.Run(k.key, func(t *testing.T) {
 			e := keyTestBase
 			e.Scopes = slices.Clone(e.Scopes)
+			if with := keySampleContext[k.key]; with != nil {
+				with(&e)
+			}
 			k.set(&e, sampleValue(t, k))
 			if !k.get(&e).equal(sampleValue(t, k)) {
 				t.Fatalf("set then get: %+v", k.get(&e))
@@ -410,6 +447,9 @@ func TestFormKeys(t *testing.T) {
 		{"campaignflow-prod", "", map[string]KeyNeed{"name": R, "preset": O, "client_id": R, "scopes": O}},
 		{"campaignflow", "", map[string]KeyNeed{"name": R, "preset": O, "token_url": U, "client_id": R, "scopes": O}},
 		{"oidc", "", map[string]KeyNeed{"name": R, "preset": O, "issuer": R, "client_id": R, "scopes": O, "redirect_uri": O}},
+		{"okta", "", map[string]KeyNeed{"name": R, "preset": O, "issuer": R, "client_id": R, "scopes": O, "redirect_uri": O}},
+		// An advanced key the preset needs is asked for.
+		{"entra", "", map[string]KeyNeed{"name": R, "preset": O, "tenant": R, "client_id": R, "scopes": O, "client_certificate": R}},
 	} {
 		got := map[string]KeyNeed{}
 		var order []string
@@ -442,6 +482,8 @@ func TestPresetNeeds(t *testing.T) {
 		"campaignflow":      {"token_url", "client_id", "client_secret"},
 		"oidc":              {"issuer", "client_id"},
 		"oauth2":            {"issuer", "client_id"},
+		"entra":             {"tenant", "client_id", "client_certificate", "private_key"},
+		"okta":              {"issuer", "client_id"},
 	}
 	for _, p := range Presets() {
 		if got := p.Needs(); !slices.Equal(got, want[p.Name]) {
@@ -455,8 +497,18 @@ func TestKeepHiddenKeys(t *testing.T) {
 	got := KeepHiddenKeys(edited, keyTestBase)
 	want := edited
 	want.RevokeURL, want.AuthStyle, want.Guard = keyTestBase.RevokeURL, keyTestBase.AuthStyle, keyTestBase.Guard
+	want.ClientCertificate = keyTestBase.ClientCertificate
 	if !got.Equal(want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+
+	// The entra form shows client_certificate: what it says wins.
+	edited = Environment{Name: "x", Preset: "entra", Tenant: "t", ClientID: "new", ClientCertificate: testCertPEM("new")}
+	base := keyTestBase
+	base.AssertionKID = "kept"
+	got = KeepHiddenKeys(edited, base)
+	if got.ClientCertificate != edited.ClientCertificate || got.AssertionKID != "kept" || got.AuthStyle != base.AuthStyle {
+		t.Errorf("entra: got %+v", got)
 	}
 }
 

@@ -340,7 +340,11 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 		return e
 	}
 
+	given := e
 	e, _ = ApplyPreset(e) // the preset name was checked above
+	for _, p := range clientAuthProblems(given, e) {
+		fail(p.key, "%s", p.msg)
+	}
 	var preset *Preset
 	if p, ok := LookupPreset(e.Preset); ok {
 		preset = &p
@@ -384,14 +388,6 @@ func checkFlow(v string) string {
 		return ""
 	}
 	return fmt.Sprintf("unknown flow %q (use %q, %q or %q)", Printable(v, 0), FlowAuthorizationCode, FlowClientCredentials, FlowDeviceCode)
-}
-
-func checkAuthStyle(v string) string {
-	switch v {
-	case "header", "form":
-		return ""
-	}
-	return fmt.Sprintf("must be \"header\" (HTTP Basic), \"form\" (in the request body) or left out for HTTP Basic (got %q)", Printable(v, 0))
 }
 
 func checkScope(v string) string {

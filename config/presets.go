@@ -24,8 +24,16 @@ type Preset struct {
 	// ScopeChoices is the pick list the add/edit form offers.
 	ScopeChoices []string
 	// AuthStyle is how the client authenticates at the token endpoint
-	// ("header", "form" or "" for the default, HTTP Basic).
+	// ("header", "form", "private_key_jwt", ... or "" for the default,
+	// HTTP Basic).
 	AuthStyle string
+	// AssertionThumbprint is how a private_key_jwt assertion names the
+	// client certificate ("x5t", "x5t#S256"); "" when the provider does
+	// not ask for one.
+	AssertionThumbprint string
+	// DPoP: the provider binds tokens to a DPoP key (RFC 9449). The config
+	// cannot turn a preset's DPoP off (a bool has no "unset").
+	DPoP bool
 	// NeedsRedirectURI: the provider compares the redirect URI with the
 	// registered one exactly, so the config must name it.
 	NeedsRedirectURI bool
@@ -125,6 +133,62 @@ func campaignFlowPreset(name, env, host string) Preset {
 	}
 }
 
+// entraPreset is Microsoft Entra ID (Azure AD) v2.0 with certificate
+// credentials. Endpoints: https://login.microsoftonline.com/{tenant}/oauth2/v2.0/
+// authorize, token and devicecode, where {tenant} is the directory (tenant)
+// ID or a verified domain (Microsoft identity platform OAuth 2.0 docs).
+// Certificate credentials (learn.microsoft.com, "Microsoft identity
+// platform application authentication certificate credentials"): a
+// private_key_jwt assertion whose aud is the token endpoint and whose
+// header names the uploaded certificate with x5t, as MSAL has long sent
+// it; the current page asks for x5t#S256 and PS256, which the config can
+// choose. Entra publishes no RFC 7009 revocation endpoint. The client
+// credentials grant needs a scope of the form {resource}/.default.
+func entraPreset() Preset {
+	const base = "https://login.microsoftonline.com/" + tenantSlot + "/oauth2/v2.0"
+	return Preset{
+		Name:                "entra",
+		Description:         "Microsoft Entra ID (Azure AD), certificate credentials (client credentials)",
+		Flow:                FlowClientCredentials,
+		AuthURL:             base + "/authorize",
+		TokenURL:            base + "/token",
+		DeviceURL:           base + "/devicecode",
+		Scopes:              []string{"https://graph.microsoft.com/.default"},
+		ScopeChoices:        []string{"https://graph.microsoft.com/.default", "openid", "profile", "offline_access"},
+		AuthStyle:           AuthStylePrivateKeyJWT,
+		AssertionThumbprint: ThumbprintSHA1,
+		Notes: "Set tenant to your directory (tenant) ID or domain, and client_certificate to the PEM of the certificate " +
+			"uploaded under Certificates & secrets of the app registration; its private key goes in the store with " +
+			"`tokentray secret set NAME < key.pem`. The assertion names the certificate with x5t; set assertion_thumbprint = \"x5t#S256\" " +
+			"and assertion_alg = \"PS256\" for what Microsoft's current documentation recommends. For another API than Graph, " +
+			"set scopes to its {resource}/.default.",
+	}
+}
+
+// oktaPreset is Okta with DPoP. The issuer is the org authorization
+// server (https://ORG.okta.com) or a custom one
+// (https://ORG.okta.com/oauth2/default), whose RFC 8414 metadata names
+// the endpoints. Okta binds tokens to a DPoP key when the application
+// has "Require Demonstrating Proof of Possession (DPoP) header in token
+// requests" on, asks for a nonce first (use_dpop_nonce), and then wants
+// a proof on every token request, refreshes included (developer.okta.com,
+// "Configure OAuth 2.0 Demonstrating Proof-of-Possession").
+func oktaPreset() Preset {
+	return Preset{
+		Name:         "okta",
+		Description:  "Okta (endpoints from issuer discovery, DPoP-bound tokens)",
+		Flow:         FlowAuthorizationCode,
+		Scopes:       []string{"openid", "offline_access"},
+		ScopeChoices: []string{"openid", "profile", "email", "offline_access"},
+		NeedsIssuer:  true,
+		DPoP:         true,
+		Notes: "Set issuer to https://YOUR-ORG.okta.com/oauth2/default (or your authorization server). In the application, " +
+			"turn on \"Require Demonstrating Proof of Possession (DPoP) header in token requests\" and allow the refresh token grant; " +
+			"offline_access asks for the refresh token. Scripts get a DPoP proof with each token " +
+			"(GET /v1/environments/NAME/token?htm=GET&htu=URL).",
+	}
+}
+
 // presets is the built-in list, in the order the form shows it.
 var presets = []Preset{
 	zeptoPreset("zepto-sandbox", "sandbox", "go.sandbox.zeptopayments.com"),
@@ -143,6 +207,8 @@ var presets = []Preset{
 			"the campaignflow-prod or campaignflow-test preset.",
 		NotFoundHint: campaignFlowNotFound,
 	},
+	entraPreset(),
+	oktaPreset(),
 	{
 		Name:        "oidc",
 		Description: "Any OpenID Connect provider (endpoints from issuer discovery)",
@@ -198,8 +264,9 @@ func presetNames() string {
 }
 
 // Needs lists what an environment of p must still give, as config keys
-// (envKey.need, besides the name every environment gives), plus
-// "client_secret" (the keychain item, never a key) for the client
+// (envKey.need, besides the name every environment gives), plus what the
+// store must hold (never a key): "private_key" for a preset that
+// authenticates with a key, else "client_secret" for the client
 // credentials flow, where the provider always wants one.
 func (p Preset) Needs() []string {
 	var out []string
@@ -209,10 +276,18 @@ func (p Preset) Needs() []string {
 			out = append(out, k.key)
 		}
 	}
-	if p.Flow == FlowClientCredentials {
+	switch {
+	case presetValues(p.Name, "").SecretIsPrivateKey():
+		out = append(out, "private_key")
+	case p.Flow == FlowClientCredentials:
 		out = append(out, "client_secret")
 	}
 	return out
+}
+
+// NeedsTenant reports whether p builds its endpoints from a tenant.
+func (p Preset) NeedsTenant() bool {
+	return strings.Contains(p.AuthURL+p.TokenURL+p.DeviceURL, tenantSlot)
 }
 
 // needs reports whether p makes the config give key, which without a
@@ -221,32 +296,38 @@ func (p *Preset) needs(key string) bool {
 	switch key {
 	case "issuer":
 		return p.NeedsIssuer
+	case "tenant":
+		return p.NeedsTenant()
 	case "token_url":
 		return p.NeedsTokenURL
 	case "redirect_uri":
 		return p.NeedsRedirectURI
+	case "client_certificate": // the rule of clientAuthProblems, for the preset's own auth style
+		return p.AuthStyle == AuthStyleTLSClientAuth || p.AuthStyle == AuthStylePrivateKeyJWT && p.AssertionThumbprint != ""
 	}
 	return false
 }
 
 // fills reports whether p fills k.
 func (p *Preset) fills(k *envKey) bool {
-	filled := presetValues(p.Name)
+	filled := presetValues(p.Name, "")
 	return !k.get(&filled).empty()
 }
 
-// presetValues is what the preset called name fills, as an environment
-// with nothing else: what its keys resolve to when left out.
-func presetValues(name string) Environment {
-	e, _ := ApplyPreset(Environment{Preset: name})
-	e.Preset = ""
+// presetValues is what the preset called name fills for an environment
+// of tenant, as an environment with nothing else: what its keys resolve
+// to when left out.
+func presetValues(name, tenant string) Environment {
+	e, _ := ApplyPreset(Environment{Preset: name, Tenant: tenant})
+	e.Preset, e.Tenant = "", ""
 	return e
 }
 
 // ApplyPreset fills what e's preset fixes and e leaves unset: flow,
-// endpoints, default scopes and auth style. Anything set in e wins.
-// Scopes count as set when non-nil, so an explicit empty list stays empty.
-// An environment without a preset is returned unchanged.
+// endpoints (with e's tenant where the preset names one), default scopes,
+// client authentication and DPoP. Anything set in e wins. Scopes count as
+// set when non-nil, so an explicit empty list stays empty. An environment
+// without a preset is returned unchanged.
 func ApplyPreset(e Environment) (Environment, error) {
 	if e.Preset == "" {
 		return e, nil
@@ -256,11 +337,13 @@ func ApplyPreset(e Environment) (Environment, error) {
 		return e, fmt.Errorf("unknown preset %q (known presets: %s)", e.Preset, presetNames())
 	}
 	e.Flow = cmp.Or(e.Flow, p.Flow)
-	e.AuthURL = cmp.Or(e.AuthURL, p.AuthURL)
-	e.TokenURL = cmp.Or(e.TokenURL, p.TokenURL)
-	e.RevokeURL = cmp.Or(e.RevokeURL, p.RevokeURL)
-	e.DeviceURL = cmp.Or(e.DeviceURL, p.DeviceURL)
+	e.AuthURL = cmp.Or(e.AuthURL, withTenant(p.AuthURL, e.Tenant))
+	e.TokenURL = cmp.Or(e.TokenURL, withTenant(p.TokenURL, e.Tenant))
+	e.RevokeURL = cmp.Or(e.RevokeURL, withTenant(p.RevokeURL, e.Tenant))
+	e.DeviceURL = cmp.Or(e.DeviceURL, withTenant(p.DeviceURL, e.Tenant))
 	e.AuthStyle = cmp.Or(e.AuthStyle, p.AuthStyle)
+	e.AssertionThumbprint = cmp.Or(e.AssertionThumbprint, p.AssertionThumbprint)
+	e.DPoP = e.DPoP || p.DPoP
 	e.Guard = cmp.Or(e.Guard, p.Guard)
 	if e.Scopes == nil && p.Scopes != nil {
 		e.Scopes = p.Scopes // already a copy

@@ -18,18 +18,24 @@ func TestPresetsResolveToDocumentedEndpoints(t *testing.T) {
 		lifetime                time.Duration
 		needsRedirect, needsTok bool
 		needsIssuer             bool
+		tenant                  string // entra: the endpoints name it
 	}{
 		{"zepto-sandbox", FlowAuthorizationCode,
 			"https://go.sandbox.zeptopayments.com/oauth/authorize", "https://go.sandbox.zeptopayments.com/oauth/token",
-			[]string{"public"}, "form", 2 * time.Hour, true, false, false},
+			[]string{"public"}, "form", 2 * time.Hour, true, false, false, ""},
 		{"zepto-production", FlowAuthorizationCode,
 			"https://go.zeptopayments.com/oauth/authorize", "https://go.zeptopayments.com/oauth/token",
-			[]string{"public"}, "form", 2 * time.Hour, true, false, false},
-		{"campaignflow-prod", FlowClientCredentials, "", "https://app.campaignflow.com.au/oauth2/v1/token", nil, "", 0, false, false, false},
-		{"campaignflow-test", FlowClientCredentials, "", "https://test.campaignflow.com.au/oauth2/v1/token", nil, "", 0, false, false, false},
-		{"campaignflow", FlowClientCredentials, "", "", nil, "", 0, false, true, false},
-		{"oidc", FlowAuthorizationCode, "", "", []string{"openid"}, "", 0, false, false, true},
-		{"oauth2", FlowAuthorizationCode, "", "", nil, "", 0, false, false, true},
+			[]string{"public"}, "form", 2 * time.Hour, true, false, false, ""},
+		{"campaignflow-prod", FlowClientCredentials, "", "https://app.campaignflow.com.au/oauth2/v1/token", nil, "", 0, false, false, false, ""},
+		{"campaignflow-test", FlowClientCredentials, "", "https://test.campaignflow.com.au/oauth2/v1/token", nil, "", 0, false, false, false, ""},
+		{"campaignflow", FlowClientCredentials, "", "", nil, "", 0, false, true, false, ""},
+		{"oidc", FlowAuthorizationCode, "", "", []string{"openid"}, "", 0, false, false, true, ""},
+		{"oauth2", FlowAuthorizationCode, "", "", nil, "", 0, false, false, true, ""},
+		{"entra", FlowClientCredentials,
+			"https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+			"https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+			[]string{"https://graph.microsoft.com/.default"}, AuthStylePrivateKeyJWT, 0, false, false, false, "contoso.onmicrosoft.com"},
+		{"okta", FlowAuthorizationCode, "", "", []string{"openid", "offline_access"}, "", 0, false, false, true, ""},
 	}
 	if len(Presets()) != len(tests) {
 		t.Errorf("%d presets, the table covers %d", len(Presets()), len(tests))
@@ -43,13 +49,19 @@ func TestPresetsResolveToDocumentedEndpoints(t *testing.T) {
 			if p.NeedsRedirectURI != tt.needsRedirect || p.NeedsTokenURL != tt.needsTok || p.NeedsIssuer != tt.needsIssuer || p.TokenLifetime != tt.lifetime {
 				t.Errorf("preset %+v", p)
 			}
-			e, err := ApplyPreset(Environment{Name: "x", Preset: tt.preset})
+			e, err := ApplyPreset(Environment{Name: "x", Preset: tt.preset, Tenant: tt.tenant})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Environment{Name: "x", Preset: tt.preset, Flow: tt.flow, AuthURL: tt.authURL, TokenURL: tt.tokenURL, Scopes: tt.scopes, AuthStyle: tt.authStyle}
-			if tt.preset == "zepto-production" {
+			want := Environment{Name: "x", Preset: tt.preset, Tenant: tt.tenant, Flow: tt.flow, AuthURL: tt.authURL, TokenURL: tt.tokenURL, Scopes: tt.scopes, AuthStyle: tt.authStyle}
+			switch tt.preset {
+			case "zepto-production":
 				want.Guard = GuardConfirm // guard_test.go
+			case "entra":
+				want.DeviceURL = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode"
+				want.AssertionThumbprint = ThumbprintSHA1
+			case "okta":
+				want.DPoP = true
 			}
 			if !reflect.DeepEqual(e, want) {
 				t.Errorf("applied\n got %+v\nwant %+v", e, want)

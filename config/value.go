@@ -55,7 +55,27 @@ func (v value) encode() string {
 	case boolKind:
 		return fmt.Sprint(v.flag)
 	}
+	if text, ok := multilineLiteral(v.str); ok {
+		return text
+	}
 	return tomlString(v.str)
+}
+
+// multilineLiteral writes a text of several lines (a PEM certificate) as
+// a TOML multi-line literal string, one line of the file per line of the
+// text, as a person would paste it; false when s has one line or
+// characters a literal string cannot hold.
+func multilineLiteral(s string) (string, bool) {
+	if !strings.Contains(s, "\n") || strings.Contains(s, "'''") || strings.HasSuffix(s, "'") {
+		return "", false
+	}
+	for _, r := range s {
+		if r != '\n' && (r < 0x20 || r == 0x7f) {
+			return "", false
+		}
+	}
+	// A newline right after the opening quotes is not part of the value.
+	return "'''\n" + s + "'''", true
 }
 
 // mismatch is the message for a value of the wrong type; got names it

@@ -157,7 +157,7 @@ type keyText struct {
 
 // envTexts gives every key of e, in the order of envKeys.
 func envTexts(e Environment) []keyText {
-	def := presetValues(e.Preset)
+	def := presetValues(e.Preset, e.Tenant)
 	out := make([]keyText, len(envKeys))
 	for i := range envKeys {
 		k := &envKeys[i]
@@ -601,7 +601,7 @@ func PutSettingsInFile(path string, s Settings) error {
 // config file needs to say for e (name, preset, and every value that
 // differs from the preset's), as WriteConfig writes a new table.
 func AsWritten(e Environment) Environment {
-	def := presetValues(e.Preset)
+	def := presetValues(e.Preset, e.Tenant)
 	for i := range envKeys {
 		k := &envKeys[i]
 		if d := k.get(&def); !d.empty() && k.get(&e).equal(d) {

@@ -222,9 +222,16 @@ func (h *home) startApp() *daemon {
 	return h.startServing(nil)
 }
 
-func (h *home) startServing(args []string) *daemon {
+// startDaemonWith is startDaemon with extra variables in its environment
+// (SSL_CERT_FILE for a provider with a test CA).
+func (h *home) startDaemonWith(extra ...string) *daemon {
 	h.t.Helper()
-	d := h.spawn(args)
+	return h.startServing([]string{"daemon"}, extra...)
+}
+
+func (h *home) startServing(args []string, extra ...string) *daemon {
+	h.t.Helper()
+	d := h.spawn(args, extra...)
 	cl := socket.NewClient(h.socket, 2*time.Second)
 	defer cl.Close()
 	deadline := time.Now().Add(20 * time.Second)

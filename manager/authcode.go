@@ -69,16 +69,16 @@ func (e *environment) startCodeLogin(ctx context.Context) (LoginInfo, error) {
 // beginCodeLogin makes and registers the session of an authorization code
 // login redirecting to redirect: verifier, state and the authorization URL.
 func (e *environment) beginCodeLogin(ctx context.Context, redirect string) (*loginSession, context.Context, error) {
-	conf, err := e.oauthConfig(ctx, redirect)
+	call, err := e.newTokenCall(ctx, redirect)
 	if err != nil {
 		return nil, nil, err
 	}
-	g := &codeGrant{conf: conf, verifier: oauth2.GenerateVerifier(), state: randomState(), issuer: e.cfg.Issuer}
+	g := &codeGrant{call: call, verifier: oauth2.GenerateVerifier(), state: randomState(), issuer: e.cfg.Issuer}
 	s, sctx := e.newSession()
 	s.grant = g
-	s.origin = originOf(conf.Endpoint.TokenURL)
+	s.origin, s.dpop = call.origin, call.dpop
 	s.info = LoginInfo{
-		AuthorizationURL: conf.AuthCodeURL(g.state, oauth2.S256ChallengeOption(g.verifier)),
+		AuthorizationURL: call.conf.AuthCodeURL(g.state, oauth2.S256ChallengeOption(g.verifier)),
 		ExpiresAt:        e.expiry(e.m.opts.LoginTimeout),
 	}
 	if err := e.begin(s); err != nil {
@@ -92,7 +92,7 @@ func (e *environment) beginCodeLogin(ctx context.Context, redirect string) (*log
 // against and redeems its code with. One response is accepted, whether it
 // arrives at the loopback listener or is pasted.
 type codeGrant struct {
-	conf     *oauth2.Config
+	call     *tokenCall
 	verifier string
 	state    string
 	issuer   string
@@ -134,8 +134,7 @@ func (e *environment) refuse(s *loginSession, oauthErr, description string) erro
 func (e *environment) redeem(s *loginSession, g *codeGrant, code string) error {
 	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
 	defer cancel()
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.m.http)
-	ot, err := g.conf.Exchange(ctx, code, oauth2.VerifierOption(g.verifier))
+	ot, err := g.call.conf.Exchange(g.call.context(ctx), code, oauth2.VerifierOption(g.verifier))
 	if err != nil {
 		pe := asProviderError(e.cfg.Name, err)
 		e.finish(s, nil, pe)

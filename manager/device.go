@@ -32,11 +32,11 @@ const (
 // waits go through its Clock, so the device code's expiry and the poll
 // interval follow the same time as everything else (and tests move it).
 func (e *environment) startDeviceLogin(ctx context.Context) (LoginInfo, error) {
-	pctx := context.WithValue(ctx, oauth2.HTTPClient, e.m.http)
-	conf, err := e.oauthConfig(pctx, "")
+	call, err := e.newTokenCall(ctx, "")
 	if err != nil {
 		return LoginInfo{}, err
 	}
+	conf, pctx := call.conf, call.context(ctx)
 	if conf.Endpoint.DeviceAuthURL == "" {
 		return LoginInfo{}, fmt.Errorf("%s: no device authorization endpoint: set device_authorization_url, or an issuer whose metadata names one", e.cfg.Name)
 	}
@@ -60,7 +60,7 @@ func (e *environment) startDeviceLogin(ctx context.Context) (LoginInfo, error) {
 	// Not newSession: its real-time LoginTimeout would cut a device code
 	// that the provider gives longer (15 minutes is common) short.
 	sctx, cancel := context.WithCancel(e.ctx)
-	s := &loginSession{cancel: cancel, done: make(chan struct{}), origin: originOf(conf.Endpoint.TokenURL)}
+	s := &loginSession{cancel: cancel, done: make(chan struct{}), origin: call.origin, dpop: call.dpop}
 	s.info = LoginInfo{
 		AuthorizationURL:        da.VerificationURI,
 		UserCode:                da.UserCode,
@@ -76,7 +76,7 @@ func (e *environment) startDeviceLogin(ctx context.Context) (LoginInfo, error) {
 	if interval <= 0 {
 		interval = defaultDeviceInterval
 	}
-	p := &devicePoll{e: e, conf: conf, deviceCode: da.DeviceCode, interval: interval, expiresAt: expiresAt}
+	p := &devicePoll{e: e, call: call, deviceCode: da.DeviceCode, interval: interval, expiresAt: expiresAt}
 	e.m.wg.Add(1)
 	go func() {
 		defer e.m.wg.Done()
@@ -92,7 +92,7 @@ func (e *environment) startDeviceLogin(ctx context.Context) (LoginInfo, error) {
 // devicePoll asks the token endpoint for the device code's tokens.
 type devicePoll struct {
 	e          *environment
-	conf       *oauth2.Config
+	call       *tokenCall
 	deviceCode string
 	interval   time.Duration
 	expiresAt  time.Time
@@ -144,17 +144,18 @@ func deviceExpired(name string) error {
 // are *oauth2.RetrieveError, as x/oauth2 returns them, so asProviderError
 // reads them like any other token endpoint answer.
 func (p *devicePoll) poll(ctx context.Context) (*oauth2.Token, error) {
+	conf := p.call.conf
 	form := url.Values{
 		"grant_type":  {deviceGrantType},
 		"device_code": {p.deviceCode},
-		"client_id":   {p.conf.ClientID},
+		"client_id":   {conf.ClientID},
 	}
-	secret := p.conf.ClientSecret
-	inForm := p.conf.Endpoint.AuthStyle == oauth2.AuthStyleInParams
+	secret := conf.ClientSecret // "" when the call's client authenticates otherwise
+	inForm := conf.Endpoint.AuthStyle == oauth2.AuthStyleInParams
 	if secret != "" && inForm {
 		form.Set("client_secret", secret)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.conf.Endpoint.TokenURL, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, conf.Endpoint.TokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}
@@ -162,9 +163,9 @@ func (p *devicePoll) poll(ctx context.Context) (*oauth2.Token, error) {
 	req.Header.Set("Accept", "application/json")
 	if secret != "" && !inForm {
 		// RFC 6749 §2.3.1: both parts form-encoded before Basic.
-		req.SetBasicAuth(url.QueryEscape(p.conf.ClientID), url.QueryEscape(secret))
+		req.SetBasicAuth(url.QueryEscape(conf.ClientID), url.QueryEscape(secret))
 	}
-	resp, err := p.e.m.http.Do(req)
+	resp, err := p.call.client.Do(req)
 	if err != nil {
 		return nil, err
 	}

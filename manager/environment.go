@@ -1,8 +1,10 @@
 package manager
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ type tokenSet struct {
 	origin    string   // the token endpoint that issued them (origin.go)
 	// expiryGuessed is set when the provider sent no expires_in.
 	expiryGuessed bool
+	dpop          *dpopKey // the DPoP key the tokens are bound to (dpop.go); nil: none
 }
 
 func (t *tokenSet) validFor(now time.Time, d time.Duration) bool {
@@ -29,11 +32,11 @@ func (t *tokenSet) validFor(now time.Time, d time.Duration) bool {
 }
 
 func (t *tokenSet) token() Token {
-	return Token{AccessToken: t.access, TokenType: t.tokenType, ExpiresAt: t.expiresAt}
+	return Token{AccessToken: t.access, TokenType: t.tokenType, ExpiresAt: t.expiresAt, dpop: t.dpop}
 }
 
 func (t *tokenSet) stored() StoredTokens {
-	return StoredTokens{
+	st := StoredTokens{
 		RefreshToken: t.refresh.Reveal(),
 		AccessToken:  t.access.Reveal(),
 		TokenType:    t.tokenType,
@@ -42,6 +45,10 @@ func (t *tokenSet) stored() StoredTokens {
 		Scopes:       t.granted,
 		Origin:       t.origin,
 	}
+	if t.dpop != nil {
+		st.DPoPKey = t.dpop.jwk()
+	}
+	return st
 }
 
 // environment is the state machine of one configured environment. Its
@@ -51,6 +58,10 @@ type environment struct {
 	m    *Manager
 	cfg  config.Environment
 	kick chan struct{} // wakes the scheduler early
+	// flightKey names this environment's refreshes in Manager.flights:
+	// its name and identity, so a read of an environment a config change
+	// just replaced never joins the old one's refresh (old endpoints).
+	flightKey string
 
 	ctx    context.Context // ends when the environment is stopped
 	cancel context.CancelFunc
@@ -64,6 +75,14 @@ type environment struct {
 	// secretRefused says why the secret is held back: the user did not
 	// confirm sending it to a moved token endpoint. Cleared by a new secret.
 	secretRefused string
+	// secretUnfit says why the stored secret does not fit auth_style (a
+	// client secret where a private key belongs, a key that does not
+	// parse); "" when it fits (clientkey.go).
+	secretUnfit string
+	// certTransport presents the client certificate with certSecret, the
+	// private key it was made with (tls_client_auth; clientauth.go).
+	certTransport *http.Transport
+	certSecret    Secret
 	moved         string // why stored tokens were forgotten: the token endpoint moved
 	held          string // why a change of this environment's config waits for the user (Manager.Hold)
 	tok           *tokenSet
@@ -100,13 +119,15 @@ func withFlow(cfg config.Environment) config.Environment {
 func newEnvironment(m *Manager, cfg config.Environment) *environment {
 	cfg = withFlow(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &environment{
+	e := &environment{
 		m:      m,
 		cfg:    cfg,
 		kick:   make(chan struct{}, 1),
 		ctx:    ctx,
 		cancel: cancel,
 	}
+	e.flightKey = fmt.Sprintf("%s@%p", cfg.Name, e)
+	return e
 }
 
 func (e *environment) start() {
@@ -122,6 +143,11 @@ func (e *environment) start() {
 func (e *environment) stop() {
 	e.cancel()
 	e.cancelLogin(ErrLoginCanceled)
+	e.mu.Lock()
+	if e.certTransport != nil {
+		e.certTransport.CloseIdleConnections()
+	}
+	e.mu.Unlock()
 }
 
 // wake asks the scheduler to look again now.
@@ -157,11 +183,23 @@ func (e *environment) load() {
 		e.forgetMovedTokens(from, to)
 		stored = nil
 	}
+	var key *dpopKey
+	if tokErr == nil && stored != nil && stored.DPoPKey != nil {
+		if !e.cfg.DPoP {
+			// Bound to a key the config no longer sends proofs with.
+			e.forgetTokens(dpopTurnedOff)
+			stored = nil
+		} else if key, tokErr = parseDPoPKey(stored.DPoPKey); tokErr != nil {
+			tokErr = fmt.Errorf("the DPoP key kept with the tokens is %w", tokErr) // left as is, like any unreadable item
+			stored = nil
+		}
+	}
 
 	e.mu.Lock()
 	e.loaded = true
 	if secretErr == nil && secret.Value != "" && e.secret == "" {
 		e.secret, e.secretOrigin = secret.Value, secret.Origin
+		e.secretUnfit = secretProblem(e.cfg, e.secret)
 	}
 	e.loadErr = nil
 	if secretErr != nil {
@@ -179,6 +217,7 @@ func (e *environment) load() {
 			issuedAt:  stored.IssuedAt,
 			granted:   stored.Scopes,
 			origin:    stored.Origin,
+			dpop:      key,
 		}
 		if !stored.RefreshStarted.IsZero() && stored.RefreshToken != "" {
 			// The last run died while a refresh was at the provider, which
@@ -228,8 +267,12 @@ func (e *environment) unconfigured() string {
 	switch {
 	case e.cfg.ClientID == "":
 		return "no client_id in the config"
-	case e.cfg.Flow == config.FlowClientCredentials && e.secret == "":
+	case e.cfg.NeedsSecret() && e.secret == "" && e.cfg.SecretIsPrivateKey():
+		return fmt.Sprintf("no private key (auth_style = %q)", e.cfg.AuthStyle)
+	case e.cfg.NeedsSecret() && e.secret == "":
 		return "no client secret"
+	case e.secretUnfit != "":
+		return "the stored secret does not fit: " + e.secretUnfit
 	case e.secretRefused != "":
 		return e.secretRefused
 	}
@@ -301,6 +344,9 @@ func (e *environment) status(now time.Time) Status {
 	}
 	if t := e.tok; t != nil {
 		st.HasRefresh = t.refresh != ""
+		if t.access != "" {
+			st.TokenType = cmp.Or(t.tokenType, "Bearer")
+		}
 		if t.access != "" && !t.expiresAt.IsZero() {
 			exp := t.expiresAt
 			st.ExpiresAt = &exp
@@ -344,6 +390,9 @@ func (e *environment) explain(s State) (problem string, next *Next) {
 		what := e.unconfigured()
 		if e.cfg.ClientID == "" {
 			return what, &Next{Action: NextEditConfig, Key: "client_id"}
+		}
+		if e.cfg.SecretIsPrivateKey() {
+			return what, &Next{Action: NextSetSecret, Key: "private_key"}
 		}
 		return what, &Next{Action: NextSetSecret}
 	case StateNeedsLogin:

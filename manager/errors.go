@@ -145,6 +145,10 @@ func (e *ProviderError) Temporary() bool {
 		return true
 	case e.Code == "temporarily_unavailable", e.Code == "server_error":
 		return true
+	case e.Code == "use_dpop_nonce":
+		// Asked again after one retry with the new nonce: the nonce moved
+		// on meanwhile; the next try, with the latest one, may pass.
+		return true
 	case e.Code != "":
 		return false
 	}

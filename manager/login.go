@@ -23,6 +23,7 @@ type loginSession struct {
 	grant *codeGrant
 	// origin is the token endpoint the tokens will come from (origin.go).
 	origin string
+	dpop   *dpopKey // the key the tokens are bound to (dpop.go); nil: none
 }
 
 // login starts the environment's authorization.
@@ -72,7 +73,7 @@ func (e *environment) begin(s *loginSession) error {
 func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
 	s.once.Do(func() {
 		if err == nil {
-			e.acceptLogin(ot, s.origin)
+			e.acceptLogin(ot, s.origin, s.dpop)
 		}
 		e.mu.Lock()
 		if e.session == s {
@@ -99,10 +100,10 @@ func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
 }
 
 // acceptLogin stores the tokens of a finished authorization from the
-// token endpoint at origin. The previous refresh token, if any, is
-// replaced and never used again.
-func (e *environment) acceptLogin(ot *oauth2.Token, origin string) {
-	e.accept(ot, "", origin)
+// token endpoint at origin, bound to key. The previous refresh token, if
+// any, is replaced and never used again.
+func (e *environment) acceptLogin(ot *oauth2.Token, origin string, key *dpopKey) {
+	e.accept(ot, "", origin, key)
 }
 
 func (e *environment) cancelLogin(reason error) {

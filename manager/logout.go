@@ -71,7 +71,15 @@ func (e *environment) revoke(ctx context.Context, t *tokenSet) error {
 		secret = "" // given for another endpoint: revoke as a public client
 	}
 	e.mu.Unlock()
-	header := authStyle(cmp.Or(e.cfg.AuthStyle, ep.AuthStyle)) == oauth2.AuthStyleInHeader && secret != ""
+	style := cmp.Or(e.cfg.AuthStyle, ep.AuthStyle)
+	auth, err := e.clientAuth(style, secret, ep.TokenURL)
+	if err != nil {
+		return fmt.Errorf("not revoked: %w", err)
+	}
+	if !auth.sendsSecret() {
+		secret = "" // the client authenticates by assertion or certificate (clientauth.go)
+	}
+	header := authStyle(style) == oauth2.AuthStyleInHeader && secret != ""
 	if !header {
 		form.Set("client_id", e.cfg.ClientID)
 		if secret != "" {
@@ -86,7 +94,7 @@ func (e *environment) revoke(ctx context.Context, t *tokenSet) error {
 	if header {
 		req.SetBasicAuth(url.QueryEscape(e.cfg.ClientID), url.QueryEscape(secret.Reveal()))
 	}
-	resp, err := e.m.http.Do(req)
+	resp, err := e.m.clientWith(auth, issuer, ep.TokenURL, nil).Do(req)
 	if err != nil {
 		return fmt.Errorf("revoke at %s: %w", ep.RevokeURL, err)
 	}
@@ -98,14 +106,18 @@ func (e *environment) revoke(ctx context.Context, t *tokenSet) error {
 	return nil
 }
 
-// setSecret stores the client secret; a secret that cannot be stored is
-// not used either, so memory and keychain never disagree silently.
+// setSecret stores the client secret (or private key) once it fits the
+// auth style (CheckSecret); a secret that cannot be stored is not used
+// either, so memory and keychain never disagree silently.
 func (e *environment) setSecret(secret Secret) error {
 	if err := e.ensureLoaded(); err != nil {
 		return err
 	}
 	if secret == "" {
 		return fmt.Errorf("%s: the client secret is empty", e.cfg.Name)
+	}
+	if err := CheckSecret(e.cfg, secret); err != nil {
+		return err // nothing stored: the one it replaces still works
 	}
 	// Given for the token endpoint the config names now; with discovery,
 	// for the one it first meets (origin.go).
@@ -117,7 +129,7 @@ func (e *environment) setSecret(secret Secret) error {
 		return fmt.Errorf("save client secret of %s: %w", e.cfg.Name, err)
 	}
 	e.mu.Lock()
-	e.secret, e.secretOrigin, e.secretRefused = secret, origin, ""
+	e.secret, e.secretOrigin, e.secretRefused, e.secretUnfit = secret, origin, "", ""
 	e.fatal = ""
 	e.mu.Unlock()
 	e.changed(EventState, "")

@@ -67,10 +67,11 @@ type Manager struct {
 	log     *slog.Logger
 	http    *http.Client
 	jitter  func() float64
-	flights singleflight.Group // key: environment name
+	flights singleflight.Group // key: environment.flightKey
 	events  broadcaster
 	meta    metadataCache
-	reads   readLog // who read which token (readlog.go)
+	nonces  dpopNonces // the latest DPoP-Nonce of each server (dpop.go)
+	reads   readLog    // who read which token (readlog.go)
 
 	// storeSlots bounds concurrent Store reads: every environment loads
 	// its tokens when it starts, and a config with a thousand of them must
@@ -413,7 +414,10 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 	return e.logout(ctx)
 }
 
-// SetSecret stores the client secret and uses it from now on.
+// SetSecret stores the client secret (for private_key_jwt and
+// tls_client_auth: the PEM private key) and uses it from now on. A
+// secret that does not fit the environment's auth_style is refused with
+// a *SecretError (ErrInvalidSecret) and nothing is stored.
 func (m *Manager) SetSecret(name string, secret Secret) error {
 	e, err := m.env(name)
 	if err != nil {
@@ -430,7 +434,7 @@ func (m *Manager) DeleteSecret(name string) error {
 	}
 	if e, err := m.env(name); err == nil {
 		e.mu.Lock()
-		e.secret = ""
+		e.secret, e.secretUnfit = "", ""
 		e.mu.Unlock()
 		defer e.changed(EventState, "")
 	}

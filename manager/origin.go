@@ -50,17 +50,27 @@ func tokensMoved(from, to string) string {
 // forgetMovedTokens drops tokens issued by another origin than the token
 // endpoint's now, from memory and the store. e.mu must not be held.
 func (e *environment) forgetMovedTokens(from, to string) {
+	e.m.log.Warn("forgot the tokens of an earlier token endpoint; sign in again", "env", e.cfg.Name, "from", from, "to", to)
+	e.forgetTokens(tokensMoved(from, to))
+}
+
+// forgetTokens drops the tokens (and the DPoP key kept with them) from
+// memory and the store, saying why until the next login. e.mu must not
+// be held.
+func (e *environment) forgetTokens(why string) {
 	e.mu.Lock()
 	e.tok = nil
 	e.gen++
-	e.moved = tokensMoved(from, to)
+	e.moved = why
 	e.mu.Unlock()
-	e.m.log.Warn("forgot the tokens of an earlier token endpoint; sign in again", "env", e.cfg.Name, "from", from, "to", to)
 	if err := e.m.store.DeleteTokens(e.cfg.Name); err != nil {
-		e.m.log.Warn("could not delete the tokens of the earlier token endpoint", "env", e.cfg.Name, "err", err)
+		e.m.log.Warn("could not delete the forgotten tokens", "env", e.cfg.Name, "why", why, "err", err)
 	}
-	e.changed(EventNeedsLogin, e.cfg.Name+": "+e.moved)
+	e.changed(EventNeedsLogin, e.cfg.Name+": "+why)
 }
+
+// dpopTurnedOff says why DPoP-bound tokens were dropped.
+const dpopTurnedOff = "dpop was turned off, so the tokens bound to its key were forgotten"
 
 // checkTokenOrigin is called before the stored refresh token goes to the
 // token endpoint at origin: tokens of another origin are forgotten, and

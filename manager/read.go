@@ -52,6 +52,10 @@ type ReadRequest struct {
 	// Timeout bounds the wait for the token once the read is allowed
 	// (the user's answer to a guarded read has its own bound); 0: ctx only.
 	Timeout time.Duration
+	// Proof asks for a DPoP proof for the request the reader is about to
+	// send (Token.DPoPProof), made for the very token handed out; nil:
+	// none. A token that is not DPoP-bound comes without one.
+	Proof *ProofRequest
 }
 
 // Action is what the engine asks the user to confirm (Question).
@@ -116,6 +120,11 @@ func (m *Manager) Read(ctx context.Context, name string, req ReadRequest) (Token
 	if err != nil {
 		return Token{}, err
 	}
+	if req.Proof != nil {
+		if err := req.Proof.Check(); err != nil {
+			return Token{}, err
+		}
+	}
 	if e.cfg.Guarded() {
 		if err := m.confirm(ctx, Question{Env: name, Reader: req.Reader, Action: ActionRead}); err != nil {
 			m.log.Info("guarded read denied", "env", name, "pid", req.Reader.PID, "exe", req.Reader.Exe, "err", err)
@@ -139,6 +148,11 @@ func (m *Manager) Read(ctx context.Context, name string, req ReadRequest) (Token
 	}
 	if err != nil {
 		return Token{}, err
+	}
+	if req.Proof != nil {
+		if t.DPoPProof, err = m.DPoPProof(t, *req.Proof); err != nil {
+			return Token{}, err
+		}
 	}
 	rd := req.Reader
 	r := Read{Time: m.clock.Now(), PID: rd.PID, UID: rd.UID, Exe: rd.Exe, Cmdline: rd.Cmdline, Through: rd.Through,

@@ -109,8 +109,7 @@ func (e *environment) refreshShared(ctx context.Context) (Token, error) {
 // another caller already replaced that token hands out the new one
 // instead of asking the provider again.
 func (e *environment) refreshAfter(ctx context.Context, seen uint64) (Token, error) {
-	key := e.cfg.Name
-	ch := e.m.flights.DoChan(key, func() (any, error) {
+	ch := e.m.flights.DoChan(e.flightKey, func() (any, error) {
 		e.mu.Lock()
 		if e.gen != seen && e.tok.validFor(e.m.clock.Now(), 0) {
 			t := e.tok.token()
@@ -134,6 +133,12 @@ func (e *environment) refreshAfter(ctx context.Context, seen uint64) (Token, err
 // refreshNow asks the provider for a new token. Only the single flight calls it.
 func (e *environment) refreshNow() (Token, error) {
 	e.mu.Lock()
+	if err := e.unconfiguredError(); err != nil {
+		// A flight the scheduler started as the secret was refused (or
+		// removed): nothing goes to the provider, and nobody is asked again.
+		e.mu.Unlock()
+		return Token{}, err
+	}
 	var refresh Secret
 	if e.tok != nil {
 		refresh = e.tok.refresh
@@ -148,11 +153,10 @@ func (e *environment) refreshNow() (Token, error) {
 
 	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
 	defer cancel()
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.m.http)
-	conf, err := e.oauthConfig(ctx, "")
+	call, err := e.newTokenCall(ctx, "")
 	origin := ""
 	if err == nil {
-		origin = originOf(conf.Endpoint.TokenURL)
+		origin = call.origin
 		if refresh != "" && !e.checkTokenOrigin(origin) {
 			err = e.needsLoginError() // the refresh token belongs to another endpoint
 		}
@@ -169,12 +173,12 @@ func (e *environment) refreshNow() (Token, error) {
 		e.markRefreshStarted()
 	}
 	e.m.checkpoint(e.cfg.Name, StepBeforeRequest)
-	ot, err := e.fetch(ctx, conf, refresh)
+	ot, err := e.fetch(call.context(ctx), call.conf, refresh)
 	if err != nil {
 		return Token{}, e.failed(err)
 	}
 	e.m.checkpoint(e.cfg.Name, StepAfterResponse)
-	return e.accept(ot, refresh, origin), nil
+	return e.accept(ot, refresh, origin, call.dpop), nil
 }
 
 // endFlight ends a refresh that stopped before reaching the provider.
@@ -221,10 +225,10 @@ func (e *environment) fetch(ctx context.Context, conf *oauth2.Config, refresh Se
 	return conf.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh.Reveal()}).Token()
 }
 
-// accept stores a new token from the token endpoint at origin: saved
-// first, then handed out. The refresh token it replaces is dropped from
-// memory and never sent again.
-func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string) Token {
+// accept stores a new token from the token endpoint at origin, bound to
+// the DPoP key key (nil: none): saved first, then handed out. The refresh
+// token it replaces is dropped from memory and never sent again.
+func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string, key *dpopKey) Token {
 	now := e.m.clock.Now()
 	ts := &tokenSet{
 		access:    Secret(ot.AccessToken),
@@ -233,6 +237,7 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string)
 		issuedAt:  now,
 		granted:   grantedScopes(ot),
 		origin:    origin,
+		dpop:      key,
 	}
 	if ts.refresh == "" {
 		ts.refresh = oldRefresh
@@ -453,33 +458,6 @@ func expiresInField(v any) (seconds int64, ok bool) {
 func grantedScopes(ot *oauth2.Token) []string {
 	s, _ := ot.Extra("scope").(string)
 	return strings.Fields(s)
-}
-
-// oauthConfig returns the x/oauth2 config, resolving endpoints by
-// discovery when the environment names an issuer. The auth style is always
-// explicit (see authStyle), so a fresh config per call costs x/oauth2 no
-// probing.
-func (e *environment) oauthConfig(ctx context.Context, redirect string) (*oauth2.Config, error) {
-	ep, err := e.endpoints(ctx)
-	if err != nil {
-		return nil, err
-	}
-	secret, err := e.clientSecret(ctx, originOf(ep.TokenURL))
-	if err != nil {
-		return nil, err
-	}
-	return &oauth2.Config{
-		ClientID:     e.cfg.ClientID,
-		ClientSecret: secret.Reveal(),
-		Endpoint: oauth2.Endpoint{
-			AuthURL:       ep.AuthURL,
-			TokenURL:      ep.TokenURL,
-			DeviceAuthURL: ep.DeviceURL,
-			AuthStyle:     authStyle(cmp.Or(e.cfg.AuthStyle, ep.AuthStyle)),
-		},
-		RedirectURL: redirect,
-		Scopes:      e.cfg.Scopes,
-	}, nil
 }
 
 // authStyle maps the config's auth_style. The default is HTTP Basic, which

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"strings"
 	"time"
 
 	"github.com/tokentray/tokentray/config"
@@ -35,6 +36,7 @@ type Status struct {
 	GrantedScopes []string
 	MissingScopes []string // asked for, not granted
 	HasRefresh    bool
+	TokenType     string // of the access token, as the provider said ("DPoP": bound to the environment's key)
 	Persistent    bool   // false: tokens live in memory only
 	Store         string // where its secret and tokens live: "keychain", "file" or "memory"
 	Error         string
@@ -70,16 +72,29 @@ const (
 
 // Next is a typed next step with the data a view needs to word it.
 type Next struct {
-	Action  NextAction
-	Key     string     // NextEditConfig: the missing config key
+	Action NextAction
+	// Key is, for NextEditConfig, the missing config key; for
+	// NextSetSecret, "private_key" when the store must hold a PEM private
+	// key rather than a client secret.
+	Key     string
 	RetryAt *time.Time // NextRetry, NextCheckNetwork: the next attempt
 }
 
 // Token is an access token handed to a caller.
 type Token struct {
 	AccessToken Secret
-	TokenType   string
+	TokenType   string // as the provider said: "Bearer", "DPoP", ...
 	ExpiresAt   time.Time
+	// DPoPProof is a proof for ReadRequest.Proof's request, when the read
+	// asked for one and the token is DPoP-bound; "" otherwise.
+	DPoPProof Secret
+
+	dpop *dpopKey // the key the token is bound to (nil: none)
+}
+
+// DPoPBound reports whether every use of the token needs a DPoP proof.
+func (t Token) DPoPBound() bool {
+	return t.dpop != nil && strings.EqualFold(t.TokenType, "DPoP")
 }
 
 // LoginInfo tells the user where to authorize. For the device flow the

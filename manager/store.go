@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -24,6 +25,10 @@ type StoredTokens struct {
 	// mark and checks the refresh token at once instead of handing out an
 	// access token the provider may have revoked with it.
 	RefreshStarted time.Time `json:"refresh_started,omitzero"`
+	// DPoPKey is the private JWK (P-256) the tokens are bound to (dpop =
+	// true, RFC 9449): kept with them so the binding survives a restart,
+	// and dropped with them at logout.
+	DPoPKey json.RawMessage `json:"dpop_key,omitempty"`
 }
 
 // StoredSecret is an environment's client secret as the Store keeps it.

@@ -184,6 +184,7 @@ func tokensItemFields(t *StoredTokens) map[string]any {
 		"scopes":          &t.Scopes,
 		"origin":          &t.Origin,
 		"refresh_started": &t.RefreshStarted,
+		"dpop_key":        &t.DPoPKey,
 	}
 }
 

@@ -2,11 +2,19 @@ package manager
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokentray/tokentray/config"
 )
+
+func configWithDPoP(name string) config.Environment {
+	return config.Environment{Name: name, Flow: config.FlowClientCredentials, TokenURL: "https://a.example/token", ClientID: "c", DPoP: true}
+}
 
 func sampleTokens() StoredTokens {
 	return StoredTokens{
@@ -109,5 +117,51 @@ func TestTokensItemKeepsIssueTimeAndOrigin(t *testing.T) {
 	got, err := s.LoadTokens("e")
 	if err != nil || got == nil || !reflect.DeepEqual(*got, want) {
 		t.Fatalf("loaded %+v, %v; want %+v", got, err, want)
+	}
+}
+
+// The DPoP key lives in the tokens item: saved and read back with them,
+// kept when the access token has to go for size, and a key that does not
+// read is an error that leaves the item as it is.
+func TestTokensItemKeepsTheDPoPKey(t *testing.T) {
+	key, err := newDPoPKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleTokens()
+	want.TokenType = "DPoP"
+	want.DPoPKey = key.jwk()
+	s := NewMemoryStore()
+	if err := s.SaveTokens("e", want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LoadTokens("e")
+	if err != nil || got == nil || string(got.DPoPKey) != string(want.DPoPKey) {
+		t.Fatalf("loaded %+v, %v", got, err)
+	}
+	back, err := parseDPoPKey(got.DPoPKey)
+	if err != nil || !back.priv.Equal(key.priv) {
+		t.Fatalf("the stored key reads back as another: %v", err)
+	}
+	if small := withoutAccessToken(want); string(small.DPoPKey) != string(want.DPoPKey) {
+		t.Error("dropping the access token for size dropped the DPoP key the refresh token is bound to")
+	}
+
+	m, err := New(nil, Options{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	bad := want
+	bad.DPoPKey = json.RawMessage(`{"kty":"oct","k":"c2VjcmV0LWJ5dGVzLWhlcmU"}`)
+	bad.Origin = "https://a.example" // the environment's: not forgotten as moved
+	e := newEnvironment(m, configWithDPoP("e"))
+	_ = s.SaveTokens("e", bad)
+	e.load()
+	if e.loadErr == nil || !strings.Contains(e.loadErr.Error(), "DPoP key") || strings.Contains(e.loadErr.Error(), "c2VjcmV0") {
+		t.Errorf("load of a broken key: %v; want an error naming the DPoP key, not quoting it", e.loadErr)
+	}
+	if st, _ := s.LoadTokens("e"); st == nil {
+		t.Error("the item with the broken key was deleted")
 	}
 }

@@ -51,6 +51,26 @@ func (s *Scanner) Secret(kind, value string) {
 	s.secrets[value] = kind
 }
 
+// PrivateKey registers key material: PEM text (the whole of it and each
+// line of its body, so a partial leak is caught too) or a private JSON
+// web key (its private parameters).
+func (s *Scanner) PrivateKey(kind, text string) {
+	s.Secret(kind, text)
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); !strings.HasPrefix(line, "-----") {
+			s.Secret(kind, line)
+		}
+	}
+	var jwk map[string]any
+	if json.Unmarshal([]byte(text), &jwk) == nil {
+		for _, k := range []string{"d", "p", "q", "dp", "dq", "qi", "k"} {
+			if v, ok := jwk[k].(string); ok {
+				s.Secret(kind, v)
+			}
+		}
+	}
+}
+
 // Write collects log output line by line: use the Scanner as an slog
 // handler's writer, or a process's stderr.
 func (s *Scanner) Write(p []byte) (int, error) {
@@ -137,8 +157,9 @@ func (s *Scanner) Check(t testing.TB) {
 
 // Transport wraps base (nil: http.DefaultTransport) so that every secret
 // sent to or issued by a provider is registered: client secrets (form or
-// Basic header), authorization codes, PKCE verifiers, refresh tokens and
-// the access and refresh tokens in every JSON answer.
+// Basic header), client assertions, DPoP proofs, authorization codes,
+// PKCE verifiers, refresh tokens and the access and refresh tokens in
+// every JSON answer.
 func (s *Scanner) Transport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -161,7 +182,7 @@ type learning struct {
 	base http.RoundTripper
 }
 
-var formSecrets = []string{"client_secret", "code", "code_verifier", "refresh_token", "token", "device_code"}
+var formSecrets = []string{"client_secret", "client_assertion", "code", "code_verifier", "refresh_token", "token", "device_code"}
 
 func (l *learning) RoundTrip(req *http.Request) (*http.Response, error) {
 	if _, pass, ok := req.BasicAuth(); ok {
@@ -174,6 +195,9 @@ func (l *learning) RoundTrip(req *http.Request) (*http.Response, error) {
 		if raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(auth, "Basic ")); err == nil {
 			l.s.Secret("basic_credentials", string(raw))
 		}
+	}
+	for _, proof := range req.Header.Values("DPoP") {
+		l.s.Secret("dpop_proof", proof)
 	}
 	if req.Body != nil && req.GetBody != nil {
 		if body, err := req.GetBody(); err == nil {

@@ -31,3 +31,16 @@ func TestScannerFindsSecretsInLogsAndErrors(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestScannerKnowsKeyMaterial(t *testing.T) {
+	s := New()
+	pemText := "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\nZmFrZSBrZXkgbGluZSB0d28gZm9yIHRoZSBzY2FubmVy\n-----END PRIVATE KEY-----\n"
+	s.PrivateKey("private_key", pemText)
+	s.PrivateKey("dpop_key", `{"kty":"EC","crv":"P-256","x":"public-x-0123","y":"public-y-0123","d":"private-d-0123456789"}`)
+	s.Text("error", "a key line: ZmFrZSBrZXkgbGluZSB0d28gZm9yIHRoZSBzY2FubmVy")
+	s.Text("log", "the key's d is private-d-0123456789")
+	s.Text("log", "public parts are fine: public-x-0123 -----BEGIN PRIVATE KEY-----")
+	if leaks := s.Leaks(); len(leaks) != 2 {
+		t.Errorf("leaks = %+v; want the PEM line and the JWK's d", leaks)
+	}
+}

@@ -109,12 +109,51 @@ func (c *Client) Environment(ctx context.Context, name string) (Status, error) {
 
 // Token is GET /v1/environments/{name}/token?min_valid=...
 func (c *Client) Token(ctx context.Context, name string, minValid time.Duration) (TokenAnswer, error) {
+	return c.TokenWith(ctx, name, TokenOptions{MinValid: minValid})
+}
+
+// TokenOptions are what a token read may ask for besides the token.
+type TokenOptions struct {
+	MinValid time.Duration // refreshed first if it would expire sooner
+	// For names the request the token is for, as "METHOD URL" says it:
+	// for a DPoP-bound token the answer carries a proof for it (DPoP).
+	HTM, HTU string
+	// DPoPNonce is the DPoP-Nonce the resource server answered last; ""
+	// takes the latest one tokentray knows of.
+	DPoPNonce string
+}
+
+// TokenWith is GET /v1/environments/{name}/token with o as the query:
+// ?min_valid=...&htm=...&htu=...&dpop_nonce=...
+func (c *Client) TokenWith(ctx context.Context, name string, o TokenOptions) (TokenAnswer, error) {
+	q := url.Values{}
+	if o.MinValid > 0 {
+		q.Set("min_valid", o.MinValid.String())
+	}
+	for k, v := range map[string]string{"htm": o.HTM, "htu": o.HTU, "dpop_nonce": o.DPoPNonce} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
 	p := envPath(name, "/token")
-	if minValid > 0 {
-		p += "?min_valid=" + url.QueryEscape(minValid.String())
+	if len(q) > 0 {
+		p += "?" + q.Encode()
 	}
 	var out TokenAnswer
 	return out, c.do(ctx, http.MethodGet, p, nil, &out)
+}
+
+// ParseFor splits what `--for "METHOD URL"` says into htm and htu.
+func ParseFor(request string) (htm, htu string, err error) {
+	htm, htu, ok := strings.Cut(strings.TrimSpace(request), " ")
+	htu = strings.TrimSpace(htu)
+	if !ok || htm == "" || htu == "" || strings.ContainsAny(htu, " \t") {
+		return "", "", fmt.Errorf("--for takes the request as \"METHOD URL\", e.g. \"GET https://api.example.com/v1/things\" (got %q)", config.Printable(request, 80))
+	}
+	if u, perr := url.Parse(htu); perr != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", "", fmt.Errorf("--for: %q is not an absolute http(s) URL", config.Printable(htu, 80))
+	}
+	return strings.ToUpper(htm), htu, nil
 }
 
 // Refresh is POST /v1/environments/{name}/refresh.

@@ -17,6 +17,9 @@ func NextStepText(name string, n *Next) string {
 	case NextLogin:
 		return fmt.Sprintf("run `tokentray login %s`", name)
 	case NextSetSecret:
+		if n.Key == "private_key" {
+			return fmt.Sprintf("run `tokentray secret set %s < private-key.pem`", name)
+		}
 		return fmt.Sprintf("run `tokentray secret set %s` and paste the client secret", name)
 	case NextEditConfig:
 		return fmt.Sprintf("add %s for %s to the config file", cmp.Or(n.Key, "client_id"), name)

@@ -45,8 +45,9 @@ type Status struct {
 	GrantedScopes []string    `json:"granted_scopes,omitempty"`
 	MissingScopes []string    `json:"missing_scopes,omitempty"` // asked for, not granted
 	HasRefresh    bool        `json:"has_refresh_token"`
-	Persistent    bool        `json:"persistent"` // false: tokens live in memory only
-	Store         string      `json:"store"`      // where its secrets and tokens live: "keychain", "file" or "memory"
+	TokenType     string      `json:"token_type,omitempty"` // of the access token: "Bearer", "DPoP" (every use needs a proof)
+	Persistent    bool        `json:"persistent"`           // false: tokens live in memory only
+	Store         string      `json:"store"`                // where its secrets and tokens live: "keychain", "file" or "memory"
 	Error         string      `json:"error,omitempty"`
 	Warning       string      `json:"warning,omitempty"`
 	Next          *Next       `json:"next,omitempty"`      // what the user should do, for anything not valid

@@ -9,14 +9,19 @@ import (
 )
 
 // TokenAnswer is the body of the token and refresh endpoints:
-// {"access_token", "token_type", "expires_at", "expires_in"}. The token is a
-// config.Secret so that printing or logging the struct redacts it; only
-// the JSON encoding, which is the answer itself, carries it.
+// {"access_token", "token_type", "expires_at", "expires_in"}, and "dpop"
+// when the read named a request (?htm=&htu=) and the token is DPoP-bound.
+// The token and the proof are config.Secrets so that printing or logging
+// the struct redacts them; only the JSON encoding, which is the answer
+// itself, carries them.
 type TokenAnswer struct {
 	AccessToken config.Secret
 	TokenType   string
 	ExpiresAt   time.Time
 	ExpiresIn   int64 // seconds left when the answer was made
+	// DPoP is a DPoP proof (RFC 9449) for the one request the read named:
+	// send it as the DPoP header, with "Authorization: DPoP <token>".
+	DPoP config.Secret
 }
 
 type tokenAnswerJSON struct {
@@ -24,6 +29,7 @@ type tokenAnswerJSON struct {
 	TokenType   string    `json:"token_type"`
 	ExpiresAt   time.Time `json:"expires_at"`
 	ExpiresIn   int64     `json:"expires_in"`
+	DPoP        string    `json:"dpop,omitempty"`
 }
 
 // NewTokenAnswer builds the answer for a token of typ that expires at
@@ -38,7 +44,7 @@ func NewTokenAnswer(token config.Secret, typ string, expiresAt, now time.Time) T
 
 // WireJSON is the answer as sent; the server encodes it directly (the hot path).
 func (a TokenAnswer) WireJSON() any {
-	return tokenAnswerJSON{a.AccessToken.Reveal(), a.TokenType, a.ExpiresAt, a.ExpiresIn}
+	return tokenAnswerJSON{a.AccessToken.Reveal(), a.TokenType, a.ExpiresAt, a.ExpiresIn, a.DPoP.Reveal()}
 }
 
 func (a TokenAnswer) MarshalJSON() ([]byte, error) { return json.Marshal(a.WireJSON()) }
@@ -48,8 +54,15 @@ func (a *TokenAnswer) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*a = TokenAnswer{config.Secret(j.AccessToken), j.TokenType, j.ExpiresAt, j.ExpiresIn}
+	*a = TokenAnswer{config.Secret(j.AccessToken), j.TokenType, j.ExpiresAt, j.ExpiresIn, config.Secret(j.DPoP)}
 	return nil
+}
+
+// DPoPHeaders are the two header lines that send a DPoP-bound token with
+// its proof: "Authorization: DPoP <token>" and "DPoP: <proof>" (for
+// `tokentray token --format header --for "METHOD URL"`).
+func (a TokenAnswer) DPoPHeaders() string {
+	return AuthorizationHeader(a.TokenType, a.AccessToken.Reveal()) + "\nDPoP: " + a.DPoP.Reveal()
 }
 
 // Error codes of the socket API ({"error": code, "message": ...}).
@@ -79,6 +92,7 @@ const (
 	CodeWrongPassphrase    = "wrong_passphrase" // 403: POST /v1/unlock with the wrong passphrase
 	CodeNotLocked          = "not_locked"       // 409: POST /v1/unlock while nothing is locked
 	CodeNoHandover         = "no_handover"      // 409: POST /v1/handover to a tokentray that does not hand over
+	CodeInvalidSecret      = "invalid_secret"   // 400: the secret does not fit the auth_style (a key that does not parse, ...)
 )
 
 // Problem is one thing wrong with a PUT body: the key (as the config

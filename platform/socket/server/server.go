@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -267,12 +268,32 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	minValid, err := parseMinValid(r.URL.Query().Get("min_valid"))
+	q := r.URL.Query()
+	minValid, err := parseMinValid(q.Get("min_valid"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
 		return
 	}
-	s.read(w, r, manager.ReadRequest{MinValid: minValid})
+	proof, err := proofRequest(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
+		return
+	}
+	s.read(w, r, manager.ReadRequest{MinValid: minValid, Proof: proof})
+}
+
+// proofRequest reads ?htm=METHOD&htu=URL[&dpop_nonce=N]: the request a
+// DPoP-bound token is for, whose proof the answer carries; nil without.
+func proofRequest(q url.Values) (*manager.ProofRequest, error) {
+	htm, htu, nonce := q.Get("htm"), q.Get("htu"), q.Get("dpop_nonce")
+	if htm == "" && htu == "" && nonce == "" {
+		return nil, nil
+	}
+	if htm == "" || htu == "" {
+		return nil, errors.New("htm and htu go together: ?htm=GET&htu=https://api.example.com/v1/things names the request the DPoP proof is for")
+	}
+	p := &manager.ProofRequest{Method: htm, URL: htu, Nonce: nonce}
+	return p, p.Check()
 }
 
 // read answers a token read (GET token, POST refresh) through the
@@ -533,6 +554,8 @@ func engineErrorStatus(err error) (int, string) {
 		return http.StatusForbidden, socket.CodeDenied
 	case errors.Is(err, manager.ErrNeedsLogin):
 		return http.StatusConflict, socket.CodeNeedsLogin
+	case errors.Is(err, manager.ErrInvalidSecret) && !errors.Is(err, manager.ErrUnconfigured):
+		return http.StatusBadRequest, socket.CodeInvalidSecret // refused by SetSecret: nothing stored
 	case errors.Is(err, manager.ErrUnconfigured):
 		return http.StatusConflict, socket.CodeUnconfigured
 	case errors.Is(err, manager.ErrLoginInProgress):

@@ -17,7 +17,7 @@ func WireStatus(st manager.Status) socket.Status {
 		Name: st.Name, Preset: st.Preset, Flow: st.Flow, State: socket.State(st.State),
 		ExpiresAt: st.ExpiresAt, ExpiresIn: st.ExpiresIn, IssuedAt: st.IssuedAt,
 		Scopes: st.Scopes, GrantedScopes: st.GrantedScopes, MissingScopes: st.MissingScopes,
-		HasRefresh: st.HasRefresh, Persistent: st.Persistent, Store: st.Store, Error: st.Error, Warning: st.Warning,
+		HasRefresh: st.HasRefresh, TokenType: st.TokenType, Persistent: st.Persistent, Store: st.Store, Error: st.Error, Warning: st.Warning,
 		Guarded: st.Guarded, Held: st.Held, RefreshFailing: st.RefreshFailing,
 	}
 	if out.Scopes == nil {
@@ -83,5 +83,7 @@ func wireEvent(ev manager.Event) socket.Event {
 
 // wireToken is t as the token endpoints answer it, as of now.
 func wireToken(t manager.Token, now time.Time) socket.TokenAnswer {
-	return socket.NewTokenAnswer(t.AccessToken, t.TokenType, t.ExpiresAt, now)
+	a := socket.NewTokenAnswer(t.AccessToken, t.TokenType, t.ExpiresAt, now)
+	a.DPoP = t.DPoPProof
+	return a
 }
