@@ -75,7 +75,7 @@ func (c *cli) clientFailure(err error, env string) int {
 			return c.fail(exitNeedsLogin, fmt.Sprintf("%s needs login: run `tokentray login %s`", env, env))
 		case socket.CodeUnknownEnvironment:
 			return c.fail(exitUsage, fmt.Sprintf("unknown environment %q: `tokentray status` lists the configured ones", env))
-		case socket.CodeUnconfigured, socket.CodeBadRequest:
+		case socket.CodeUnconfigured, socket.CodeBadRequest, socket.CodeInvalidSecret:
 			return c.fail(exitUsage, api.Message)
 		case socket.CodeForbidden:
 			return c.fail(exitFailure, fmt.Sprintf("the tokentray on %s belongs to another user: pass --socket PATH to use your own", c.socketPath()))

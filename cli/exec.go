@@ -100,6 +100,9 @@ func (c *cli) cmdExec(env, envVar string, minValid time.Duration, command []stri
 	if err != nil {
 		return c.clientFailure(err, env)
 	}
+	if strings.EqualFold(t.TokenType, "DPoP") {
+		c.warnDPoPBound(env)
+	}
 	environ := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, envVar+"=")
 	})

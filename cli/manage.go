@@ -92,6 +92,9 @@ func (c *cli) cmdSecretSet(env string) int {
 		return c.fail(exitUsage, fmt.Sprintf("secret set %s: %v", env, err))
 	}
 
+	if s := secret.Reveal(); strings.HasPrefix(s, "-----BEGIN") && !strings.Contains(s, "\n") {
+		return c.fail(exitUsage, fmt.Sprintf("secret set %s: a PEM private key has several lines: pass it as a file, `tokentray secret set %s < key.pem`", shown(env), shown(env)))
+	}
 	// Through the running tokentray (started if need be), so that it
 	// takes effect at once and lands in the store it uses.
 	cl := c.commandClient(time.Minute)

@@ -56,7 +56,10 @@ func printPresets(w io.Writer) error {
 		row("revocation", p.RevokeURL)
 		row("device", p.DeviceURL)
 		row("scopes", scopesLine(p))
-		row("client auth", authStyleLine(p.AuthStyle, p.NeedsIssuer))
+		row("client auth", authStyleLine(p))
+		if p.DPoP {
+			row("dpop", "tokens bound to a DPoP key: every request needs a proof (`tokentray token NAME --format header --for \"METHOD URL\"`)")
+		}
 		if p.TokenLifetime > 0 {
 			row("token lifetime", socket.FormatTimeLeft(p.TokenLifetime)+" (assumed when a token answer has no expires_in)")
 		}
@@ -77,17 +80,27 @@ func scopesLine(p config.Preset) string {
 	return line
 }
 
-func authStyleLine(style string, discovered bool) string {
-	switch {
-	case style == "form":
+func authStyleLine(p config.Preset) string {
+	switch p.AuthStyle {
+	case config.AuthStyleForm:
 		return "client_id and client_secret in the request body"
-	case style == "header":
+	case config.AuthStyleHeader:
 		return "HTTP Basic"
-	case discovered:
-		return "HTTP Basic, or the request body when the metadata lists only client_secret_post"
-	default:
-		return "HTTP Basic"
+	case config.AuthStylePrivateKeyJWT:
+		line := "a JWT assertion signed with your private key"
+		if p.AssertionThumbprint != "" {
+			line += ", naming client_certificate by its thumbprint (" + p.AssertionThumbprint + ")"
+		}
+		return line
+	case config.AuthStyleClientSecretJWT:
+		return "a JWT assertion signed with the client secret"
+	case config.AuthStyleTLSClientAuth:
+		return "the client certificate on the TLS connection"
 	}
+	if p.NeedsIssuer {
+		return "HTTP Basic, or the request body when the metadata lists only client_secret_post"
+	}
+	return "HTTP Basic"
 }
 
 // asksFor lists what the config (and keychain) must still provide, in the
@@ -100,6 +113,12 @@ func asksFor(p config.Preset) []string {
 			out = append(out, "redirect_uri (exactly as registered with the provider)")
 		case "client_secret":
 			out = append(out, "the client secret (`tokentray secret set NAME`)")
+		case "private_key":
+			out = append(out, "the private key (`tokentray secret set NAME < key.pem`)")
+		case "tenant":
+			out = append(out, "tenant (your directory ID or domain)")
+		case "client_certificate":
+			out = append(out, "client_certificate (the PEM of the certificate registered with the provider)")
 		default:
 			out = append(out, key)
 		}

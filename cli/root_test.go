@@ -41,7 +41,7 @@ func TestHelpComesFromTheCommandTree(t *testing.T) {
 		}
 		// Every command with its use line, and the global flags.
 		for _, want := range []string{
-			"tokentray token ENV [--min-valid DUR] [--format raw|json|header]",
+			"tokentray token ENV [--min-valid DUR] [--format raw|json|header|exec-credential] [--for \"METHOD URL\"]",
 			"tokentray exec ENV [--env-var NAME]", "tokentray env set ENV", "tokentray env remove ENV",
 			"tokentray secret set ENV", "tokentray completion bash|zsh|fish", "tokentray daemon",
 			"tokentray status [--json]", "--config PATH", "--socket PATH", "--hidden", "--version",
@@ -89,7 +89,7 @@ func TestCallingACommandWrongIsOneLineAndExitTwo(t *testing.T) {
 		{[]string{"--bogus"}, "unknown flag: --bogus; see `tokentray --help`"},
 		{[]string{"status", "-json"}, "unknown flag -json: long flags take two dashes, --json"},
 		{[]string{"token", "-help"}, "long flags take two dashes, --help"},
-		{[]string{"token"}, "token: missing ENV; usage: tokentray token ENV [--min-valid DUR] [--format raw|json|header]; see `tokentray token --help`"},
+		{[]string{"token"}, "token: missing ENV; usage: tokentray token ENV [--min-valid DUR] [--format raw|json|header|exec-credential] [--for \"METHOD URL\"]; see `tokentray token --help`"},
 		{[]string{"token", "a", "b"}, `token: unexpected argument "b"`},
 		{[]string{"token", "a", "--min-valid", "soon"}, `invalid argument "soon" for "--min-valid"`},
 		{[]string{"status", "extra"}, `status: unexpected argument "extra"`},

@@ -124,7 +124,7 @@ func TestPrivateKeyJWTLoginWhoseRefreshSendsTheAssertionToo(t *testing.T) {
 	h := newHome(t)
 	env := h.envName("pkjwt")
 	h.writeConfig(strings.Replace(codeConfig(srv, env), oauthserver.DefaultClientID, "app", 1) + "auth_style = \"private_key_jwt\"\n")
-	h.mustRun(k.pem, "secret", "set", env) // no daemon: straight into the keychain
+	h.seedSecret(env, k.pem) // stored before the daemon starts
 	d := h.startDaemon()
 	if r := h.login(env); r.code != 0 {
 		t.Fatalf("login exit %d: %s\n%s", r.code, r.stderr, d.logs)
@@ -200,7 +200,7 @@ func TestDPoPBoundTokenThroughANonceDemandARestartAndAResource(t *testing.T) {
 	h := newHome(t)
 	env := h.envName("dpop")
 	h.writeConfig(codeConfig(srv, env) + "dpop = true\n")
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.seedSecret(env)
 	d := h.startDaemon()
 	if r := h.login(env); r.code != 0 {
 		t.Fatalf("login exit %d: %s\n%s", r.code, r.stderr, d.logs)
@@ -246,5 +246,26 @@ func TestDPoPBoundTokenThroughANonceDemandARestartAndAResource(t *testing.T) {
 	}
 	if logs := d.logs.String(); strings.Contains(logs, ans.DPoP.Reveal()) || strings.Contains(logs, ans.AccessToken.Reveal()) {
 		t.Error("the daemon's log holds the proof or the token")
+	}
+
+	// The same through the command line, as a curl would use it; and a
+	// bare token says why it will be refused.
+	out := h.mustRun("", "token", env, "--format", "header", "--for", "POST "+target)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "Authorization: DPoP ") || !strings.HasPrefix(lines[1], "DPoP: ") {
+		t.Fatalf("token --format header --for printed %q; want the Authorization and DPoP lines", out)
+	}
+	req, _ = http.NewRequest(http.MethodPost, target, nil)
+	for _, line := range lines {
+		name, value, _ := strings.Cut(line, ": ")
+		req.Header.Set(name, value)
+	}
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the resource answered %v, %v to the command line's headers", resp.Status, err)
+	}
+	resp.Body.Close()
+	r := h.run("", "token", env)
+	if r.code != 0 || !strings.Contains(r.stderr, "DPoP-bound") || !strings.Contains(r.stderr, "--for") {
+		t.Errorf("a bare token of a DPoP-bound environment: exit %d, stderr %q; want it printed with a line saying why it is refused", r.code, r.stderr)
 	}
 }

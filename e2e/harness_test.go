@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
@@ -164,12 +165,17 @@ func runWith(t *testing.T, env []string, stdin string, args ...string) result {
 	return res
 }
 
-// seedSecret puts env's client secret in the keychain before any
-// tokentray runs, as an earlier run would have left it.
-func (h *home) seedSecret(env string) {
+// seedSecret puts env's client secret (the test server's, or value) in
+// the keychain before any tokentray runs, as an earlier run would have
+// left it.
+func (h *home) seedSecret(env string, value ...string) {
 	h.t.Helper()
 	requireKeychain(h.t)
-	if err := manager.NewVaultStore(platform.NewKeychain()).SaveSecret(env, manager.StoredSecret{Value: oauthserver.DefaultClientSecret}); err != nil {
+	secret := config.Secret(oauthserver.DefaultClientSecret)
+	if len(value) > 0 {
+		secret = config.Secret(value[0])
+	}
+	if err := manager.NewVaultStore(platform.NewKeychain()).SaveSecret(env, manager.StoredSecret{Value: secret}); err != nil {
 		h.t.Fatal(err)
 	}
 }

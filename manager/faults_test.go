@@ -488,12 +488,15 @@ func TestClientCredentialsWithWrongSecretIsAnErrorWithoutLoop(t *testing.T) {
 	store := manager.NewMemoryStore()
 	env := ccEnv(srv)
 	f := newFaultRig(t, srv, store, env, faultOptions{})
+	// The scheduler fetches a token with the right secret at start; a
+	// forced refresh during that fetch would join it (single flight), so
+	// wait for it to land first.
+	eventually(t, "the first token", func() bool { return f.status(env.Name).State == manager.StateValid })
 	if err := f.m.SetSecret(env.Name, "not-the-secret-at-all"); err != nil {
 		t.Fatal(err)
 	}
 	f.scan.Secret("client_secret", "not-the-secret-at-all")
-	// The scheduler may have fetched a token with the right secret at
-	// start; a forced refresh asks with the wrong one.
+	// A forced refresh asks with the wrong one.
 	if _, err := f.refresh(env.Name); err == nil {
 		t.Fatal("a wrong client secret got a token")
 	}
