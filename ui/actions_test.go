@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/adrg/xdg"
 	"github.com/tokentray/tokentray/internal/oauthserver"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket/server"
@@ -54,7 +55,9 @@ func TestRemoveAsksTheHostToDropTheEnvironment(t *testing.T) {
 }
 
 func TestSettingsSwitchStartAtLoginOnTheHost(t *testing.T) {
+	t.Cleanup(xdg.Reload) // runs after Setenv's restore: cleanups run last-first
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	xdg.Reload() // the xdg library reads the environment once, as a new process does
 	h, w := connected(t, server.HostHooks{Tray: true, Autostart: func(on *bool) (bool, error) {
 		if on != nil {
 			if err := platform.SetAutostart(*on); err != nil {
