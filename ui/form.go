@@ -429,10 +429,8 @@ func (f *envForm) layoutFields(scopes []string) {
 func (f *envForm) environment() (config.Environment, config.Secret, []socket.Problem) {
 	p, isPreset := f.currentPreset()
 	e := config.Environment{
-		Name:      strings.TrimSpace(f.name.Text),
-		ClientID:  strings.TrimSpace(f.clientID.Text),
-		RevokeURL: f.base.RevokeURL,
-		AuthStyle: f.base.AuthStyle,
+		Name:     strings.TrimSpace(f.name.Text),
+		ClientID: strings.TrimSpace(f.clientID.Text),
 	}
 	if isPreset {
 		e.Preset = p.Name
@@ -462,6 +460,7 @@ func (f *envForm) environment() (config.Environment, config.Secret, []socket.Pro
 	} else if fields := strings.Fields(f.scopesText.Text); len(fields) > 0 {
 		e.Scopes = fields
 	}
+	e = config.KeepHiddenKeys(e, f.base)
 	secret := config.Secret(f.secret.Text)
 
 	var problems []socket.Problem

@@ -215,3 +215,26 @@ func hintOf(it *formRow) string {
 	}
 	return it.shown()
 }
+
+// The form shows no guard, DPoP or client authentication fields; saving an
+// edit keeps those keys and their comments as the file has them.
+func TestEditKeepsTheKeysTheFormDoesNotShow(t *testing.T) {
+	h := startHost(t, func(o *oauthserver.Server) string {
+		return localEnv("local", o) + "guard = \"confirm\"   # hand edit\ndpop = true\n"
+	}, server.HostHooks{})
+	w := openWindow(t, h.sock)
+	w.until(t, "the card", func() bool { return w.cardText("local") != "" })
+	w.openEditForm("local")
+	w.until(t, "the edit form", func() bool { return w.form != nil })
+	w.form.form.scopesText.SetText("read")
+	w.saveAndWait(t, w.form)
+	if !w.form.saved {
+		t.Fatalf("edit refused by the host: %s", w.form.form.problems.Text)
+	}
+	text := h.config(t)
+	for _, want := range []string{`guard = "confirm"   # hand edit`, "dpop = true", `scopes = ["read"]`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("config after the edit lacks %s:\n%s", want, text)
+		}
+	}
+}
