@@ -68,6 +68,12 @@ type environment struct {
 
 	loadOnce sync.Once
 
+	// tokenWrite is held from deciding to replace the tokens until they
+	// are in memory and written to the store (or deleted), so a sign-out
+	// is never undone by a refresh or a retried save that read the tokens
+	// before it. Taken before mu, never while mu is held.
+	tokenWrite sync.Mutex
+
 	mu           sync.Mutex
 	loaded       bool // the store was read (load)
 	secret       Secret

@@ -103,7 +103,7 @@ func (e *environment) finish(s *loginSession, ot *oauth2.Token, err error) {
 // token endpoint at origin, bound to key. The previous refresh token, if
 // any, is replaced and never used again.
 func (e *environment) acceptLogin(ot *oauth2.Token, origin string, key *dpopKey) {
-	e.accept(ot, "", origin, key)
+	_, _ = e.accept(ot, "", origin, key, anyGeneration) // a login replaces whatever tokens there are
 }
 
 func (e *environment) cancelLogin(reason error) {

@@ -20,6 +20,7 @@ func (e *environment) logout(ctx context.Context) error {
 		return err
 	}
 	e.cancelLogin(ErrLoginCanceled)
+	e.tokenWrite.Lock()
 	e.mu.Lock()
 	old := e.tok
 	e.tok = nil
@@ -28,14 +29,15 @@ func (e *environment) logout(ctx context.Context) error {
 	e.fatal, e.lastErr, e.failures = "", "", 0
 	e.unsaved = false
 	e.mu.Unlock()
+	err := e.m.store.DeleteTokens(e.cfg.Name)
+	e.tokenWrite.Unlock()
+	e.changed(EventState, "")
 
 	if old != nil {
 		if err := e.revoke(ctx, old); err != nil {
-			e.m.log.Warn("token revocation failed; forgetting the tokens anyway", "env", e.cfg.Name, "err", err)
+			e.m.log.Warn("token revocation failed; the tokens are forgotten anyway", "env", e.cfg.Name, "err", err)
 		}
 	}
-	err := e.m.store.DeleteTokens(e.cfg.Name)
-	e.changed(EventState, "")
 	if err != nil {
 		return fmt.Errorf("logout %s: delete tokens from the keychain: %w", e.cfg.Name, err)
 	}

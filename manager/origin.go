@@ -58,12 +58,15 @@ func (e *environment) forgetMovedTokens(from, to string) {
 // memory and the store, saying why until the next login. e.mu must not
 // be held.
 func (e *environment) forgetTokens(why string) {
+	e.tokenWrite.Lock()
 	e.mu.Lock()
 	e.tok = nil
 	e.gen++
 	e.moved = why
 	e.mu.Unlock()
-	if err := e.m.store.DeleteTokens(e.cfg.Name); err != nil {
+	err := e.m.store.DeleteTokens(e.cfg.Name)
+	e.tokenWrite.Unlock()
+	if err != nil {
 		e.m.log.Warn("could not delete the forgotten tokens", "env", e.cfg.Name, "why", why, "err", err)
 	}
 	e.changed(EventNeedsLogin, e.cfg.Name+": "+why)

@@ -143,6 +143,7 @@ func (e *environment) refreshNow() (Token, error) {
 	if e.tok != nil {
 		refresh = e.tok.refresh
 	}
+	since := e.gen
 	if e.cfg.Flow != config.FlowClientCredentials && refresh == "" {
 		e.mu.Unlock()
 		return Token{}, e.needsLoginError()
@@ -178,7 +179,7 @@ func (e *environment) refreshNow() (Token, error) {
 		return Token{}, e.failed(err)
 	}
 	e.m.checkpoint(e.cfg.Name, StepAfterResponse)
-	return e.accept(ot, refresh, origin, call.dpop), nil
+	return e.accept(ot, refresh, origin, call.dpop, since)
 }
 
 // endFlight ends a refresh that stopped before reaching the provider.
@@ -195,6 +196,8 @@ func (e *environment) endFlight(err error) {
 // provider's answer and the save is noticed at the next start. A failed
 // write is logged and the refresh goes on.
 func (e *environment) markRefreshStarted() {
+	e.tokenWrite.Lock()
+	defer e.tokenWrite.Unlock()
 	e.mu.Lock()
 	if e.tok == nil {
 		e.mu.Unlock()
@@ -225,10 +228,16 @@ func (e *environment) fetch(ctx context.Context, conf *oauth2.Config, refresh Se
 	return conf.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh.Reveal()}).Token()
 }
 
+// anyGeneration is the since of an answer that replaces any tokens (a login).
+const anyGeneration = ^uint64(0)
+
 // accept stores a new token from the token endpoint at origin, bound to
 // the DPoP key key (nil: none): saved first, then handed out. The refresh
-// token it replaces is dropped from memory and never sent again.
-func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string, key *dpopKey) Token {
+// token it replaces is dropped from memory and never sent again. since is
+// the generation of the tokens the request started from: when they were
+// replaced meanwhile (signed out, signed in again, forgotten), the answer
+// came too late and is dropped (dropLate).
+func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string, key *dpopKey, since uint64) (Token, error) {
 	now := e.m.clock.Now()
 	ts := &tokenSet{
 		access:    Secret(ot.AccessToken),
@@ -257,6 +266,14 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string,
 		ts.expiresAt = now.Add(defaultLifetime)
 		ts.expiryGuessed = true
 	}
+	e.tokenWrite.Lock()
+	e.mu.Lock()
+	late := since != anyGeneration && e.gen != since
+	e.mu.Unlock()
+	if late {
+		e.tokenWrite.Unlock()
+		return e.dropLate(ts)
+	}
 	saveErr := e.m.store.SaveTokens(e.cfg.Name, ts.stored())
 	if saveErr == nil {
 		e.m.checkpoint(e.cfg.Name, StepAfterSave)
@@ -277,12 +294,43 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string,
 	e.noteSave(saveErr, now)
 	t := ts.token()
 	e.mu.Unlock()
+	e.tokenWrite.Unlock()
 	f.land(nil)
 
 	e.afterSave(saveErr)
 	e.changed(EventState, "")
 	e.wake()
-	return t
+	return t, nil
+}
+
+// dropLate takes the answer of a refresh whose tokens were replaced while
+// it was at the provider: its tokens are neither kept nor stored but
+// revoked, and the readers waiting for it get what is current instead (a
+// token signed in meanwhile, or "needs login" after a sign-out).
+func (e *environment) dropLate(late *tokenSet) (Token, error) {
+	e.mu.Lock()
+	f := e.takeFlight()
+	var t Token
+	var err error
+	switch {
+	case e.tok.validFor(e.m.clock.Now(), 0):
+		t = e.tok.token()
+	case e.cfg.Flow == config.FlowClientCredentials:
+		err = fmt.Errorf("%s: signed out while a token was being fetched; ask again for a new one", e.cfg.Name)
+	default:
+		err = e.needsLoginError()
+	}
+	e.mu.Unlock()
+	f.land(err)
+	e.changed(EventState, "")
+
+	e.m.log.Info("a refresh answered after its tokens were replaced; revoking and dropping what it brought", "env", e.cfg.Name)
+	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
+	defer cancel()
+	if rerr := e.revoke(ctx, late); rerr != nil {
+		e.m.log.Warn("could not revoke the tokens of a late refresh; dropped anyway", "env", e.cfg.Name, "err", rerr)
+	}
+	return t, err
 }
 
 // planRefresh sets when the scheduler refreshes: margin before expiry,

@@ -123,24 +123,22 @@ func (e *environment) afterSave(err error) {
 
 // retrySave writes the tokens in memory to the store again.
 func (e *environment) retrySave() {
+	e.tokenWrite.Lock()
 	e.mu.Lock()
 	if e.tok == nil || !e.unsaved {
 		e.mu.Unlock()
+		e.tokenWrite.Unlock()
 		return
 	}
 	stored := e.tok.stored()
-	gen := e.gen
 	e.mu.Unlock()
 
 	err := e.m.store.SaveTokens(e.cfg.Name, stored)
 
 	e.mu.Lock()
-	if e.gen != gen { // replaced meanwhile; that change saved (or failed) itself
-		e.mu.Unlock()
-		return
-	}
 	e.noteSave(err, e.m.clock.Now())
 	e.mu.Unlock()
+	e.tokenWrite.Unlock()
 	if err == nil {
 		e.m.log.Info("tokens saved to the keychain after an earlier failure", "env", e.cfg.Name)
 		e.changed(EventState, "")
