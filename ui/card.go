@@ -2,7 +2,6 @@ package ui
 
 import (
 	"cmp"
-	"fmt"
 	"strings"
 	"time"
 
@@ -252,32 +251,15 @@ func cardNextStep(s socket.Status, now time.Time) string {
 	case socket.NextCheckCredentials:
 		return "check the client ID and secret (" + labelEdit + "), then choose " + labelAuthorize
 	case socket.NextCheckNetwork:
-		return "check the network; " + cardRetryIn(n.RetryAt, now) + ", or choose " + labelRefresh
+		return "check the network; " + socket.RetryIn(n.RetryAt, now) + ", or choose " + labelRefresh
 	case socket.NextRetry:
-		return "refresh failing; " + cardRetryIn(n.RetryAt, now) + "; the current token stays valid"
+		return "refresh failing; " + socket.RetryIn(n.RetryAt, now) + "; the current token stays valid"
 	case socket.NextRefresh:
 		return "choose " + labelRefresh + " to get a new token"
 	case socket.NextWaitForBrowser:
 		return "finish the authorization in the browser"
 	}
 	return string(n.Action)
-}
-
-// cardRetryIn counts down to the next attempt, to the second: early
-// retries are seconds apart. The card ticks it once a second.
-func cardRetryIn(at *time.Time, now time.Time) string {
-	if at == nil || at.IsZero() {
-		return "retrying soon"
-	}
-	left := at.Sub(now)
-	if left <= 0 {
-		return "retrying now"
-	}
-	secs := int64((left + time.Second - 1) / time.Second)
-	if secs < 600 {
-		return fmt.Sprintf("retrying in %d s", secs)
-	}
-	return "retrying at " + at.Local().Format("15:04:05")
 }
 
 // tokenDetails says what the provider granted and, for a JWT access token,

@@ -98,7 +98,7 @@ func TestExpiredCardPointsAtRefreshNotACommand(t *testing.T) {
 	if strings.Contains(text, "`") || strings.Contains(text, "tokentray refresh") || strings.Contains(text, "tokentray token") {
 		t.Errorf("an expired card suggests a command line: %q", text)
 	}
-	if !strings.Contains(text, "retrying in 9 s, or choose Refresh") {
+	if !strings.Contains(text, "retrying in 9 s (") || !strings.Contains(text, "), or choose Refresh") {
 		t.Errorf("card shows %q, want the retry countdown and the Refresh button", text)
 	}
 	if got := buttons(c.root); !slices.Contains(got, labelRefresh) {

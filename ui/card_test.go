@@ -243,8 +243,8 @@ func TestCardWordsEachNextStepInItsOwnButtons(t *testing.T) {
 		{&socket.Next{Action: socket.NextSetSecret}, "choose Edit and set the client secret"},
 		{&socket.Next{Action: socket.NextEditConfig, Key: "client_id"}, "choose Edit and fill in client_id"},
 		{&socket.Next{Action: socket.NextCheckCredentials}, "check the client ID and secret (Edit), then choose Authorize"},
-		{&socket.Next{Action: socket.NextCheckNetwork, RetryAt: &at}, "check the network; retrying in 24 s, or choose Refresh"},
-		{&socket.Next{Action: socket.NextRetry, RetryAt: &at}, "refresh failing; retrying in 24 s; the current token stays valid"},
+		{&socket.Next{Action: socket.NextCheckNetwork, RetryAt: &at}, "check the network; retrying in 24 s (15:04:05), or choose Refresh"},
+		{&socket.Next{Action: socket.NextRetry, RetryAt: &at}, "refresh failing; retrying in 24 s (15:04:05); the current token stays valid"},
 		{&socket.Next{Action: socket.NextRefresh}, "choose Refresh to get a new token"},
 		{&socket.Next{Action: socket.NextWaitForBrowser}, "finish the authorization in the browser"},
 	} {

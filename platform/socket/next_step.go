@@ -26,9 +26,9 @@ func NextStepText(name string, n *Next) string {
 	case NextCheckCredentials:
 		return fmt.Sprintf("check the client id and secret (`tokentray secret set %s`), then `tokentray login %s`", name, name)
 	case NextCheckNetwork:
-		return fmt.Sprintf("retrying %s; check the network or run `tokentray refresh %s`", retryWhen(n.RetryAt), name)
+		return fmt.Sprintf("%s; check the network or run `tokentray refresh %s`", RetryIn(n.RetryAt, time.Now()), name)
 	case NextRetry:
-		return fmt.Sprintf("refresh failed; retrying %s while the token is still valid", retryWhen(n.RetryAt))
+		return fmt.Sprintf("refresh failed; %s while the token is still valid", RetryIn(n.RetryAt, time.Now()))
 	case NextRefresh:
 		return fmt.Sprintf("a new token is fetched on first use, or run `tokentray refresh %s`", name)
 	case NextWaitForBrowser:
@@ -37,11 +37,4 @@ func NextStepText(name string, n *Next) string {
 		return "run `tokentray unlock` and type the file store's passphrase"
 	}
 	return string(n.Action) // an action this build does not know: still say something
-}
-
-func retryWhen(at *time.Time) string {
-	if at == nil || at.IsZero() {
-		return "soon"
-	}
-	return "at " + at.Format(time.Kitchen)
 }

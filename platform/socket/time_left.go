@@ -36,3 +36,26 @@ func FormatTimeLeft(d time.Duration) string {
 		return fmt.Sprintf("%ds", secs)
 	}
 }
+
+// RetryIn says when the engine tries again, in the same words in every
+// view: the time left, counted up to the next second, and the local clock
+// time, "retrying in 40 s (11:00:12)", "retrying in 2m 5s (11:02:17)".
+func RetryIn(at *time.Time, now time.Time) string {
+	if at == nil || at.IsZero() {
+		return "retrying soon"
+	}
+	left := at.Sub(now)
+	if left <= 0 {
+		return "retrying now"
+	}
+	left = (left + time.Second - 1).Truncate(time.Second)
+	in := FormatTimeLeft(left)
+	if left < time.Minute {
+		in = fmt.Sprintf("%d s", left/time.Second)
+	}
+	clock := at.Truncate(time.Second) // the second it will have happened by
+	if clock.Before(*at) {
+		clock = clock.Add(time.Second)
+	}
+	return fmt.Sprintf("retrying in %s (%s)", in, clock.Local().Format("15:04:05"))
+}

@@ -25,3 +25,25 @@ func TestFormatTimeLeftReadsLikeAPerson(t *testing.T) {
 		}
 	}
 }
+
+// The command line and the window say when the engine retries in the
+// same words: the time left to the second, and the clock time.
+func TestRetryInSaysTheTimeLeftAndTheClockTime(t *testing.T) {
+	now := time.Date(2026, 3, 1, 11, 0, 0, 0, time.Local).Add(-28 * time.Second)
+	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+	for _, tc := range []struct {
+		at   *time.Time
+		want string
+	}{
+		{nil, "retrying soon"},
+		{at(-time.Second), "retrying now"},
+		{at(39*time.Second + 100*time.Millisecond), "retrying in 40 s (11:00:12)"},
+		{at(40 * time.Second), "retrying in 40 s (11:00:12)"},
+		{at(2*time.Minute + 5*time.Second), "retrying in 2m 5s (11:01:37)"},
+		{at(90 * time.Minute), "retrying in 1h 30m (12:29:32)"},
+	} {
+		if got := RetryIn(tc.at, now); got != tc.want {
+			t.Errorf("RetryIn(%v) = %q, want %q", tc.at, got, tc.want)
+		}
+	}
+}

@@ -9,7 +9,8 @@ import (
 )
 
 func TestNextStepTextWordsEachActionForTheCommandLine(t *testing.T) {
-	at := time.Date(2026, 3, 1, 15, 4, 0, 0, time.UTC)
+	at := time.Now().Add(40*time.Second + 500*time.Millisecond)
+	in := "retrying in 41 s (" + at.Add(time.Second).Local().Format("15:04:05") + ")" // both rounded up
 	for _, tc := range []struct {
 		next *socket.Next
 		want string
@@ -19,8 +20,8 @@ func TestNextStepTextWordsEachActionForTheCommandLine(t *testing.T) {
 		{&socket.Next{Action: socket.NextSetSecret}, "run `tokentray secret set zepto-sandbox` and paste the client secret"},
 		{&socket.Next{Action: socket.NextEditConfig, Key: "client_id"}, "add client_id for zepto-sandbox to the config file"},
 		{&socket.Next{Action: socket.NextCheckCredentials}, "check the client id and secret (`tokentray secret set zepto-sandbox`), then `tokentray login zepto-sandbox`"},
-		{&socket.Next{Action: socket.NextCheckNetwork, RetryAt: &at}, "retrying at 3:04PM; check the network or run `tokentray refresh zepto-sandbox`"},
-		{&socket.Next{Action: socket.NextRetry, RetryAt: &at}, "refresh failed; retrying at 3:04PM while the token is still valid"},
+		{&socket.Next{Action: socket.NextCheckNetwork, RetryAt: &at}, in + "; check the network or run `tokentray refresh zepto-sandbox`"},
+		{&socket.Next{Action: socket.NextRetry, RetryAt: &at}, "refresh failed; " + in + " while the token is still valid"},
 		{&socket.Next{Action: socket.NextRetry}, "refresh failed; retrying soon while the token is still valid"},
 		{&socket.Next{Action: socket.NextRefresh}, "a new token is fetched on first use, or run `tokentray refresh zepto-sandbox`"},
 		{&socket.Next{Action: socket.NextWaitForBrowser}, "finish the authorization in the browser"},
