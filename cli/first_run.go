@@ -15,7 +15,8 @@ func noEnvironmentsGuidance(configPath string, window bool) string {
 	if window {
 		b.WriteString("  - click \"Add environment\" in tokentray's window, or\n")
 	}
-	fmt.Fprintf(&b, "  - add one to %s, then (re)start tokentray; for example:\n", configPath)
+	b.WriteString("  - run `tokentray env set NAME --preset PRESET --client-id ID`, or\n")
+	fmt.Fprintf(&b, "  - add one to %s (a running tokentray applies it at once); for example:\n", configPath)
 	b.WriteString(`      [[environment]]
       name = "zepto-sandbox"
       preset = "zepto-sandbox"

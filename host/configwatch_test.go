@@ -116,3 +116,36 @@ func TestConfigWatcherAppliesHandEditsAndKeepsTheRunningConfigOnABrokenOne(t *te
 	}
 	waitForConfig(t, "the fixed file applied", func() bool { return names() == "one" })
 }
+
+// A first start has no config folder: the host makes it (0700) and
+// watches it, so the first hand-written config applies live.
+func TestFirstStartWithoutAConfigFolderAppliesTheFirstHandEditLive(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tokentray")
+	path := filepath.Join(dir, "config.toml")
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	cf := NewConfigFile(path, log)
+	cfg, err := cf.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := manager.New(cfg, manager.Options{Logger: log, Store: manager.NewMemoryStore()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Start()
+	defer m.Close()
+	cf.Attach(m)
+	defer cf.Watch()()
+
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("config folder after the start: %v, %v; want it made 0700", fi, err)
+	}
+	if err := os.WriteFile(path, []byte(watchedConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitForConfig(t, "the first environment, written by hand", func() bool { return len(m.Environments()) == 1 })
+	if strings.Contains(logs.String(), "next start") {
+		t.Errorf("the log still says edits wait for the next start:\n%s", logs.String())
+	}
+}
