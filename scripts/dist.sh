@@ -49,5 +49,7 @@ export SOURCE_DATE_EPOCH
 
 deb="$DISTDIR/tokentray_${DEB_VERSION}_amd64.deb"
 mkdir -p "$DISTDIR"
+# Only this build's .deb, so that `apt install ./dist/tokentray_*.deb` is one.
+rm -f "$DISTDIR"/tokentray_*_amd64.deb
 "${GO:-go}" tool nfpm package --packager deb --config packaging/nfpm.yaml --target "$deb"
 echo "dist: $deb ($(du -h "$deb" | cut -f1))"
