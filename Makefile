@@ -4,17 +4,25 @@
 # `make build` and `make run` install only the build headers.
 
 GO ?= go
-BIN := bin/tokentray
+# Where `make build` puts the executables, and `make dist` the .deb.
+BINDIR ?= bin
+DISTDIR ?= dist
+BIN := $(BINDIR)/tokentray
 # The window is an executable of its own, built beside tokentray: the
 # commands, host and daemon link no Fyne (cmd/tokentray-window).
 WINDOW := ./cmd/tokentray-window
 
 # What `tokentray --version` prints: "tokentray VERSION (commit COMMIT)".
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# Asked of git once (:=), so that the binaries and the .deb agree.
+ifndef VERSION
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+endif
+ifndef COMMIT
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+endif
 LDFLAGS := -X github.com/tokentray/tokentray/cli.version=$(VERSION) -X github.com/tokentray/tokentray/cli.commit=$(COMMIT)
 
-.PHONY: package stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
+.PHONY: package dist stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
 
 all: build
 
@@ -31,16 +39,23 @@ deps-cross:
 	scripts/deps.sh cross
 
 build: deps-build
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ . $(WINDOW)
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BINDIR)/ . $(WINDOW)
 
 # The Linux desktop archive (dist/tokentray.tar.xz): fyne package around
 # bin/tokentray, with bin/tokentray-window beside it (scripts/package.sh).
 package: build
 	scripts/package.sh
 
+# The Debian package, $(DISTDIR)/tokentray_<version>_amd64.deb: nfpm (a
+# go.mod tool) around `make build`'s two executables, the desktop entry,
+# the icon, the systemd user units and the README (packaging/nfpm.yaml,
+# scripts/dist.sh). Install it with: sudo apt install ./dist/tokentray_*.deb
+dist: build
+	GO=$(GO) VERSION=$(VERSION) BINDIR=$(BINDIR) DISTDIR=$(DISTDIR) scripts/dist.sh
+
 # The desktop app on the caller's own desktop session.
 run: build
-	./$(BIN)
+	$(abspath $(BIN))
 
 test: deps
 	scripts/testenv.sh $(MAKE) --no-print-directory test-in-env

@@ -34,6 +34,9 @@ test)
 		fonts-noto-color-emoji
 		# the library cobra's bash completion script builds on (e2e presses TAB)
 		bash-completion
+		# e2e/package_test.go checks the .deb's desktop entry (dpkg-deb,
+		# which unpacks the .deb, comes with dpkg)
+		desktop-file-utils
 	)
 	;;
 cross)
