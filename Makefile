@@ -20,7 +20,12 @@ endif
 ifndef COMMIT
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 endif
-LDFLAGS := -X github.com/tokentray/tokentray/cli.version=$(VERSION) -X github.com/tokentray/tokentray/cli.commit=$(COMMIT)
+# -r: the clipboard library (golang.design/x/clipboard v0.7.1) dlopens the
+# unversioned "libX11.so", which only libx11-dev ships. The .deb puts a
+# link of that name to libX11.so.6 in /usr/lib/tokentray, and the
+# executables look there first ($ORIGIN is /usr/bin), so the package
+# needs only libx11-6. A build from source has the -dev package anyway.
+LDFLAGS := -X github.com/tokentray/tokentray/cli.version=$(VERSION) -X github.com/tokentray/tokentray/cli.commit=$(COMMIT) -r \$$ORIGIN/../lib/tokentray
 
 .PHONY: package dist stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
 

@@ -56,6 +56,7 @@ func TestPackage(t *testing.T) {
 			"usr/share/applications/tokentray.desktop",
 			"usr/share/doc/tokentray/README.md",
 			"usr/share/icons/hicolor/256x256/apps/tokentray.png",
+			"usr/lib/tokentray/libX11.so", // a link, see ClipboardFindsLibX11
 		}
 		var got []string
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -111,12 +112,15 @@ func TestPackage(t *testing.T) {
 		depends := field("Depends")
 		// Every library the executables link, by the package that ships it
 		// here, and what GLFW and the clipboard load with dlopen.
-		want := []string{"libxcursor1", "libxrandr2", "libxinerama1", "libxi6", "libxxf86vm1", "libxrender1", "libx11-dev"}
+		want := []string{"libxcursor1", "libxrandr2", "libxinerama1", "libxi6", "libxxf86vm1", "libxrender1", "libx11-6"}
 		want = append(want, packagesOfLinkedLibraries(t, executablesIn(root)...)...)
 		for _, p := range want {
 			if !slices.Contains(depends, p) {
 				t.Errorf("Depends lacks %s: %v", p, depends)
 			}
+		}
+		if slices.Contains(depends, "libx11-dev") {
+			t.Errorf("Depends names a -dev package: %v", depends)
 		}
 		recommends := field("Recommends")
 		for _, p := range []string{"gnome-keyring", "xdg-utils"} {
@@ -130,6 +134,29 @@ func TestPackage(t *testing.T) {
 		}
 		if out, err := exec.Command("dpkg", "--validate-version", version).CombinedOutput(); err != nil {
 			t.Errorf("version %q: %v %s", version, err, out)
+		}
+	})
+
+	// The clipboard library dlopens "libX11.so", which only libx11-dev
+	// ships: the package links that name to libx11-6's library in
+	// /usr/lib/tokentray, and the executables look there first.
+	t.Run("ClipboardFindsLibX11", func(t *testing.T) {
+		link := filepath.Join(root, "usr/lib/tokentray/libX11.so")
+		target, err := os.Readlink(link)
+		if err != nil {
+			t.Fatalf("no link %s: %v", link, err)
+		}
+		if out, err := exec.Command("dpkg", "-S", target).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "libx11-6:") {
+			t.Errorf("the link points at %s, which libx11-6 does not ship: %v %s", target, err, out)
+		}
+		for _, exe := range executablesIn(root) {
+			out, err := exec.Command("readelf", "-d", exe).Output()
+			if err != nil {
+				t.Fatalf("readelf -d %s: %v", exe, err)
+			}
+			if !strings.Contains(string(out), "Library runpath: [$ORIGIN/../lib/tokentray]") {
+				t.Errorf("%s does not look in ../lib/tokentray first:\n%s", exe, out)
+			}
 		}
 	})
 
