@@ -40,6 +40,10 @@ type ConfigFile struct {
 	ctx    context.Context // ends at close: owner of the questions about hand edits
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	// applied is told the config the engine runs after each change (the
+	// local proxies follow it); nil: nobody.
+	applied func(config.Config)
 }
 
 // heldEdit is a hand edit of a guarded environment the user has not
@@ -77,6 +81,10 @@ func (c *ConfigFile) Load() (*config.Config, error) {
 
 // Attach gives the service the engine it applies changes to.
 func (c *ConfigFile) Attach(m *manager.Manager) { c.m = m }
+
+// OnApply makes f hear the config the engine runs, after each change
+// applied (called with the service's lock held: f must not call back).
+func (c *ConfigFile) OnApply(f func(config.Config)) { c.applied = f }
 
 // Path is the file's path (GET /v1/host).
 func (c *ConfigFile) Path() string { return c.path }
@@ -276,6 +284,9 @@ func (c *ConfigFile) apply(cfg *config.Config) error {
 	}
 	if err := c.m.SetConfig(&run); err != nil {
 		return err
+	}
+	if c.applied != nil {
+		c.applied(run)
 	}
 	for name := range c.held {
 		if _, still := holds[name]; !still {
