@@ -141,7 +141,7 @@ func (c *ConfigFile) DeleteEnvironment(ctx context.Context, who manager.Reader, 
 		// out of the engine only.
 		cfg := c.m.Config()
 		running, _ := cfg.Without(name)
-		err = c.m.SetConfig(running)
+		err = c.run(running)
 	}
 	if err != nil {
 		return err
@@ -282,11 +282,8 @@ func (c *ConfigFile) apply(cfg *config.Config) error {
 		}
 		holds[old.Name] = change
 	}
-	if err := c.m.SetConfig(&run); err != nil {
+	if err := c.run(&run); err != nil {
 		return err
-	}
-	if c.applied != nil {
-		c.applied(run)
 	}
 	for name := range c.held {
 		if _, still := holds[name]; !still {
@@ -307,6 +304,18 @@ func (c *ConfigFile) apply(cfg *config.Config) error {
 		c.log.Warn("a hand edit of a guarded environment is held back until you allow it", "env", name, "change", change)
 		c.m.Hold(name, reason)
 		c.ask(name, c.held[name])
+	}
+	return nil
+}
+
+// run makes the engine, and then whoever listens (OnApply), run cfg.
+// c.mu is held.
+func (c *ConfigFile) run(cfg *config.Config) error {
+	if err := c.m.SetConfig(cfg); err != nil {
+		return err
+	}
+	if c.applied != nil {
+		c.applied(*cfg)
 	}
 	return nil
 }

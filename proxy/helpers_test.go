@@ -28,7 +28,7 @@ const env = "api"
 // engine holding a client-credentials environment for it, and a proxy
 // in front of the resource.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	oauth  *oauthserver.Server
 	m      *manager.Manager
 	proxy  *proxy.Server
@@ -37,13 +37,14 @@ type rig struct {
 
 type rigOptions struct {
 	oauth   oauthserver.Options
+	trustCA bool // the proxy trusts the TLS test server's CA
 	dpop    bool
 	socket  bool // tokens through a socket server, as `tokentray proxy` gets them
 	guard   bool
 	confirm func(context.Context, manager.Question) error // the host's guard
 }
 
-func newRig(t *testing.T, o rigOptions) *rig {
+func newRig(t testing.TB, o rigOptions) *rig {
 	t.Helper()
 	oauth := oauthserver.Start(t, o.oauth)
 	store := manager.NewMemoryStore()
@@ -57,7 +58,8 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		cfg.Environments[0].Guard = config.GuardConfirm
 	}
 	log := slog.New(slog.DiscardHandler)
-	m, err := manager.New(cfg, manager.Options{Store: store, Logger: log, Jitter: func() float64 { return 0 }, Confirm: o.confirm})
+	m, err := manager.New(cfg, manager.Options{Store: store, Logger: log, Jitter: func() float64 { return 0 }, Confirm: o.confirm,
+		HTTPClient: oauth.HTTPClient(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,11 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		tokens = &proxy.Socket{Client: serveSocket(t, m), Env: env}
 	}
 	upstream, _ := url.Parse(oauth.EchoURL())
-	p, err := proxy.New(proxy.Options{Env: env, Upstream: upstream, Tokens: tokens, Log: log})
+	var tr http.RoundTripper
+	if o.trustCA {
+		tr = proxy.NewTransport(oauth.HTTPClient(nil).Transport.(*http.Transport))
+	}
+	p, err := proxy.New(proxy.Options{Env: env, Upstream: upstream, Tokens: tokens, Transport: tr, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +91,12 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		defer cancel()
 		srv.Close(ctx)
 	})
-	return &rig{t: t, oauth: oauth, m: m, proxy: srv, client: &http.Client{Timeout: 30 * time.Second}}
+	return &rig{t: t, oauth: oauth, m: m, proxy: srv, client: &http.Client{Timeout: 30 * time.Second,
+		Transport: &http.Transport{DisableCompression: true}}} // sends only what a test says
 }
 
 // serveSocket serves m on a unix socket, as the host does.
-func serveSocket(t *testing.T, m *manager.Manager) *socket.Client {
+func serveSocket(t testing.TB, m *manager.Manager) *socket.Client {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "tt-proxy-")
 	if err != nil {

@@ -8,7 +8,7 @@
 // Authorization and DPoP headers are replaced by the environment's
 // token, read through the engine for that request (Tokens), with a fresh
 // DPoP proof when the token is bound. Answers, streams included, pass
-// through as they come (httputil.ReverseProxy, flushing at once). Only
+// through as they come (httputil.ReverseProxy). Only
 // the user who runs it may connect (peer.go); the upstream is fixed, so
 // requests in proxy form (GET http://elsewhere/...) and CONNECT are
 // refused: it is no open relay.
@@ -73,14 +73,20 @@ func New(o Options) (*Proxy, error) {
 			}
 		},
 		Transport: &tokenTransport{base: o.Transport, tokens: o.Tokens},
-		// At once: server-sent events and chunked downloads reach the
-		// caller as they come, and nothing piles up in memory.
-		FlushInterval: -1,
-		ErrorHandler:  p.forwardFailed,
-		ErrorLog:      slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+		// FlushInterval 0: ReverseProxy flushes server-sent events and
+		// bodies of unknown length (chunked downloads) at once by itself;
+		// a body of known length is copied through 32 KiB at a time,
+		// never held. Flushing every answer would cost small ones a write
+		// for the headers and one more for the body.
+		BufferPool:   sharedBuffers,
+		ErrorHandler: p.forwardFailed,
+		ErrorLog:     slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 	}
 	return p, nil
 }
+
+// sharedBuffers serve every proxy of the process.
+var sharedBuffers = &buffers{}
 
 // NewTransport is a transport to upstreams: base (nil: Go's default
 // transport) with room for as many idle connections as callers keep open.
@@ -91,6 +97,9 @@ func NewTransport(base *http.Transport) *http.Transport {
 	tr := base.Clone()
 	tr.MaxIdleConnsPerHost = 64
 	tr.Proxy = nil // an HTTP(S)_PROXY of the environment would see the token
+	// Accept-Encoding as the caller sent it, and the answer as it comes:
+	// no gzip asked for, and unpacked, behind the caller's back.
+	tr.DisableCompression = true
 	return tr
 }
 
@@ -144,6 +153,10 @@ func (p *Proxy) forwardFailed(w http.ResponseWriter, r *http.Request, err error)
 		}
 		writeError(w, http.StatusBadGateway, "no_token", fmt.Sprintf("no token of %s: %v", p.opts.Env, te.err))
 		return
+	}
+	var ue *url.Error // names the whole URL: the caller may see it, the log not
+	if errors.As(err, &ue) {
+		err = ue.Err
 	}
 	p.opts.Log.Warn("proxy: the upstream was not reached", "env", p.opts.Env, "method", r.Method, "upstream", p.opts.Upstream.String(), "error", err)
 	writeError(w, http.StatusBadGateway, "upstream_unreachable", fmt.Sprintf("%s was not reached: %v", p.opts.Upstream, err))

@@ -38,7 +38,7 @@ func TestForwardsWithTheEnvironmentsTokenInPlaceOfTheCallers(t *testing.T) {
 			if e.Sub != oauthserver.DefaultClientID || e.TokenType != "Bearer" {
 				t.Errorf("the upstream took the token as %q for %q, want the environment's", e.TokenType, e.Sub)
 			}
-			if e.Headers["X-Request-Id"] != "42" || e.Headers["X-Hop"] != "" || e.Headers["Dpop"] != "" {
+			if e.Headers["X-Request-Id"] != "42" || e.Headers["X-Hop"] != "" || e.Headers["Dpop"] != "" || e.Headers["Accept-Encoding"] != "" {
 				t.Errorf("headers at the upstream: %v", e.Headers)
 			}
 			if !strings.HasPrefix(e.Host, "127.0.0.1:") || e.Host == strings.TrimPrefix(r.proxy.URL(), "http://") {
@@ -301,5 +301,22 @@ func TestAnotherUserIsRefused(t *testing.T) {
 	}
 	if reads, _ := r.m.Reads(env); len(reads) != 0 {
 		t.Errorf("a token was read for nobody: %+v", reads)
+	}
+}
+
+// An https upstream's certificate is verified: one the proxy's transport
+// does not trust is not sent the token.
+func TestUpstreamCertificateIsVerified(t *testing.T) {
+	trusted := newRig(t, rigOptions{oauth: oauthserver.Options{TLS: true}, trustCA: true})
+	if e, _ := trusted.echo(http.MethodGet, "/x", nil, nil); e.Sub != oauthserver.DefaultClientID {
+		t.Fatalf("through https: %+v", e)
+	}
+	untrusted := newRig(t, rigOptions{oauth: oauthserver.Options{TLS: true}})
+	resp, data := untrusted.do(http.MethodGet, "/x", nil, nil)
+	if e := apiError(t, data); resp.StatusCode != http.StatusBadGateway || e.Code != "upstream_unreachable" || !strings.Contains(e.Message, "certificate") {
+		t.Errorf("an upstream with a certificate nobody vouches for: %d %+v", resp.StatusCode, e)
+	}
+	if n := untrusted.oauth.ResourceRequests(); n != 0 {
+		t.Errorf("%d requests reached the untrusted upstream", n)
 	}
 }

@@ -30,6 +30,13 @@ func readBody(r *http.Request) (body, error) {
 	case r.ContentLength > MaxReplayBody:
 		return body{stream: r.Body, notKeptWhy: fmt.Sprintf("its body of %d bytes is over the %d bytes the proxy keeps to send a request again", r.ContentLength, MaxReplayBody)}, nil
 	}
+	if r.ContentLength > 0 { // known and small: read it whole
+		kept := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, kept); err != nil {
+			return body{}, err
+		}
+		return body{kept: kept}, nil
+	}
 	prefix, err := io.ReadAll(io.LimitReader(r.Body, MaxReplayBody+1))
 	if err != nil {
 		return body{}, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/platform/tcppeer"
 )
 
 // Server serves a Proxy on a loopback listener. The Proxy can be swapped
@@ -24,9 +25,14 @@ type Server struct {
 }
 
 // Listen listens on addr, a loopback address (config.ProxyListenProblem).
+// Where the platform cannot tell who connects, it does not listen at all:
+// every connection would be refused (peer.go).
 func Listen(addr string) (net.Listener, error) {
 	if msg := config.ProxyListenProblem(addr); msg != "" {
 		return nil, fmt.Errorf("listen address %s", msg)
+	}
+	if !tcppeer.Supported {
+		return nil, fmt.Errorf("no proxy here: %w, and it must refuse every connection it cannot check", tcppeer.ErrUnsupported)
 	}
 	return net.Listen("tcp", addr)
 }

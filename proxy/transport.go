@@ -80,8 +80,12 @@ func (t *tokenTransport) send(orig *http.Request, f *forwarded, force, again boo
 	if err != nil {
 		return nil, &tokenError{err}
 	}
-	req := orig.Clone(orig.Context()) // shares the body
+	// The first time, orig is ReverseProxy's own copy of the caller's
+	// request, made for this one send: set the headers on it. Again, a
+	// copy (sharing nothing but the kept body, read from its start).
+	req := orig
 	if again {
+		req = orig.Clone(orig.Context())
 		f.body.apply(req)
 	}
 	req.Header.Del("Authorization")

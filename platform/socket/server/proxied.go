@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
@@ -41,10 +42,13 @@ func proxiedConn(q url.Values) (*socket.ProxiedConn, error) {
 // errUnverified wraps why a proxied read was refused (403 unverified_caller).
 var errUnverified = errors.New("the connection to the proxy could not be checked")
 
-// proxiedReader is the program at the client end of pc, checked as the
-// package comment says; the answer is kept for the socket connection.
-func (c *caller) proxiedReader(pc socket.ProxiedConn) (manager.Reader, error) {
-	if r, ok := c.proxied.get(pc); ok {
+// proxiedReader is the program at the client end of pc, read for the
+// caller c, checked as the package comment says. A proxy reads over
+// several socket connections for many clients, so the answer is kept
+// for the asking process, for a while (proxiedFor).
+func (s *Server) proxiedReader(c *caller, pc socket.ProxiedConn) (manager.Reader, error) {
+	key := proxiedKey{pid: c.cred.PID, conn: pc}
+	if r, ok := s.proxied.get(key, time.Now()); ok {
 		return r, nil
 	}
 	if !tcppeer.Supported {
@@ -68,33 +72,49 @@ func (c *caller) proxiedReader(pc socket.ProxiedConn) (manager.Reader, error) {
 	pid, _ := tcppeer.OwnerPID(conn.Theirs.Inode, conn.Theirs.UID)
 	r := IdentifyProcess(pid, conn.Theirs.UID)
 	r.Through = config.Printable(processInfo(c.cred.PID).cmdline, maxCmdline)
-	c.proxied.put(pc, r)
+	s.proxied.put(key, r, time.Now())
 	return r, nil
 }
 
-// maxProxied bounds the programs remembered per socket connection: a
-// proxy serving more clients looks them up again.
-const maxProxied = 256
+// Bounds of the checked readers kept: a proxy serving more clients, or
+// a process that reuses the pid of one that exited, is checked again.
+const (
+	maxProxied = 4096
+	proxiedFor = time.Minute
+)
 
-// proxiedReaders remembers the checked reader of each connection to the
-// proxy. The zero value is ready.
+// proxiedKey is one connection to a proxy, as one process named it.
+type proxiedKey struct {
+	pid  int32
+	conn socket.ProxiedConn
+}
+
+type proxiedReader struct {
+	reader manager.Reader
+	until  time.Time
+}
+
+// proxiedReaders remembers checked readers. The zero value is ready.
 type proxiedReaders struct {
-	mu     sync.Mutex
-	byConn map[socket.ProxiedConn]manager.Reader
+	mu    sync.Mutex
+	byKey map[proxiedKey]proxiedReader
 }
 
-func (p *proxiedReaders) get(pc socket.ProxiedConn) (manager.Reader, bool) {
+func (p *proxiedReaders) get(k proxiedKey, now time.Time) (manager.Reader, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	r, ok := p.byConn[pc]
-	return r, ok
-}
-
-func (p *proxiedReaders) put(pc socket.ProxiedConn, r manager.Reader) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.byConn == nil || len(p.byConn) >= maxProxied {
-		p.byConn = map[socket.ProxiedConn]manager.Reader{}
+	e, ok := p.byKey[k]
+	if !ok || now.After(e.until) {
+		return manager.Reader{}, false
 	}
-	p.byConn[pc] = r
+	return e.reader, true
+}
+
+func (p *proxiedReaders) put(k proxiedKey, r manager.Reader, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.byKey == nil || len(p.byKey) >= maxProxied {
+		p.byKey = map[proxiedKey]proxiedReader{}
+	}
+	p.byKey[k] = proxiedReader{reader: r, until: now.Add(proxiedFor)}
 }

@@ -25,12 +25,10 @@ const maxAncestors = 16
 type callerKey struct{}
 
 // caller is who is on one socket connection: the kernel's word (cred)
-// and the reader it names (identify), with the programs a `tokentray
-// proxy` on it was found to forward for (proxied.go).
+// and the reader it names (identify).
 type caller struct {
-	reader  manager.Reader
-	cred    socket.PeerCred
-	proxied proxiedReaders
+	reader manager.Reader
+	cred   socket.PeerCred
 }
 
 // connContext is the http.Server's ConnContext, called once per

@@ -103,6 +103,9 @@ type Server struct {
 	// host is what only the host process has (clipboard, window,
 	// autostart) and where its config file is; see host.go.
 	host hostState
+	// proxied are the programs `tokentray proxy` processes were found
+	// to read for (proxied.go).
+	proxied proxiedReaders
 }
 
 // NewServer serves m. A nil logger means slog.Default().
@@ -294,7 +297,7 @@ func (s *Server) readWith(w http.ResponseWriter, r *http.Request, req manager.Re
 	req.Proof = proof
 	if proxied != nil {
 		req.Via = manager.ViaProxy
-		if req.Reader, err = callerConn(r).proxiedReader(*proxied); err != nil {
+		if req.Reader, err = s.proxiedReader(callerConn(r), *proxied); err != nil {
 			writeError(w, http.StatusForbidden, socket.CodeUnverifiedCaller, err.Error())
 			return
 		}
