@@ -27,7 +27,7 @@ endif
 # needs only libx11-6. A build from source has the -dev package anyway.
 LDFLAGS := -X github.com/tokentray/tokentray/cli.version=$(VERSION) -X github.com/tokentray/tokentray/cli.commit=$(COMMIT) -r \$$ORIGIN/../lib/tokentray
 
-.PHONY: package dist stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
+.PHONY: package dist stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket bench-proxy soak fuzz fuzz-run
 
 all: build
 
@@ -104,11 +104,19 @@ test-in-env:
 # then the whole-process load test with p50/p99 and the command against
 # secret-tool (bench-socket). Numbers: README.md, docs/bench-socket.md.
 bench: deps
-	scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./manager/ ./platform/socket/server/
+	scripts/testenv.sh $(GO) test -run '^$$' -bench . -benchmem ./manager/ ./platform/socket/server/ ./proxy/
 	$(MAKE) --no-print-directory bench-socket
+	$(MAKE) --no-print-directory bench-proxy
 
 bench-socket: deps
 	TOKENTRAY_BENCH=1 scripts/testenv.sh $(GO) test -count=1 -run Bench -v ./e2e/
+
+# The local proxy's cost: requests/s and p50/p99 through the daemon's
+# proxy and through `tokentray proxy`, next to the same requests sent
+# straight to the upstream with the token, at 1, 8 and 32 clients, in one
+# run (e2e/bench_proxy_test.go). Numbers: README.md, "Use it from other tools".
+bench-proxy: deps
+	TOKENTRAY_BENCH=1 scripts/testenv.sh $(GO) test -count=1 -run LoadProxy -v ./e2e/
 
 # The soak test (e2e/soak_test.go) for 10 minutes instead of the 75 s it
 # runs in `make test`: 32 socket clients through 30 s token rotations.

@@ -29,10 +29,12 @@ func (c *cli) readsCommand() *cobra.Command {
 		Long: `The read log of ENV, newest first: when a token was handed out, to which
 process (pid, uid, executable, command line), whether that read waited for
 a refresh, and how it left: through which tokentray command, or copy (the
-clipboard, asked for by the window), tray (the tray menu's copy), proxy.
-A read by a tokentray command names the program that ran it. tokentray
-keeps the last 200 reads per environment in memory; tokens are never
-logged. --json prints what GET /v1/environments/ENV/reads answers.`,
+clipboard, asked for by the window), tray (the tray menu's copy), proxy
+(a local proxy, with the program that connected to it). A read by a
+tokentray command names the program that ran it. Consecutive reads by one
+program the same way are one line: READS counts them, TIME is the latest.
+tokentray keeps the last 200 lines per environment in memory; tokens are
+never logged. --json prints what GET /v1/environments/ENV/reads answers.`,
 		Args:              wantArgs("ENV"),
 		ValidArgsFunction: c.completeEnvironment,
 		Run:               c.exitWith(func(_ *cobra.Command, args []string) int { return c.cmdReads(args[0], asJSON) }),
@@ -71,7 +73,7 @@ func (c *cli) cmdReads(env string, asJSON bool) int {
 func writeReadsTable(w io.Writer, reads []socket.Read) {
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tPID\tUID\tEXE\tCMDLINE\tREFRESHED\tVIA")
+	fmt.Fprintln(tw, "TIME\tREADS\tPID\tUID\tEXE\tCMDLINE\tREFRESHED\tVIA")
 	unknown := func(s string) string {
 		if s == "" {
 			return "-"
@@ -87,8 +89,8 @@ func writeReadsTable(w io.Writer, reads []socket.Read) {
 		if rd.Refreshed {
 			refreshed = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			rd.Time.Local().Format("2006-01-02 15:04:05"), pid, uid,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			rd.Time.Local().Format("2006-01-02 15:04:05"), max(rd.Count, 1), pid, uid,
 			unknown(config.Printable(rd.Exe, 0)),
 			unknown(config.Printable(shortCmdline(rd.Exe, rd.Cmdline), readsCmdlineShown)),
 			refreshed, unknown(config.Printable(shownVia(rd), readsCmdlineShown)))
@@ -106,13 +108,17 @@ func writeReadsTable(w io.Writer, reads []socket.Read) {
 // CMDLINE column names programs (its argv[0] may be a full path, which
 // would push the command out of the column).
 func shownVia(rd socket.Read) string {
-	if rd.Via != "" {
+	through := rd.Through
+	if program, args, ok := strings.Cut(rd.Through, " "); ok && filepath.Base(program) == "tokentray" {
+		through = "tokentray " + args
+	}
+	switch {
+	case rd.Via == "proxy" && through != "": // `tokentray proxy`, not the host's own
+		return "proxy: " + through
+	case rd.Via != "":
 		return rd.Via
 	}
-	if program, args, ok := strings.Cut(rd.Through, " "); ok && filepath.Base(program) == "tokentray" {
-		return "tokentray " + args
-	}
-	return rd.Through
+	return through
 }
 
 // shortCmdline names the program by its file name when the command line

@@ -31,6 +31,8 @@ func TestReadsTableNamesTheTokentrayCommandByItsFileName(t *testing.T) {
 		{socket.Read{Through: "tokentray exec prod -- ./deploy.sh"}, "tokentray exec prod -- ./deploy.sh"},
 		{socket.Read{Through: "/opt/a b/tokentray token x"}, "/opt/a b/tokentray token x"},
 		{socket.Read{Via: "tray", Through: "x"}, "tray"},
+		{socket.Read{Via: "proxy"}, "proxy"},
+		{socket.Read{Via: "proxy", Through: "/usr/bin/tokentray proxy api --upstream https://api.example.com"}, "proxy: tokentray proxy api --upstream https://api.example.com"},
 	} {
 		if got := shownVia(tc.rd); got != tc.want {
 			t.Errorf("shownVia(%+v) = %q, want %q", tc.rd, got, tc.want)
@@ -41,14 +43,14 @@ func TestReadsTableNamesTheTokentrayCommandByItsFileName(t *testing.T) {
 func TestReadsTableShowsEveryColumnAndCutsLongCommandLines(t *testing.T) {
 	var b strings.Builder
 	writeReadsTable(&b, []socket.Read{
-		{Time: time.Now(), PID: 4242, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "/usr/bin/curl " + strings.Repeat("a", 200) + "\x1b[31m", Refreshed: true},
+		{Time: time.Now(), Count: 1002, PID: 4242, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "/usr/bin/curl " + strings.Repeat("a", 200) + "\x1b[31m", Refreshed: true},
 		{Time: time.Now()},
 	})
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "TIME") {
 		t.Fatalf("table:\n%s", b.String())
 	}
-	if !strings.Contains(lines[1], "4242") || !strings.Contains(lines[1], "curl aaa") || !strings.Contains(lines[1], "…") || strings.Fields(lines[1])[len(strings.Fields(lines[1]))-2] != "yes" {
+	if !strings.Contains(lines[1], " 1002 ") || !strings.Contains(lines[1], "4242") || !strings.Contains(lines[1], "curl aaa") || !strings.Contains(lines[1], "…") || strings.Fields(lines[1])[len(strings.Fields(lines[1]))-2] != "yes" {
 		t.Errorf("row: %q", lines[1])
 	}
 	if strings.Contains(b.String(), "\x1b") || strings.Count(lines[1], "a") > readsCmdlineShown {

@@ -64,6 +64,7 @@ func (c *cli) rootCommand() *cobra.Command {
 		c.refreshCommand(),
 		c.logoutCommand(),
 		c.execCommand(),
+		c.proxyCommand(),
 		c.secretCommand(),
 		c.unlockCommand(),
 		c.envCommand(),

@@ -41,6 +41,11 @@ type Environment struct {
 	DPoP bool `toml:"dpop" json:"dpop,omitempty"`
 	// Guard is "none" (or "") or "confirm": a read waits for the user's yes (guard.go).
 	Guard string `toml:"guard" json:"guard,omitempty"`
+	// ProxyListen and ProxyUpstream, given together, make the host run a
+	// local proxy on ProxyListen (loopback) that forwards to ProxyUpstream
+	// with this environment's token (proxy.go).
+	ProxyListen   string `toml:"proxy_listen" json:"proxy_listen,omitempty"`
+	ProxyUpstream string `toml:"proxy_upstream" json:"proxy_upstream,omitempty"`
 }
 
 // Settings are the optional [settings] table; settingKeys (keys.go) holds

@@ -214,6 +214,18 @@ var envKeys = []envKey{
 		advanced: true, check: checkGuard, // guard.go
 		help: "none, or confirm: each new reader waits for your approval",
 	},
+	// The local proxy; the rule between the two is proxyProblems (proxy.go).
+	{
+		key: "proxy_listen", field: func(e *Environment) any { return &e.ProxyListen }, role: userOptional,
+		advanced: true, check: ProxyListenProblem,
+		help: "a loopback address (127.0.0.1:PORT) where tokentray runs a proxy that adds this environment's token",
+	},
+	{
+		// A move: a new upstream is a new place the token goes.
+		key: "proxy_upstream", field: func(e *Environment) any { return &e.ProxyUpstream }, moves: true, role: userOptional,
+		advanced: true, maxBytes: MaxURLLen, check: ProxyUpstreamProblem,
+		help: "the API's base URL the proxy forwards to, with the token (https:// unless loopback)",
+	},
 }
 
 // lookupEnvKey returns the environment key called name.

@@ -118,12 +118,17 @@ var keySamples = map[string]any{
 	"dpop":                     true,
 	"tenant":                   "contoso.onmicrosoft.com",
 	"guard":                    GuardConfirm,
+	"proxy_listen":             "127.0.0.1:8181",
+	"proxy_upstream":           "https://api.example.com/v2",
 }
 
 // keySampleContext sets what a sample needs besides itself: a tenant
 // only means something to a preset whose endpoints name one.
 var keySampleContext = map[string]func(e *Environment){
 	"tenant": func(e *Environment) { e.Preset = "entra" },
+	// The proxy's two keys go together (proxyProblems).
+	"proxy_listen":   func(e *Environment) { e.ProxyUpstream = "http://127.0.0.1:9000" },
+	"proxy_upstream": func(e *Environment) { e.ProxyListen = "[::1]:0" },
 }
 
 // testCertPEM is a self-signed certificate for cn, as PEM text.

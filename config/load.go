@@ -342,7 +342,7 @@ func (r *configReader) checkEnv(e Environment, lineOf func(string) int) Environm
 
 	given := e
 	e, _ = ApplyPreset(e) // the preset name was checked above
-	for _, p := range clientAuthProblems(given, e) {
+	for _, p := range append(clientAuthProblems(given, e), proxyProblems(e)...) {
 		fail(p.key, "%s", p.msg)
 	}
 	var preset *Preset

@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -97,9 +98,11 @@ type loadResult struct {
 	p50, p99 time.Duration
 }
 
-// target is one server under load: keep-alive clients on its unix socket.
+// target is one server under load: keep-alive clients on its unix socket
+// (or, with socket "", on TCP), each request with header.
 type target struct {
 	url     string
+	header  http.Header
 	tr      *http.Transport
 	hc      *http.Client
 	samples []time.Duration
@@ -108,18 +111,23 @@ type target struct {
 }
 
 func newTarget(socket, url string, clients int) *target {
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: clients}
+	if socket != "" {
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var dl net.Dialer
 			return dl.DialContext(ctx, "unix", socket)
-		},
-		MaxIdleConnsPerHost: clients,
+		}
 	}
 	return &target{url: url, tr: tr, hc: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
 }
 
 func (tg *target) get() error {
-	resp, err := tg.hc.Get(tg.url)
+	req, err := http.NewRequest(http.MethodGet, tg.url, nil)
+	if err != nil {
+		return err
+	}
+	maps.Copy(req.Header, tg.header)
+	resp, err := tg.hc.Do(req)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,10 @@ type ConfigFile struct {
 	ctx    context.Context // ends at close: owner of the questions about hand edits
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	// applied is told the config the engine runs after each change (the
+	// local proxies follow it); nil: nobody.
+	applied func(config.Config)
 }
 
 // heldEdit is a hand edit of a guarded environment the user has not
@@ -77,6 +81,10 @@ func (c *ConfigFile) Load() (*config.Config, error) {
 
 // Attach gives the service the engine it applies changes to.
 func (c *ConfigFile) Attach(m *manager.Manager) { c.m = m }
+
+// OnApply makes f hear the config the engine runs, after each change
+// applied (called with the service's lock held: f must not call back).
+func (c *ConfigFile) OnApply(f func(config.Config)) { c.applied = f }
 
 // Path is the file's path (GET /v1/host).
 func (c *ConfigFile) Path() string { return c.path }
@@ -133,7 +141,7 @@ func (c *ConfigFile) DeleteEnvironment(ctx context.Context, who manager.Reader, 
 		// out of the engine only.
 		cfg := c.m.Config()
 		running, _ := cfg.Without(name)
-		err = c.m.SetConfig(running)
+		err = c.run(running)
 	}
 	if err != nil {
 		return err
@@ -274,7 +282,7 @@ func (c *ConfigFile) apply(cfg *config.Config) error {
 		}
 		holds[old.Name] = change
 	}
-	if err := c.m.SetConfig(&run); err != nil {
+	if err := c.run(&run); err != nil {
 		return err
 	}
 	for name := range c.held {
@@ -296,6 +304,18 @@ func (c *ConfigFile) apply(cfg *config.Config) error {
 		c.log.Warn("a hand edit of a guarded environment is held back until you allow it", "env", name, "change", change)
 		c.m.Hold(name, reason)
 		c.ask(name, c.held[name])
+	}
+	return nil
+}
+
+// run makes the engine, and then whoever listens (OnApply), run cfg.
+// c.mu is held.
+func (c *ConfigFile) run(cfg *config.Config) error {
+	if err := c.m.SetConfig(cfg); err != nil {
+		return err
+	}
+	if c.applied != nil {
+		c.applied(*cfg)
 	}
 	return nil
 }

@@ -81,6 +81,10 @@ func Run(o Options) error {
 	}
 	m.Start()
 	cf.Attach(m)
+	// The local proxies (proxy_listen), following every config change.
+	px := newProxies(m, log)
+	px.apply(m.Config())
+	cf.OnApply(px.apply)
 	srv := server.NewServer(m, log, server.Limits{})
 	srv.SetConfigEditor(cf)
 	if opts.Locked {
@@ -121,6 +125,7 @@ func Run(o Options) error {
 		if err := srv.Shutdown(ctx); err != nil {
 			log.Warn("socket shutdown", "error", err)
 		}
+		px.close()
 		m.Close()
 	}
 
@@ -151,6 +156,7 @@ func Run(o Options) error {
 		shutdown()
 		return nil
 	case err := <-served:
+		px.close()
 		m.Close()
 		if err != nil {
 			return fmt.Errorf("socket %s: %w", o.SocketPath, err)

@@ -344,6 +344,7 @@ func (e *environment) status(now time.Time) Status {
 		LastRead:   e.m.reads.last(e.cfg.Name),
 		Guarded:    e.cfg.Guarded(),
 		Held:       e.held,
+		Proxy:      e.m.proxies.get(e.cfg.Name),
 	}
 	if st.Scopes == nil {
 		st.Scopes = []string{}

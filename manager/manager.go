@@ -70,8 +70,9 @@ type Manager struct {
 	flights singleflight.Group // key: environment.flightKey
 	events  broadcaster
 	meta    metadataCache
-	nonces  dpopNonces // the latest DPoP-Nonce of each server (dpop.go)
-	reads   readLog    // who read which token (readlog.go)
+	nonces  dpopNonces    // the latest DPoP-Nonce of each server (dpop.go)
+	reads   readLog       // who read which token (readlog.go)
+	proxies proxyStatuses // the host's local proxies (proxy_status.go)
 
 	// storeSlots bounds concurrent Store reads: every environment loads
 	// its tokens when it starts, and a config with a thousand of them must

@@ -157,8 +157,9 @@ func (m *Manager) Read(ctx context.Context, name string, req ReadRequest) (Token
 	rd := req.Reader
 	r := Read{Time: m.clock.Now(), PID: rd.PID, UID: rd.UID, Exe: rd.Exe, Cmdline: rd.Cmdline, Through: rd.Through,
 		Via: req.Via, Refreshed: e.generation() != before}
-	m.reads.add(name, r)
-	m.emit(Event{Kind: EventRead, Env: name, Read: &r, Time: r.Time})
+	if entry, announce := m.reads.add(name, r); announce {
+		m.emit(Event{Kind: EventRead, Env: name, Read: &entry, Time: r.Time})
+	}
 	return t, nil
 }
 

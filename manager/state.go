@@ -52,6 +52,9 @@ type Status struct {
 	// RefreshFailing: the token is still valid but refreshing it fails;
 	// Next (retry) says when the engine tries again.
 	RefreshFailing bool
+	// Proxy is the local proxy the host runs for it (proxy_listen), as
+	// the host said (Manager.SetProxy).
+	Proxy ProxyStatus
 }
 
 // NextAction is what the user should do next; the socket sends the values

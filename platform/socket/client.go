@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -121,10 +122,25 @@ type TokenOptions struct {
 	// DPoPNonce is the DPoP-Nonce the resource server answered last; ""
 	// takes the latest one tokentray knows of.
 	DPoPNonce string
+	// Force refreshes first: POST .../refresh instead of GET .../token.
+	Force bool
+	// Proxied names the loopback connection of a program to the local
+	// proxy (`tokentray proxy`) that the token is for: tokentray checks
+	// that this process holds the proxy's end, and logs and guards the
+	// read as that program's, via the proxy.
+	Proxied *ProxiedConn
 }
 
-// TokenWith is GET /v1/environments/{name}/token with o as the query:
-// ?min_valid=...&htm=...&htu=...&dpop_nonce=...
+// ProxiedConn is one connection to the local proxy by the inodes of its
+// two sockets, as the kernel's TCP table lists them.
+type ProxiedConn struct {
+	ProxySocket  uint64 // the proxy's end: the socket it accepted
+	ClientSocket uint64 // the end of the program that connected
+}
+
+// TokenWith is GET /v1/environments/{name}/token (POST .../refresh with
+// Force) with o as the query: ?min_valid=...&htm=...&htu=...&dpop_nonce=...
+// and, for the proxy, &via=proxy&proxy_socket=...&client_socket=...
 func (c *Client) TokenWith(ctx context.Context, name string, o TokenOptions) (TokenAnswer, error) {
 	q := url.Values{}
 	if o.MinValid > 0 {
@@ -135,12 +151,20 @@ func (c *Client) TokenWith(ctx context.Context, name string, o TokenOptions) (To
 			q.Set(k, v)
 		}
 	}
-	p := envPath(name, "/token")
+	if o.Proxied != nil {
+		q.Set("via", "proxy")
+		q.Set("proxy_socket", strconv.FormatUint(o.Proxied.ProxySocket, 10))
+		q.Set("client_socket", strconv.FormatUint(o.Proxied.ClientSocket, 10))
+	}
+	method, p := http.MethodGet, envPath(name, "/token")
+	if o.Force {
+		method, p = http.MethodPost, envPath(name, "/refresh")
+	}
 	if len(q) > 0 {
 		p += "?" + q.Encode()
 	}
 	var out TokenAnswer
-	return out, c.do(ctx, http.MethodGet, p, nil, &out)
+	return out, c.do(ctx, method, p, nil, &out)
 }
 
 // ParseFor splits what `--for "METHOD URL"` says into htm and htu.

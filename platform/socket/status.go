@@ -62,6 +62,11 @@ type Status struct {
 	// RefreshFailing: the token is still valid but refreshing it fails;
 	// Next (retry) says when the engine tries again.
 	RefreshFailing bool `json:"refresh_failing,omitempty"`
+	// Proxy is the address of the local proxy the host runs for it
+	// (proxy_listen): "http://127.0.0.1:8181". ProxyProblem says why it
+	// does not run when it should ("127.0.0.1:8181 is in use").
+	Proxy        string `json:"proxy,omitempty"`
+	ProxyProblem string `json:"proxy_problem,omitempty"`
 }
 
 // UsableFor says whether s holds an access token that stays valid for at
@@ -118,8 +123,13 @@ type Claims struct {
 // which program, how, and whether the read waited for a refresh. For
 // tokentray's own command line the program is the one that ran it and
 // Through is the command. It never holds the token.
+//
+// Consecutive reads by one program the same way are one entry: count of
+// them, the first at first and the latest at time.
 type Read struct {
 	Time      time.Time `json:"time"`
+	First     time.Time `json:"first,omitzero"` // when count > 1
+	Count     int       `json:"count"`
 	PID       int32     `json:"pid"`
 	UID       uint32    `json:"uid"`
 	Exe       string    `json:"exe"`

@@ -82,17 +82,18 @@ const (
 	CodeInternal           = "internal"
 	CodeTooManySubscribers = "too_many_subscribers"
 	CodeTooManyConnections = "too_many_connections"
-	CodeInvalidConfig      = "invalid_config"   // 400, with Problems
-	CodeNoClipboard        = "no_clipboard"     // 409: the host has no clipboard (a daemon)
-	CodeNoWindow           = "no_window"        // 409: the host has no window (a daemon)
-	CodeNoAutostart        = "no_autostart"     // 409: the host cannot start at login (a daemon)
-	CodeNoConfigFile       = "no_config_file"   // 409: the host runs without a config file to write
-	CodeDenied             = "denied"           // 403: a guarded read or change the user did not allow
-	CodeLocked             = "locked"           // 409: the file store waits for its passphrase (POST /v1/unlock)
-	CodeWrongPassphrase    = "wrong_passphrase" // 403: POST /v1/unlock with the wrong passphrase
-	CodeNotLocked          = "not_locked"       // 409: POST /v1/unlock while nothing is locked
-	CodeNoHandover         = "no_handover"      // 409: POST /v1/handover to a tokentray that does not hand over
-	CodeInvalidSecret      = "invalid_secret"   // 400: the secret does not fit the auth_style (a key that does not parse, ...)
+	CodeInvalidConfig      = "invalid_config"    // 400, with Problems
+	CodeNoClipboard        = "no_clipboard"      // 409: the host has no clipboard (a daemon)
+	CodeNoWindow           = "no_window"         // 409: the host has no window (a daemon)
+	CodeNoAutostart        = "no_autostart"      // 409: the host cannot start at login (a daemon)
+	CodeNoConfigFile       = "no_config_file"    // 409: the host runs without a config file to write
+	CodeDenied             = "denied"            // 403: a guarded read or change the user did not allow
+	CodeLocked             = "locked"            // 409: the file store waits for its passphrase (POST /v1/unlock)
+	CodeWrongPassphrase    = "wrong_passphrase"  // 403: POST /v1/unlock with the wrong passphrase
+	CodeNotLocked          = "not_locked"        // 409: POST /v1/unlock while nothing is locked
+	CodeNoHandover         = "no_handover"       // 409: POST /v1/handover to a tokentray that does not hand over
+	CodeInvalidSecret      = "invalid_secret"    // 400: the secret does not fit the auth_style (a key that does not parse, ...)
+	CodeUnverifiedCaller   = "unverified_caller" // 403: a proxied read (via=proxy) whose connection could not be checked
 )
 
 // Problem is one thing wrong with a PUT body: the key (as the config

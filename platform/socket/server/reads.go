@@ -24,6 +24,13 @@ const maxAncestors = 16
 
 type callerKey struct{}
 
+// caller is who is on one socket connection: the kernel's word (cred)
+// and the reader it names (identify).
+type caller struct {
+	reader manager.Reader
+	cred   socket.PeerCred
+}
+
 // connContext is the http.Server's ConnContext, called once per
 // connection: it works out who is on the other end (identify) and
 // stashes it in the context of every request on it.
@@ -31,17 +38,30 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 	if cc, ok := c.(*cappedConn); ok {
 		c = cc.Conn
 	}
-	var r manager.Reader
+	cl := &caller{}
 	if pc, ok := c.(*socket.PeerConn); ok {
-		r = identify(pc.Cred)
+		cl.cred = pc.Cred
+		cl.reader = identify(pc.Cred)
 	}
-	return context.WithValue(ctx, callerKey{}, r)
+	return context.WithValue(ctx, callerKey{}, cl)
+}
+
+// callerConn is the caller of r's connection (never nil).
+func callerConn(r *http.Request) *caller {
+	if c, ok := r.Context().Value(callerKey{}).(*caller); ok {
+		return c
+	}
+	return &caller{}
 }
 
 // callerOf is who sent r: the program behind the socket connection.
-func callerOf(r *http.Request) manager.Reader {
-	c, _ := r.Context().Value(callerKey{}).(manager.Reader)
-	return c
+func callerOf(r *http.Request) manager.Reader { return callerConn(r).reader }
+
+// IdentifyProcess describes process pid of uid as the guard and the read
+// log name a reader (identify): the host's local proxies name the
+// program that connected to them with it.
+func IdentifyProcess(pid int32, uid uint32) manager.Reader {
+	return identify(socket.PeerCred{PID: pid, UID: uid})
 }
 
 // identify describes the process behind a connection as the guard and

@@ -103,6 +103,9 @@ type Server struct {
 	// host is what only the host process has (clipboard, window,
 	// autostart) and where its config file is; see host.go.
 	host hostState
+	// proxied are the programs `tokentray proxy` processes were found
+	// to read for (proxied.go).
+	proxied proxiedReaders
 }
 
 // NewServer serves m. A nil logger means slog.Default().
@@ -274,12 +277,32 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
 		return
 	}
+	s.readWith(w, r, manager.ReadRequest{MinValid: minValid})
+}
+
+// readWith answers a token read with what its query adds to req: the
+// request a DPoP proof is for, and the connection a proxy reads for.
+func (s *Server) readWith(w http.ResponseWriter, r *http.Request, req manager.ReadRequest) {
+	q := r.URL.Query()
 	proof, err := proofRequest(q)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
 		return
 	}
-	s.read(w, r, manager.ReadRequest{MinValid: minValid, Proof: proof})
+	proxied, err := proxiedConn(q) // proxied.go
+	if err != nil {
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
+		return
+	}
+	req.Proof = proof
+	if proxied != nil {
+		req.Via = manager.ViaProxy
+		if req.Reader, err = s.proxiedReader(callerConn(r), *proxied); err != nil {
+			writeError(w, http.StatusForbidden, socket.CodeUnverifiedCaller, err.Error())
+			return
+		}
+	}
+	s.read(w, r, req)
 }
 
 // proofRequest reads ?htm=METHOD&htu=URL[&dpop_nonce=N]: the request a
@@ -312,7 +335,9 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, req manager.ReadRe
 // deadline set again after it.
 func (s *Server) readToken(w http.ResponseWriter, r *http.Request, name string, req manager.ReadRequest) (manager.Token, bool) {
 	restore := liftDeadlines(w)
-	req.Reader = callerOf(r)
+	if req.Reader == (manager.Reader{}) { // else the program a proxy reads for (readWith)
+		req.Reader = callerOf(r)
+	}
 	req.Timeout = s.limits.RequestTimeout
 	t, err := s.m.Read(r.Context(), name, req)
 	restore(s.limits.WriteTimeout)
@@ -370,7 +395,7 @@ func parseMinValid(v string) (time.Duration, error) {
 }
 
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
-	s.read(w, r, manager.ReadRequest{Force: true})
+	s.readWith(w, r, manager.ReadRequest{Force: true})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -543,6 +568,14 @@ func (s *Server) writeEngineError(w http.ResponseWriter, r *http.Request, err er
 		s.log.Warn("socket request failed", "method", r.Method, "path", r.URL.Path, "code", code, "error", err)
 	}
 	writeError(w, status, code, engineErrorMessage(err))
+}
+
+// APIErrorOf is the engine's err as the socket answers it: the host's
+// local proxies answer their callers with it, as `tokentray proxy` does
+// with what the socket said.
+func APIErrorOf(err error) *socket.APIError {
+	status, code := engineErrorStatus(err)
+	return &socket.APIError{Status: status, Code: code, Message: engineErrorMessage(err)}
 }
 
 func engineErrorStatus(err error) (int, string) {

@@ -19,6 +19,7 @@ func WireStatus(st manager.Status) socket.Status {
 		Scopes: st.Scopes, GrantedScopes: st.GrantedScopes, MissingScopes: st.MissingScopes,
 		HasRefresh: st.HasRefresh, TokenType: st.TokenType, Persistent: st.Persistent, Store: st.Store, Error: st.Error, Warning: st.Warning,
 		Guarded: st.Guarded, Held: st.Held, RefreshFailing: st.RefreshFailing,
+		Proxy: st.Proxy.URL, ProxyProblem: st.Proxy.Problem,
 	}
 	if out.Scopes == nil {
 		out.Scopes = []string{}
@@ -56,7 +57,11 @@ func wireLogin(l manager.LoginInfo) socket.LoginInfo {
 }
 
 func wireRead(r manager.Read) socket.Read {
-	return socket.Read{Time: r.Time, PID: r.PID, UID: r.UID, Exe: r.Exe, Cmdline: r.Cmdline, Through: r.Through, Via: r.Via, Refreshed: r.Refreshed}
+	out := socket.Read{Time: r.Time, Count: max(r.Count, 1), PID: r.PID, UID: r.UID, Exe: r.Exe, Cmdline: r.Cmdline, Through: r.Through, Via: r.Via, Refreshed: r.Refreshed}
+	if out.Count > 1 {
+		out.First = r.First
+	}
+	return out
 }
 
 func wireReads(list []manager.Read) []socket.Read {
