@@ -258,6 +258,7 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string)
 	e.gen++
 	f := e.takeFlight()
 	e.needsLogin = false
+	e.loggedOut = false
 	e.interrupted = false
 	e.fatal = ""
 	e.lastErr = ""
@@ -272,7 +273,6 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string)
 
 	e.afterSave(saveErr)
 	e.changed(EventState, "")
-	e.wake()
 	return t
 }
 
@@ -354,7 +354,6 @@ func (e *environment) failed(err error) error {
 	}
 	f.land(out)
 	e.changed(kind, msg)
-	e.wake()
 	return out
 }
 
