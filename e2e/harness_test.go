@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -407,4 +408,26 @@ func requireKeychain(t *testing.T) {
 	if !haveKeychain() {
 		t.Skip("no D-Bus session (run under scripts/testenv.sh): the keychain parts need gnome-keyring")
 	}
+}
+
+// parallel runs f for every name, eight at a time (as eight clients would).
+func parallel(t *testing.T, names []string, f func(name string) error) {
+	t.Helper()
+	next := make(chan string)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for name := range next {
+				if err := f(name); err != nil && failed.Add(1) == 1 {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+		})
+	}
+	for _, name := range names {
+		next <- name
+	}
+	close(next)
+	wg.Wait()
 }
