@@ -6,7 +6,7 @@
 GO ?= go
 BIN := bin/tokentray
 
-.PHONY: stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
+.PHONY: stress screenshots measure-desktop measure-scale all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket soak fuzz fuzz-run
 
 all: build
 
@@ -108,3 +108,10 @@ screenshots: deps
 # environments for 60 s, after closing it (README, "The desktop app").
 measure-desktop: deps
 	TOKENTRAY_MEASURE=1 scripts/testenv.sh $(GO) test -count=1 -run TestDesktopHostTrayClipboardAndWindow -v ./e2e/
+
+# The cost as environments grow: 1, 10, 100 and 1,000 client-credentials
+# environments with the keychain, the host and its tray in xfce4-panel
+# (README, "As environments grow"; e2e/scale_test.go). About 15 minutes.
+# TOKENTRAY_SCALE_N="1 10" and TOKENTRAY_SCALE_IDLE=20s make it shorter.
+measure-scale: deps
+	TOKENTRAY_SCALE=1 scripts/testenv.sh $(GO) test -count=1 -run TestScaleEnvironments -timeout 90m -v ./e2e/

@@ -188,6 +188,8 @@ type daemon struct {
 	logs *syncBuffer
 	done chan struct{}
 	code int
+	// started is when the process was started.
+	started time.Time
 }
 
 // startDaemon runs `tokentray daemon` and waits until its socket answers.
@@ -232,11 +234,12 @@ func (h *home) spawn(args []string, extra ...string) *daemon {
 	d.cmd = exec.Command(binary, args...)
 	// Debug logs help when a test fails; benchmarks measure the default.
 	level := "debug"
-	if os.Getenv("TOKENTRAY_BENCH") != "" {
+	if os.Getenv("TOKENTRAY_BENCH") != "" || os.Getenv(scaleEnv) != "" {
 		level = "info"
 	}
 	d.cmd.Env = h.environ(append(extra, "TOKENTRAY_LOG_LEVEL="+level)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
+	d.started = time.Now()
 	if err := d.cmd.Start(); err != nil {
 		h.t.Fatal(err)
 	}
