@@ -3,15 +3,54 @@
 package platform
 
 import (
+	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// The host's clipboard on a real X server (scripts/testenv.sh's Xvfb),
-// read back with xclip as any other program would.
+// The host's clipboard on a real X server, read back with xclip as any
+// other program would. The X server is this package's own Xvfb, not the
+// session's: go test runs packages side by side, and the e2e desktop test
+// copies to the session's clipboard at the same time.
+
+func TestMain(m *testing.M) {
+	privateDisplay()
+	os.Exit(m.Run())
+}
+
+// privateDisplay starts an Xvfb of our own and points DISPLAY at it, when
+// a display was there to begin with (scripts/testenv.sh) and Xvfb is
+// installed. Xvfb ends with the test process (Pdeathsig), not before it:
+// the clipboard library keeps a connection open, and Xlib exits the
+// process when its server goes away.
+func privateDisplay() {
+	if os.Getenv("DISPLAY") == "" {
+		return
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		panic(err)
+	}
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp")
+	xvfb.ExtraFiles = []*os.File{w}
+	xvfb.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := xvfb.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "clipboard tests use the session's display:", err)
+		return
+	}
+	w.Close()
+	display, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		panic(fmt.Sprintf("Xvfb did not say its display: %v", err))
+	}
+	os.Setenv("DISPLAY", ":"+strings.TrimSpace(display))
+}
 
 func requireX(t *testing.T) *Clipboard {
 	t.Helper()
