@@ -427,10 +427,12 @@ func (h *host) run(hidden bool, served <-chan error) error {
 	events, unsubscribe := h.m.Subscribe()
 	defer unsubscribe()
 
-	pace := throttle{every: trayEvery}
+	pace := throttle{every: trayEvery(0)}
 	updateTray := func() {
 		if h.tray != nil {
-			h.tray.Update(server.WireStatuses(h.m.Environments()), time.Now())
+			statuses := server.WireStatuses(h.m.Environments())
+			h.tray.Update(statuses, time.Now())
+			pace.every = trayEvery(len(statuses))
 		}
 		pace.ran()
 	}

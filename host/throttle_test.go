@@ -42,3 +42,11 @@ func TestThrottleTurnsABurstIntoAFewUpdatesAndKeepsTheLast(t *testing.T) {
 		t.Errorf("a lone request waited %v", waited)
 	}
 }
+
+func TestTrayPaceStretchesWithTheMenu(t *testing.T) {
+	for envs, want := range map[int]time.Duration{0: time.Second, 100: time.Second, 250: time.Second, 500: 2 * time.Second, 1000: 4 * time.Second} {
+		if got := trayEvery(envs); got != want {
+			t.Errorf("trayEvery(%d) = %v, want %v", envs, got, want)
+		}
+	}
+}
