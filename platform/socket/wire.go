@@ -157,6 +157,10 @@ type APIError struct {
 	Code     string    `json:"error"`
 	Message  string    `json:"message"`
 	Problems []Problem `json:"problems,omitempty"` // invalid_config: every problem
+	// Summary is, for a provider's failure, the message without the
+	// environment's name, for views that name the environment already
+	// ("can't reach go.example.com: timeout").
+	Summary string `json:"summary,omitempty"`
 }
 
 func (e *APIError) Error() string {
