@@ -40,7 +40,7 @@ func (w *window) authorize(env string) {
 		return err
 	}, func(err error) {
 		if err != nil && !hasCode(err, socket.CodeLoginInProgress) {
-			w.fail("Authorize "+env, err)
+			w.fail(w.authorizeWhat(env), err)
 		}
 	})
 }
@@ -157,6 +157,10 @@ func userMessage(err error) string {
 		return "tokentray is not running; the window reconnects when it is back."
 	case errors.Is(err, context.DeadlineExceeded):
 		return "tokentray or the provider did not answer in time; try again, or check your network."
+	}
+	var apiErr *socket.APIError
+	if errors.As(err, &apiErr) && apiErr.Summary != "" {
+		return apiErr.Summary // the message names the environment, which fail's title does already
 	}
 	return err.Error()
 }
