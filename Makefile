@@ -27,7 +27,7 @@ endif
 # needs only libx11-6. A build from source has the -dev package anyway.
 LDFLAGS := -X github.com/tokentray/tokentray/cli.version=$(VERSION) -X github.com/tokentray/tokentray/cli.commit=$(COMMIT) -r \$$ORIGIN/../lib/tokentray
 
-.PHONY: package dist stress screenshots measure-desktop all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket bench-proxy soak fuzz fuzz-run
+.PHONY: package dist stress screenshots measure-desktop measure-scale all deps deps-build deps-cross build run cross cross-check test test-in-env bench bench-socket bench-proxy soak fuzz fuzz-run
 
 all: build
 
@@ -152,3 +152,10 @@ screenshots: deps
 # environments for 60 s, after closing it (README, "The desktop app").
 measure-desktop: deps
 	TOKENTRAY_MEASURE=1 scripts/testenv.sh $(GO) test -count=1 -run TestDesktopHostTrayClipboardAndWindow -v ./e2e/
+
+# The cost as environments grow: 1, 10, 100 and 1,000 client-credentials
+# environments with the keychain, the host and its tray in xfce4-panel
+# (README, "As environments grow"; e2e/scale_test.go). About 15 minutes.
+# TOKENTRAY_SCALE_N="1 10" and TOKENTRAY_SCALE_IDLE=20s make it shorter.
+measure-scale: deps
+	TOKENTRAY_SCALE=1 scripts/testenv.sh $(GO) test -count=1 -run TestScaleEnvironments -timeout 90m -v ./e2e/

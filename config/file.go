@@ -60,7 +60,7 @@ func readConfigFile(path string) ([]byte, error) {
 
 func checkConfigFileInfo(path string, fi fs.FileInfo) error {
 	if !fi.Mode().IsRegular() {
-		return &ConfigError{File: path, Msg: fmt.Sprintf("%s, not a regular file; the config must be a plain file", fileKind(fi.Mode()))}
+		return &ConfigError{File: path, Msg: fmt.Sprintf("%s, not a regular file; the config must be a plain file", FileKind(fi.Mode()))}
 	}
 	if uid, me, ok := fileOwner(fi); ok && uid != me && uid != 0 {
 		return &ConfigError{File: path, Msg: fmt.Sprintf("owned by uid %d, not by you (uid %d), so that user can change it; copy it to a file of your own and run `chmod 600` on it", uid, me)}
@@ -71,7 +71,9 @@ func checkConfigFileInfo(path string, fi fs.FileInfo) error {
 	return nil
 }
 
-func fileKind(m fs.FileMode) string {
+// FileKind names what a path that should be a regular file is instead,
+// for messages: "a directory", "a named pipe", ...
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"

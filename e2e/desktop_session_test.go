@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,6 +186,48 @@ func (ti trayItem) click(t *testing.T, id int32) {
 	if call.Err != nil {
 		t.Fatalf("dbusmenu Event clicked %d: %v", id, call.Err)
 	}
+}
+
+// countLayoutUpdates counts the LayoutUpdated signals of item's menu: each
+// makes the tray host read the menu again.
+func countLayoutUpdates(t *testing.T, conn *dbus.Conn, item trayItem) *atomic.Int64 {
+	t.Helper()
+	var n atomic.Int64
+	match := []dbus.MatchOption{
+		dbus.WithMatchSender(item.service),
+		dbus.WithMatchObjectPath(item.menu),
+		dbus.WithMatchInterface("com.canonical.dbusmenu"),
+		dbus.WithMatchMember("LayoutUpdated"),
+	}
+	if err := conn.AddMatchSignal(match...); err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan *dbus.Signal, 1024)
+	conn.Signal(ch)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case sig, ok := <-ch:
+				if !ok {
+					return // the connection closed
+				}
+				if sig.Sender == item.service && sig.Path == item.menu && sig.Name == "com.canonical.dbusmenu.LayoutUpdated" {
+					n.Add(1)
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		conn.RemoveSignal(ch)
+		_ = conn.RemoveMatchSignal(match...)
+		close(stop)
+		<-done
+	})
+	return &n
 }
 
 // xclipboard reads the X clipboard.

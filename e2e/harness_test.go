@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -213,6 +214,8 @@ type daemon struct {
 	logs *syncBuffer
 	done chan struct{}
 	code int
+	// started is when the process was started.
+	started time.Time
 }
 
 // startDaemon runs `tokentray daemon` and waits until its socket answers.
@@ -273,11 +276,12 @@ func (h *home) spawn(args []string, extra ...string) *daemon {
 	d.cmd = exec.Command(binary, args...)
 	// Debug logs help when a test fails; benchmarks measure the default.
 	level := "debug"
-	if os.Getenv("TOKENTRAY_BENCH") != "" {
+	if os.Getenv("TOKENTRAY_BENCH") != "" || os.Getenv(scaleEnv) != "" {
 		level = "info"
 	}
 	d.cmd.Env = h.environ(append(extra, "TOKENTRAY_LOG_LEVEL="+level)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
+	d.started = time.Now()
 	if err := d.cmd.Start(); err != nil {
 		h.t.Fatal(err)
 	}
@@ -449,4 +453,26 @@ func requireKeychain(t *testing.T) {
 	if !haveKeychain() {
 		t.Skip("no D-Bus session (run under scripts/testenv.sh): the keychain parts need gnome-keyring")
 	}
+}
+
+// parallel runs f for every name, eight at a time (as eight clients would).
+func parallel(t *testing.T, names []string, f func(name string) error) {
+	t.Helper()
+	next := make(chan string)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for name := range next {
+				if err := f(name); err != nil && failed.Add(1) == 1 {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+		})
+	}
+	for _, name := range names {
+		next <- name
+	}
+	close(next)
+	wg.Wait()
 }

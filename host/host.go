@@ -427,8 +427,15 @@ func (h *host) run(hidden bool, served <-chan error) error {
 	events, unsubscribe := h.m.Subscribe()
 	defer unsubscribe()
 
+	pace := throttle{every: trayEvery}
+	updateTray := func() {
+		if h.tray != nil {
+			h.tray.Update(server.WireStatuses(h.m.Environments()), time.Now())
+		}
+		pace.ran()
+	}
 	if h.tray != nil {
-		h.tray.Update(server.WireStatuses(h.m.Environments()), time.Now())
+		updateTray()
 		if !hidden {
 			if err := h.openWindow(); err != nil {
 				h.log.Warn("could not open the window", "error", err)
@@ -442,7 +449,8 @@ func (h *host) run(hidden bool, served <-chan error) error {
 	}
 
 	// The tray's titles show minutes: refresh them once a minute, at the
-	// minute, and on every engine event. Nothing else wakes the host.
+	// minute, and after engine events, paced by the throttle. Nothing else
+	// wakes the host.
 	minute := time.NewTimer(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)))
 	defer minute.Stop()
 	for {
@@ -457,12 +465,12 @@ func (h *host) run(hidden bool, served <-chan error) error {
 			}
 			h.notifyEvent(ev)
 			if h.tray != nil {
-				h.tray.Update(server.WireStatuses(h.m.Environments()), time.Now())
+				pace.request()
 			}
+		case <-pace.due:
+			updateTray()
 		case <-minute.C:
-			if h.tray != nil {
-				h.tray.Update(server.WireStatuses(h.m.Environments()), time.Now())
-			}
+			updateTray()
 			minute.Reset(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)))
 		}
 	}

@@ -53,12 +53,12 @@ func (t *tokenSet) stored() StoredTokens {
 }
 
 // environment is the state machine of one configured environment. Its
-// scheduler goroutine (run) owns the background work; callers share
-// refreshes through the manager's single-flight group.
+// goroutine (run) does the background work the manager's scheduler finds
+// due; callers share refreshes through the manager's single-flight group.
 type environment struct {
 	m    *Manager
 	cfg  config.Environment
-	kick chan struct{} // wakes the scheduler early
+	kick chan struct{} // the scheduler found work due (scheduler.go)
 	// flightKey names this environment's refreshes in Manager.flights:
 	// its name and identity, so a read of an environment a config change
 	// just replaced never joins the old one's refresh (old endpoints).
@@ -96,6 +96,7 @@ type environment struct {
 	gen           uint64  // bumped whenever tok changes
 	flight        *flight // the refresh at the provider now, nil when none
 	needsLogin    bool    // the provider rejected the refresh token
+	loggedOut     bool    // forgotten by logout: not fetched again until a token is asked for
 	interrupted   bool    // loaded with RefreshStarted set: the last run died mid-refresh
 	fatal         string  // a final provider error (invalid_client, ...), shown as state error
 	loadErr       error   // reading the store failed; retried, nothing deleted
@@ -109,6 +110,7 @@ type environment struct {
 	saveErr       string
 	saveTries     int
 	saveAt        time.Time
+	reloadAt      time.Time     // when a store read that failed is tried again
 	session       *loginSession // a running authorization
 	lastLogin     *loginSession // the one that ended last, for WaitLogin
 	loginFailed   string        // why the last authorization ended without tokens (timeout); cleared by the next login
@@ -148,8 +150,8 @@ func (e *environment) start() {
 	}()
 }
 
-// stop ends the scheduler and any running authorization; Manager.Close
-// waits for their goroutines.
+// stop ends the environment's goroutine and any running authorization;
+// Manager.Close waits for their goroutines.
 func (e *environment) stop() {
 	e.cancel()
 	e.cancelLogin(ErrLoginCanceled)
@@ -158,14 +160,6 @@ func (e *environment) stop() {
 		e.certTransport.CloseIdleConnections()
 	}
 	e.mu.Unlock()
-}
-
-// wake asks the scheduler to look again now.
-func (e *environment) wake() {
-	select {
-	case e.kick <- struct{}{}:
-	default:
-	}
 }
 
 // ensureLoaded reads the client secret and tokens from the store once;
@@ -218,6 +212,7 @@ func (e *environment) load() {
 	if tokErr != nil {
 		e.loadErr = fmt.Errorf("read saved tokens: %w", tokErr)
 	}
+	e.reloadAt = now.Add(reloadEvery)
 	if tokErr == nil && stored != nil && e.tok == nil {
 		e.tok = &tokenSet{
 			access:    Secret(stored.AccessToken),
@@ -266,10 +261,12 @@ const interruptedRefresh = "tokentray stopped during a refresh after the provide
 // refreshTokenRejected explains an invalid_grant answer to a refresh.
 const refreshTokenRejected = "the provider rejected the refresh token (revoked or expired)"
 
-// changed publishes the environment's new status.
+// changed publishes the environment's new status. What changed may move
+// when background work is due, so the scheduler looks again too.
 func (e *environment) changed(kind EventKind, msg string) {
 	st := e.status(e.m.clock.Now())
 	e.m.emit(Event{Kind: kind, Env: e.cfg.Name, Status: &st, Message: msg})
+	e.m.reschedule()
 }
 
 // unconfigured reports what is missing, or "". e.mu must be held.

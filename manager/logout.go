@@ -26,6 +26,7 @@ func (e *environment) logout(ctx context.Context) error {
 	e.tok = nil
 	e.gen++
 	e.needsLogin = false
+	e.loggedOut = true
 	e.fatal, e.lastErr, e.failures = "", "", 0
 	e.unsaved = false
 	e.answer = nil
@@ -136,6 +137,5 @@ func (e *environment) setSecret(secret Secret) error {
 	e.fatal = ""
 	e.mu.Unlock()
 	e.changed(EventState, "")
-	e.wake()
 	return nil
 }

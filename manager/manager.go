@@ -82,12 +82,15 @@ type Manager struct {
 	// Options.Locked; else at Unlock).
 	unlocked chan struct{}
 
+	resched chan struct{} // due times may have moved (scheduler.go)
+	quit    chan struct{} // closed by Close: the scheduler ends
+
 	mu      sync.Mutex
 	cfg     config.Config
 	envs    map[string]*environment
 	started bool
 	closed  bool
-	wg      sync.WaitGroup // scheduler goroutines and login listeners
+	wg      sync.WaitGroup // the scheduler, environment goroutines and login listeners
 }
 
 // New builds an engine for cfg. Nothing runs until Start.
@@ -124,6 +127,9 @@ func New(cfg *config.Config, opts Options) (*Manager, error) {
 		http:   opts.HTTPClient,
 		jitter: opts.Jitter,
 		envs:   map[string]*environment{},
+
+		resched: make(chan struct{}, 1),
+		quit:    make(chan struct{}),
 
 		storeSlots: make(chan struct{}, maxStoreReads),
 		unlocked:   make(chan struct{}),
@@ -206,6 +212,7 @@ func (m *Manager) Start() {
 	for _, ec := range m.cfg.Environments {
 		m.envs[ec.Name].start()
 	}
+	m.wg.Go(m.schedule)
 }
 
 // Close stops every goroutine the engine owns and cancels open logins.
@@ -218,6 +225,7 @@ func (m *Manager) Close() {
 	m.closed = true
 	envs := m.envList()
 	m.mu.Unlock()
+	close(m.quit)
 	for _, e := range envs {
 		e.stop()
 	}

@@ -284,6 +284,7 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string,
 	e.gen++
 	f := e.takeFlight()
 	e.needsLogin = false
+	e.loggedOut = false
 	e.interrupted = false
 	e.fatal = ""
 	e.lastErr = ""
@@ -300,7 +301,6 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string,
 
 	e.afterSave(saveErr)
 	e.changed(EventState, "")
-	e.wake()
 	return t, nil
 }
 
@@ -408,7 +408,6 @@ func (e *environment) failed(err error) error {
 	}
 	f.land(out)
 	e.changed(kind, msg)
-	e.wake()
 	return out
 }
 

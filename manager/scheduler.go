@@ -7,14 +7,74 @@ import (
 	"github.com/tokentray/tokentray/config"
 )
 
-// recheck is how often the scheduler looks at the wall clock even when
-// nothing is due: timers follow the monotonic clock, which stops while a
-// laptop sleeps, so a machine that slept past the expiry notices within
-// this interval of waking.
-const recheck = 10 * time.Second
+// The scheduler: one goroutine for the whole engine (schedule) sleeps on
+// one wall-clock alarm (Clock.At) until the earliest background work of
+// any environment is due, and hands each environment that is due to its
+// own goroutine (run), which does the work. Whatever can move a due time
+// calls reschedule (every change an environment publishes does), so the
+// alarm is set again; while nothing is due, nothing wakes.
 
-// run is the environment's scheduler: proactive refresh, retries with
-// backoff, retried saves and retried keychain reads.
+// reloadEvery is how long after a failed store read it is tried again.
+const reloadEvery = 10 * time.Second
+
+// reschedule asks the scheduler to look at the due times again.
+func (m *Manager) reschedule() {
+	select {
+	case m.resched <- struct{}{}:
+	default:
+	}
+}
+
+// schedule is the engine's scheduler loop, from Start until Close.
+func (m *Manager) schedule() {
+	var (
+		alarm <-chan time.Time
+		stop  = func() {}
+		armed time.Time // what alarm is set for; zero: not set
+	)
+	defer func() { stop() }()
+	for {
+		if next := m.runDue(m.clock.Now()); !next.Equal(armed) {
+			stop()
+			alarm, stop, armed = nil, func() {}, next
+			if !next.IsZero() {
+				alarm, stop = m.clock.At(next)
+			}
+		}
+		select {
+		case <-m.quit:
+			return
+		case <-m.resched:
+		case <-alarm:
+			stop()
+			alarm, stop, armed = nil, func() {}, time.Time{} // it may have fired early (a clock jump): set again
+		}
+	}
+}
+
+// runDue starts the work of every environment due at now and returns
+// when the next is due, zero for never.
+func (m *Manager) runDue(now time.Time) time.Time {
+	m.mu.Lock()
+	envs := m.envList()
+	m.mu.Unlock()
+	var next time.Time
+	for _, e := range envs {
+		at := e.nextDue()
+		switch {
+		case at.IsZero():
+		case !now.Before(at):
+			e.kickRun()
+		case next.IsZero() || at.Before(next):
+			next = at
+		}
+	}
+	return next
+}
+
+// run is the environment's worker: it loads the store, then does the
+// background work whenever the scheduler finds it due: proactive refresh,
+// retries with backoff, retried saves and retried store reads.
 func (e *environment) run() {
 	select { // a locked engine has no store to read yet
 	case <-e.m.unlocked:
@@ -23,43 +83,57 @@ func (e *environment) run() {
 	}
 	_ = e.ensureLoaded() // unlocked: it cannot fail
 	for {
-		wait := e.nextWake(e.m.clock.Now())
 		select {
 		case <-e.ctx.Done():
 			return
 		case <-e.kick:
-		case <-e.m.clock.After(wait):
 		}
 		if e.ctx.Err() != nil {
 			return
 		}
 		e.tick(e.m.clock.Now())
+		e.m.reschedule() // the work done moved the due times
 	}
 }
 
-// nextWake is how long to sleep: until the next due work, at most recheck.
-func (e *environment) nextWake(now time.Time) time.Duration {
-	wait := recheck
-	for _, at := range e.dueTimes() {
-		if at.IsZero() {
-			continue
-		}
-		if d := at.Sub(now); d < wait {
-			wait = max(d, 0)
-		}
+// kickRun has run do the work that is due.
+func (e *environment) kickRun() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
 	}
-	return wait
 }
 
-// dueTimes lists when background work is due: a save to retry and a refresh.
-func (e *environment) dueTimes() []time.Time {
+// nextDue is when background work is next due (a save or a store read to
+// retry, a refresh), zero for never.
+func (e *environment) nextDue() time.Time {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var save time.Time
-	if e.unsaved {
-		save = e.saveAt
+	var next time.Time
+	for _, at := range []time.Time{e.saveDue(), e.reloadDue(), e.refreshDue()} {
+		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
 	}
-	return []time.Time{save, e.refreshDue()}
+	return next
+}
+
+// saveDue is when tokens that could not be saved are saved again, zero
+// for never. e.mu must be held.
+func (e *environment) saveDue() time.Time {
+	if !e.unsaved || e.tok == nil {
+		return time.Time{}
+	}
+	return e.saveAt
+}
+
+// reloadDue is when a store read that failed is tried again, zero for
+// never. e.mu must be held.
+func (e *environment) reloadDue() time.Time {
+	if e.loadErr == nil || e.tok != nil || e.session != nil {
+		return time.Time{}
+	}
+	return e.reloadAt
 }
 
 // refreshDue is when the scheduler should refresh, zero for never. e.mu must be held.
@@ -72,17 +146,20 @@ func (e *environment) refreshDue() time.Time {
 	case e.failures > 0:
 		return e.retryAt
 	case e.tok == nil || e.tok.access == "":
+		if e.loggedOut {
+			return time.Time{} // forgotten on purpose: fetched again when asked for
+		}
 		return time.Unix(0, 0) // nothing usable: fetch now
 	}
 	return e.refreshAt
 }
 
 func (e *environment) tick(now time.Time) {
+	due := func(at time.Time) bool { return !at.IsZero() && !now.Before(at) }
 	e.mu.Lock()
-	saveDue := e.unsaved && !now.Before(e.saveAt)
-	due := e.refreshDue()
-	refreshDue := !due.IsZero() && !now.Before(due)
-	reload := e.loadErr != nil && e.tok == nil && e.session == nil
+	saveDue := due(e.saveDue())
+	refreshDue := due(e.refreshDue())
+	reload := due(e.reloadDue())
 	seen := e.gen
 	e.mu.Unlock()
 

@@ -17,6 +17,7 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
+	"github.com/tokentray/tokentray/config"
 )
 
 // The file vault keeps the store's items (tokens, client secrets, private
@@ -643,7 +644,7 @@ func checkVaultFileInfo(path string, fi fs.FileInfo) error {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return fmt.Errorf("store %s is a symbolic link; tokentray writes its store only as a real file: replace the link with the file it points to (mv), or configure that file's path", path)
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("store %s is %s, not a regular file", path, vaultFileKind(fi.Mode()))
+		return fmt.Errorf("store %s is %s, not a regular file", path, config.FileKind(fi.Mode()))
 	}
 	if uid, me, ok := vaultOwner(fi); ok && uid != me {
 		return fmt.Errorf("store %s is owned by uid %d, not by you (uid %d); copy it to a file of your own and run `chmod 600` on it", path, uid, me)
@@ -707,20 +708,5 @@ func permWho(perm fs.FileMode) string {
 		return "its group"
 	default:
 		return "other users"
-	}
-}
-
-func vaultFileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	default:
-		return "a special file"
 	}
 }

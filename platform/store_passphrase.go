@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/tokentray/tokentray/config"
 )
 
 // ErrNoPassphrase: no store passphrase is configured or passed in; the
@@ -100,7 +102,7 @@ func readPassphraseFile(path string, private bool) ([]byte, error) {
 
 func checkPassphraseFile(path string, fi fs.FileInfo, private bool) error {
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("store passphrase file %s is %s, not a regular file; put the passphrase in a plain file", path, vaultFileKind(fi.Mode()))
+		return fmt.Errorf("store passphrase file %s is %s, not a regular file; put the passphrase in a plain file", path, config.FileKind(fi.Mode()))
 	}
 	if !private {
 		return nil

@@ -7,6 +7,7 @@
 package tray
 
 import (
+	"slices"
 	"time"
 
 	"github.com/tokentray/tokentray/config"
@@ -70,6 +71,14 @@ type EnvEntry struct {
 	Title   string // state and time left first, then the name: "● valid 1h 52m  zepto-sandbox"
 	Actions []Action
 }
+
+// shownAt is the time the tray's titles are worked out for: the end of
+// now's minute. Within a minute the titles then stay as they are, so an
+// update between two of the host's minute ticks retitles only what an
+// event changed (not every title whose minute just ran out: with a
+// thousand environments, a few every second), the tick moves them all at
+// once, and no title promises more time than is left.
+func shownAt(now time.Time) time.Time { return now.Truncate(time.Minute).Add(time.Minute) }
 
 // BuildMenuModel turns engine snapshots into the tray menu. Times are
 // shown to the minute, since the tray is refreshed once a minute.
@@ -222,22 +231,33 @@ func shortName(name string) string {
 }
 
 // sameShape reports whether two models have the same items in the same
-// places, so only titles and the checkbox need updating (an open menu
-// stays open); otherwise the menu is rebuilt.
+// places, so only titles and the checkbox differ.
 func sameShape(a, b MenuModel) bool {
-	if (a.Notice == "") != (b.Notice == "") || len(a.Envs) != len(b.Envs) {
+	if !sameEnvironments(a, b) {
 		return false
 	}
 	for i := range a.Envs {
-		x, y := a.Envs[i], b.Envs[i]
-		if x.Env != y.Env || len(x.Actions) != len(y.Actions) {
+		if !sameActions(a.Envs[i], b.Envs[i]) {
 			return false
-		}
-		for j := range x.Actions {
-			if x.Actions[j] != y.Actions[j] {
-				return false
-			}
 		}
 	}
 	return true
 }
+
+// sameEnvironments reports whether two models list the same environments
+// in the same order under a notice line or none: then the menu is changed
+// in place (titles, the items of a submenu), else it is rebuilt.
+func sameEnvironments(a, b MenuModel) bool {
+	if (a.Notice == "") != (b.Notice == "") || len(a.Envs) != len(b.Envs) {
+		return false
+	}
+	for i := range a.Envs {
+		if a.Envs[i].Env != b.Envs[i].Env {
+			return false
+		}
+	}
+	return true
+}
+
+// sameActions reports whether two entries offer the same actions in the same order.
+func sameActions(a, b EnvEntry) bool { return slices.Equal(a.Actions, b.Actions) }

@@ -3,7 +3,6 @@
 package tray
 
 import (
-	"reflect"
 	"sync"
 	"time"
 
@@ -24,9 +23,16 @@ type Tray struct {
 	mu        sync.Mutex
 	last      *MenuModel
 	attention bool
-	// The items of the menu as sent, to retitle them in place.
-	envItems  []*systray.MenuItem
+	// The items of the menu as sent, to change them in place.
+	notice    *systray.MenuItem // nil without a notice
+	envs      []envItems        // one per MenuModel.Envs
 	autostart *systray.MenuItem
+}
+
+// envItems are one environment's submenu as sent.
+type envItems struct {
+	title   *systray.MenuItem
+	actions []*systray.MenuItem // in the order of EnvEntry.Actions
 }
 
 // Start puts the tray icon up and returns at once: on Linux systray has
@@ -58,12 +64,11 @@ func (t *Tray) Close() {
 	}
 }
 
-// Update rebuilds the menu from fresh snapshots. An unchanged model is not
-// sent again: every rebuild makes the tray host re-read the whole menu, and
-// an open menu would close under the user's pointer. A change of titles
-// only (the minute ticking) retitles the items in place.
+// Update brings the menu in line with fresh snapshots, sending only what
+// changed (see apply). Times left are worked out as of the end of now's
+// minute (shownAt).
 func (t *Tray) Update(statuses []socket.Status, now time.Time) {
-	mm := BuildMenuModel(statuses, now)
+	mm := BuildMenuModel(statuses, shownAt(now))
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.last != nil {
@@ -95,11 +100,14 @@ func (t *Tray) Model() MenuModel {
 	return *t.last
 }
 
-// apply sends what changed between the last model and mm. t.mu is held.
+// apply sends what changed between the last model and mm. Every change
+// systray sends makes the tray host read the whole menu again (dbusmenu
+// LayoutUpdated), and a rebuild sends one per item, so an unchanged item
+// is never sent, a changed title is retitled in place, and changed
+// actions replace that one submenu's items. Only a change of the list of
+// environments (or of the notice line's presence) rebuilds the menu.
+// t.mu is held.
 func (t *Tray) apply(mm MenuModel) {
-	if t.last != nil && reflect.DeepEqual(*t.last, mm) {
-		return
-	}
 	prev := t.last
 	t.last = &mm
 	if t.end == nil {
@@ -113,22 +121,23 @@ func (t *Tray) apply(mm MenuModel) {
 			systray.SetIcon(assets.IconPNG)
 		}
 	}
-	if prev != nil && sameShape(*prev, mm) && len(t.envItems) == len(mm.Envs) {
-		for i, e := range mm.Envs {
-			if prev.Envs[i].Title != e.Title {
-				t.envItems[i].SetTitle(e.Title)
-			}
-		}
-		if prev.StartAtLogin != mm.StartAtLogin {
-			if mm.StartAtLogin {
-				t.autostart.Check()
-			} else {
-				t.autostart.Uncheck()
-			}
-		}
+	if prev == nil || !sameEnvironments(*prev, mm) {
+		t.rebuild(mm)
 		return
 	}
-	t.rebuild(mm)
+	if prev.Notice != mm.Notice {
+		t.notice.SetTitle(mm.Notice)
+	}
+	for i, e := range mm.Envs {
+		t.updateEnv(&t.envs[i], prev.Envs[i], e)
+	}
+	if prev.StartAtLogin != mm.StartAtLogin {
+		if mm.StartAtLogin {
+			t.autostart.Check()
+		} else {
+			t.autostart.Uncheck()
+		}
+	}
 }
 
 // rebuild sends the whole menu. Environments are one submenu deep only:
@@ -136,23 +145,17 @@ func (t *Tray) apply(mm MenuModel) {
 // nesting badly, so nothing goes further than that.
 func (t *Tray) rebuild(mm MenuModel) {
 	systray.ResetMenu() // closes the old items' ClickedCh: their goroutines end
-	t.envItems = t.envItems[:0]
+	t.notice = nil
+	t.envs = t.envs[:0]
 	if mm.Notice != "" {
-		n := systray.AddMenuItem(mm.Notice, "")
-		n.Disable()
+		t.notice = systray.AddMenuItem(mm.Notice, "")
+		t.notice.Disable()
 		systray.AddSeparator()
 	}
 	for _, e := range mm.Envs {
-		parent := systray.AddMenuItem(e.Title, "")
-		t.envItems = append(t.envItems, parent)
-		for _, a := range e.Actions {
-			env, a := e.Env, a
-			onClick(parent.AddSubMenuItem(string(a), ""), func() {
-				if t.h.Do != nil {
-					t.h.Do(env, a)
-				}
-			})
-		}
+		items := envItems{title: systray.AddMenuItem(e.Title, "")}
+		t.addActions(&items, e)
+		t.envs = append(t.envs, items)
 	}
 	if len(mm.Envs) > 0 {
 		systray.AddSeparator()
@@ -170,11 +173,55 @@ func (t *Tray) rebuild(mm MenuModel) {
 		}
 	})
 	systray.AddSeparator()
-	onClick(systray.AddMenuItem(LabelQuit, ""), func() {
+	quit := systray.AddMenuItem(LabelQuit, "")
+	onClick(quit, func() {
 		if t.h.Quit != nil {
 			t.h.Quit()
 		}
 	})
+	// systray sends nothing for an item it adds: changing the last one
+	// sends the whole menu, so the tray host does not wait for the next
+	// change to see it.
+	quit.Enable()
+}
+
+// updateEnv sends what changed in one environment's submenu.
+func (t *Tray) updateEnv(items *envItems, was, e EnvEntry) {
+	sent := false
+	if !sameActions(was, e) {
+		sent = t.setActions(items, e)
+	}
+	if was.Title != e.Title || !sameActions(was, e) && !sent {
+		items.title.SetTitle(e.Title) // also sends the items just added
+	}
+}
+
+// addActions appends e's actions to its submenu.
+func (t *Tray) addActions(items *envItems, e EnvEntry) {
+	for _, a := range e.Actions {
+		env, a := e.Env, a
+		item := items.title.AddSubMenuItem(string(a), "")
+		onClick(item, func() {
+			if t.h.Do != nil {
+				t.h.Do(env, a)
+			}
+		})
+		items.actions = append(items.actions, item)
+	}
+}
+
+// setActions replaces the items of one submenu with e's actions: the new
+// ones first (systray sends nothing for an item it adds), then the old
+// ones removed, each removal sending the submenu with the new items in
+// it. sent is false when nothing was removed, so nothing was sent yet.
+func (t *Tray) setActions(items *envItems, e EnvEntry) (sent bool) {
+	old := items.actions
+	items.actions = nil
+	t.addActions(items, e)
+	for _, item := range old {
+		item.Remove() // closes its ClickedCh: its goroutine ends
+	}
+	return len(old) > 0
 }
 
 // onClick runs f for every click on item until the item is removed

@@ -21,7 +21,7 @@ func (t *Tray) Close() {}
 
 func (t *Tray) Update(statuses []socket.Status, now time.Time) {
 	on := t.last.StartAtLogin
-	t.last = BuildMenuModel(statuses, now)
+	t.last = BuildMenuModel(statuses, shownAt(now))
 	t.last.StartAtLogin = on
 }
 

@@ -3,6 +3,7 @@
 package fakeclock
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -39,6 +40,28 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 	}
 	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
 	return ch
+}
+
+// At fires once the clock has been moved to t or later, like a timer on
+// the wall clock: a jump past t fires it, a jump back keeps it waiting
+// for t. stop drops it.
+func (c *Clock) At(t time.Time) (<-chan time.Time, func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) {
+		ch <- c.now
+		return ch, func() {}
+	}
+	c.waiters = append(c.waiters, waiter{at: t, ch: ch})
+	return ch, func() { c.drop(ch) }
+}
+
+// drop removes the timer that fires on ch, if it has not fired.
+func (c *Clock) drop(ch chan time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waiters = slices.DeleteFunc(c.waiters, func(w waiter) bool { return w.ch == ch })
 }
 
 // Advance moves the clock forward by d and fires the timers now due.
