@@ -11,8 +11,10 @@ type flight struct {
 	done chan struct{} // closed when the refresh has ended
 	err  error         // set before done closes; nil when a new token came
 	// wait is what the status says once the refresh has taken longer
-	// than slowRefresh (waiting.go). Guarded by e.mu.
-	wait Waiting
+	// than slowRefresh, and announced whether the scheduler published it
+	// (waiting.go). Guarded by e.mu.
+	wait      Waiting
+	announced bool
 }
 
 // beginFlight marks a refresh as running, started at now. e.mu must be held.
@@ -20,7 +22,6 @@ func (e *environment) beginFlight(now time.Time) {
 	f := &flight{done: make(chan struct{})}
 	f.wait = Waiting{Host: hostOf(e.configuredOrigin()), Since: now, Timeout: e.m.providerTimeout()}
 	e.flight = f
-	go e.announceSlow(f)
 }
 
 // takeFlight ends the running refresh in the state (no longer

@@ -7,8 +7,8 @@ import (
 
 // A refresh that hangs at the provider looks like any other refresh
 // until someone says so: after slowRefresh the status carries Waiting
-// (which host, since when, when the engine gives up), and an event tells
-// the views, so the tray and the window say it without polling.
+// (which host, since when, when the engine gives up), and the scheduler
+// publishes it then, so the tray and the window say it without polling.
 
 // slowRefresh is how long a refresh may take before the views say it is
 // waiting for the provider: longer than a token request takes on a slow
@@ -55,20 +55,25 @@ func (e *environment) atProvider(tokenURL string) {
 	}
 }
 
-// announceSlow publishes the status once f has taken slowRefresh, so the
-// views can say what it waits for. It ends with the flight or the
-// environment.
-func (e *environment) announceSlow(f *flight) {
-	select {
-	case <-f.done:
-	case <-e.ctx.Done():
-	case <-e.m.clock.After(slowRefresh):
-		select {
-		case <-f.done: // ended just now: its own event says so
-		default:
-			e.changed(EventState, "")
-		}
+// announceWait publishes the status once the refresh in flight has taken
+// slowRefresh, so the views say what it waits for without polling. The
+// scheduler calls it (runDue): it returns when to call again, zero when
+// there is nothing to announce.
+func (e *environment) announceWait(now time.Time) time.Time {
+	e.mu.Lock()
+	f := e.flight
+	if f == nil || f.announced {
+		e.mu.Unlock()
+		return time.Time{}
 	}
+	if at := f.wait.Since.Add(slowRefresh); now.Before(at) {
+		e.mu.Unlock()
+		return at
+	}
+	f.announced = true
+	e.mu.Unlock()
+	e.changed(EventState, "")
+	return time.Time{}
 }
 
 // hostOf is the host[:port] of rawURL, "" when it has none.
