@@ -220,13 +220,14 @@ func TestDesktopTrayMarksAHeldHandEdit(t *testing.T) {
 	h.writeConfig(text)
 	h.seedSecret(env)
 	_, item := trayOf(t, h)
-	waitFor(t, env+" valid", 15*time.Second, func() bool { _, ok := item.layout(t).findEnv("● valid", env); return ok })
+	guarded := func(l string) bool { return strings.HasPrefix(l, "● valid") && strings.HasSuffix(l, "  🛡 "+env) }
+	waitFor(t, env+" valid", 15*time.Second, func() bool { _, ok := item.layout(t).findBy(guarded); return ok })
 
 	h.writeConfig(strings.Replace(text, "guard = \"confirm\"\n", "", 1)) // by hand: the guard off
 	var sub menuEntry
 	waitFor(t, "the held edit in the tray", 15*time.Second, func() bool {
 		var ok bool
-		sub, ok = item.layout(t).findEnv("● valid", env)
+		sub, ok = item.layout(t).findBy(guarded)
 		return ok && strings.Contains(sub.Label, " · edit held")
 	})
 	if first, ok := sub.find("Edit held: a hand edit of the config file would change"); !ok || !first.Enabled {

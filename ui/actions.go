@@ -40,7 +40,7 @@ func (w *window) authorize(env string) {
 		return err
 	}, func(err error) {
 		if err != nil && !hasCode(err, socket.CodeLoginInProgress) {
-			w.fail(w.authorizeWhat(env), err)
+			w.fail("Authorize "+env, err)
 		}
 	})
 }

@@ -74,15 +74,3 @@ func sentence(text string) string {
 	}
 	return strings.ToUpper(text[:1]) + text[1:]
 }
-
-// authorizeWhat is the title of a failed Authorize: for client
-// credentials the button gets a new token, and there is nothing to
-// authorize in a browser.
-func (w *window) authorizeWhat(env string) string {
-	for _, s := range w.statuses {
-		if s.Name == env && s.Flow == config.FlowClientCredentials {
-			return "Get a new token for " + env
-		}
-	}
-	return "Authorize " + env
-}
