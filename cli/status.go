@@ -18,20 +18,23 @@ import (
 )
 
 func (c *cli) statusCommand() *cobra.Command {
-	var asJSON bool
+	var asJSON, verbose bool
 	cmd := &cobra.Command{
-		Use:   "status [--json]",
+		Use:   "status [--json] [--verbose]",
 		Short: "every environment: state, time left, what to do next",
 		Long: `One line per environment: name, state, time left, and what to do next for
-anything that is not valid. --json prints what GET /v1/environments answers.`,
+anything that is not valid. --verbose adds, per environment, the provider's
+own answer to the request that failed last and the scopes it granted.
+--json prints what GET /v1/environments answers.`,
 		Args: wantArgs(),
-		Run:  c.exitWith(func(*cobra.Command, []string) int { return c.cmdStatus(asJSON) }),
+		Run:  c.exitWith(func(*cobra.Command, []string) int { return c.cmdStatus(asJSON, verbose) }),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "add the provider's answers and the granted scopes")
 	return cmd
 }
 
-func (c *cli) cmdStatus(asJSON bool) int {
+func (c *cli) cmdStatus(asJSON, verbose bool) int {
 	// A config another user can write is said here too: the daemon refuses
 	// it at start, and one that became loose later is worth knowing about.
 	if err := config.CheckConfigFile(c.configPath()); err != nil {
@@ -69,6 +72,9 @@ func (c *cli) cmdStatus(asJSON bool) int {
 		return exitOK
 	}
 	writeStatusTable(c.stdout, envs, time.Now())
+	if verbose {
+		writeStatusDetails(c.stdout, envs)
+	}
 	return exitOK
 }
 
@@ -96,6 +102,9 @@ func writeStatusTable(w io.Writer, envs []socket.Status, now time.Time) {
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	for _, st := range envs {
 		var notes []string
+		if wait := socket.WaitingText(st.Waiting, now); wait != "" {
+			notes = append(notes, wait)
+		}
 		if st.State != socket.StateValid && st.Error != "" {
 			notes = append(notes, st.Error)
 		}
@@ -115,6 +124,20 @@ func writeStatusTable(w io.Writer, envs []socket.Status, now time.Time) {
 	}
 	if shared != "" {
 		fmt.Fprintln(w, "warning: "+shared)
+	}
+}
+
+// writeStatusDetails prints what --verbose adds under the table: the
+// provider's own answer to the request that failed last, which is what
+// its support asks for, and the scopes it granted.
+func writeStatusDetails(w io.Writer, envs []socket.Status) {
+	for _, st := range envs {
+		if answer := socket.ProviderAnswerText(st.ProviderError); answer != "" {
+			fmt.Fprintf(w, "%s: %s\n", st.Name, answer)
+		}
+		if len(st.GrantedScopes) > 0 {
+			fmt.Fprintf(w, "%s: granted scopes: %s\n", st.Name, strings.Join(st.GrantedScopes, " "))
+		}
 	}
 }
 

@@ -10,13 +10,13 @@ import (
 // `tokentray window` runs tokentray-window with the socket it resolved and
 // --quit-host-on-close when given.
 func TestWindowCommandPassesTheSameFlags(t *testing.T) {
-	got := windowArgs("/usr/lib/tokentray/tokentray-window", "/tmp/tt-test/s.sock", true)
-	want := []string{"/usr/lib/tokentray/tokentray-window", "--socket", "/tmp/tt-test/s.sock", "--quit-host-on-close"}
+	got := windowArgs("/usr/lib/tokentray/tokentray-window", "/tmp/tt-test/s.sock", true, true)
+	want := []string{"/usr/lib/tokentray/tokentray-window", "--socket", "/tmp/tt-test/s.sock", "--quit-host-on-close", "--add"}
 	if !slices.Equal(got, want) {
 		t.Errorf("window command line %q, want %q", got, want)
 	}
-	if got := windowArgs("tokentray-window", "/s.sock", false); slices.Contains(got, "--quit-host-on-close") {
-		t.Errorf("without the flag: %q", got)
+	if got := windowArgs("tokentray-window", "/s.sock", false, false); slices.Contains(got, "--quit-host-on-close") || slices.Contains(got, "--add") {
+		t.Errorf("without the flags: %q", got)
 	}
 }
 

@@ -89,8 +89,8 @@ scopes = ["read", "write"]
 		return ok
 	})
 	sub, _ := menu.findEnv("● valid", api)
-	if got := labels(sub); got != "Copy token|Copy header|Refresh" {
-		t.Errorf("client credentials submenu = %s, want no Authorize:\n%s", got, menu)
+	if got := labels(sub); got != ccActions {
+		t.Errorf("client credentials submenu = %s, want %s (no Authorize, no Sign out):\n%s", got, ccActions, menu)
 	}
 	needs, ok := menu.findEnv("○ needs login", web)
 	if !ok || labels(needs) != "Authorize" {

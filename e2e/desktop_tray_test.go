@@ -66,7 +66,7 @@ func TestDesktopTrayChangesOnlyWhatChanged(t *testing.T) {
 	waitFor(t, one+" valid in the tray", 10*time.Second, func() bool {
 		after = item.layout(t)
 		e, ok := after.findEnv("● valid", one)
-		return ok && labels(e) == "Copy token|Copy header|Refresh"
+		return ok && labels(e) == ccActions
 	})
 	time.Sleep(time.Second) // anything else the host would send
 	if got := updates.Load(); got > 6 {
@@ -90,9 +90,9 @@ func TestDesktopTrayChangesOnlyWhatChanged(t *testing.T) {
 		}
 	}
 
-	// The new items work: Refresh from the tray asks the provider.
+	// The new items work: Get new token from the tray asks the provider.
 	sub, _ := after.findEnv("● valid", one)
-	refresh, _ := sub.find("Refresh")
+	refresh, _ := sub.find("Get new token")
 	requests := srv.TokenRequests()
 	item.click(t, refresh.ID)
 	waitFor(t, "the refresh clicked in the tray", 10*time.Second, func() bool { return srv.TokenRequests() == requests+1 })
@@ -109,7 +109,7 @@ func TestDesktopTrayChangesOnlyWhatChanged(t *testing.T) {
 	waitFor(t, "every environment valid in the tray", 15*time.Second, func() bool {
 		m := item.layout(t)
 		for _, name := range names {
-			if e, ok := m.findEnv("● valid", name); !ok || labels(e) != "Copy token|Copy header|Refresh" {
+			if e, ok := m.findEnv("● valid", name); !ok || labels(e) != ccActions {
 				return false
 			}
 		}

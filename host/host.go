@@ -98,8 +98,9 @@ func (h *host) start() server.HostHooks {
 	withTray := tray.HostAvailable()
 	if withTray {
 		h.tray = tray.Start(tray.Handlers{
-			Do:         h.trayAction,
-			OpenWindow: h.openWindowFromTray,
+			Do:             h.trayAction,
+			OpenWindow:     h.openWindowFromTray,
+			AddEnvironment: h.openAddFormFromTray,
 			StartAtLogin: func(on bool) {
 				_, err := h.autostart(&on)
 				h.logErr("start at login", err)
@@ -115,9 +116,10 @@ func (h *host) start() server.HostHooks {
 // hooks are what the socket server gets from the host.
 func (h *host) hooks(withTray bool) server.HostHooks {
 	hk := server.HostHooks{
-		OpenWindow: h.openWindow,
-		Autostart:  h.autostart,
-		Tray:       withTray,
+		OpenWindow:  h.openWindow,
+		OpenAddForm: h.openAddForm,
+		Autostart:   h.autostart,
+		Tray:        withTray,
 	}
 	if h.clip != nil {
 		hk.Copy = h.copySecret
@@ -247,12 +249,14 @@ func (h *host) trayAction(env string, a tray.Action) {
 		h.m.CancelLogin(env)
 	case tray.ActionCopyToken, tray.ActionCopyHeader:
 		h.copyToken(env, a == tray.ActionCopyHeader)
-	case tray.ActionRefresh:
+	case tray.ActionRefresh, tray.ActionGetToken:
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if _, err := h.m.Refresh(ctx, env); err != nil {
-			h.notify(env, "Refresh "+env, errorText(err), notifyNews)
+			h.notify(env, trayActionTitle(a, env), errorText(err), notifyNews)
 		}
+	case tray.ActionForget:
+		h.forgetToken(env)
 	case tray.ActionSetUp:
 		h.openWindowFromTray()
 	}
@@ -290,20 +294,27 @@ func (h *host) copyToken(env string, header bool) {
 		notifyFeedback)
 }
 
-// errorText is an engine error for a notification: short and one line.
+// errorText is an engine error for a notification: short and one line,
+// without the environment's name for a provider's failure (the title
+// names it).
 func errorText(err error) string {
-	s := strings.Join(strings.Fields(err.Error()), " ")
+	text := err.Error()
+	var pe *manager.ProviderError
+	if errors.As(err, &pe) && text == pe.Error() {
+		text = pe.Summary()
+	}
+	s := strings.Join(strings.Fields(text), " ")
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
 	return s
 }
 
-// openWindow starts the window child (tokentray-window, found beside
-// this executable), unless one is running already. The window asks the
-// host for everything over the socket; the guard's questions reach it on
-// a private channel of its own.
-func (h *host) openWindow() error {
+// openWindowWith starts the window child (tokentray-window, found beside
+// this executable) with extra flags, unless one is running already. The
+// window asks the host for everything over the socket; the guard's
+// questions reach it on a private channel of its own.
+func (h *host) openWindowWith(extra ...string) error {
 	h.winMu.Lock()
 	defer h.winMu.Unlock()
 	select {
@@ -322,7 +333,7 @@ func (h *host) openWindow() error {
 	if err != nil {
 		return fmt.Errorf("open window: %w", err)
 	}
-	args := []string{"--socket", h.socketPath}
+	args := append([]string{"--socket", h.socketPath}, extra...)
 	if h.quitOnWindowClose {
 		args = append(args, "--quit-host-on-close")
 	}
@@ -428,11 +439,18 @@ func (h *host) run(hidden bool, served <-chan error) error {
 	defer unsubscribe()
 
 	pace := throttle{every: trayEvery(0)}
+	// counting fires a second after an update that left a title counting
+	// seconds (a refresh waiting for its provider); nil otherwise.
+	var counting <-chan time.Time
 	updateTray := func() {
+		counting = nil
 		if h.tray != nil {
 			statuses := server.WireStatuses(h.m.Environments())
 			h.tray.Update(statuses, time.Now())
 			pace.every = trayEvery(len(statuses))
+			if tray.Counting(statuses) {
+				counting = time.After(time.Second)
+			}
 		}
 		pace.ran()
 	}
@@ -451,8 +469,8 @@ func (h *host) run(hidden bool, served <-chan error) error {
 	}
 
 	// The tray's titles show minutes: refresh them once a minute, at the
-	// minute, and after engine events, paced by the throttle. Nothing else
-	// wakes the host.
+	// minute, and after engine events, paced by the throttle; every second
+	// only while a title counts seconds. Nothing else wakes the host.
 	minute := time.NewTimer(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)))
 	defer minute.Stop()
 	for {
@@ -470,6 +488,8 @@ func (h *host) run(hidden bool, served <-chan error) error {
 				pace.request()
 			}
 		case <-pace.due:
+			updateTray()
+		case <-counting:
 			updateTray()
 		case <-minute.C:
 			updateTray()

@@ -136,7 +136,10 @@ func (e *environment) redeem(s *loginSession, g *codeGrant, code string) error {
 	defer cancel()
 	ot, err := g.call.conf.Exchange(g.call.context(ctx), code, oauth2.VerifierOption(g.verifier))
 	if err != nil {
-		pe := asProviderError(e.cfg.Name, err)
+		pe := e.providerError(err, code, g.verifier)
+		e.mu.Lock()
+		e.answer = answerOf(pe, e.m.clock.Now())
+		e.mu.Unlock()
 		e.finish(s, nil, pe)
 		return pe
 	}

@@ -42,7 +42,7 @@ func (e *environment) startDeviceLogin(ctx context.Context) (LoginInfo, error) {
 	}
 	da, err := conf.DeviceAuth(pctx)
 	if err != nil {
-		return LoginInfo{}, fmt.Errorf("%s: start device authorization: %w", e.cfg.Name, asProviderError(e.cfg.Name, err))
+		return LoginInfo{}, fmt.Errorf("%s: start device authorization: %w", e.cfg.Name, e.providerError(err))
 	}
 	if da.DeviceCode == "" || da.UserCode == "" || da.VerificationURI == "" {
 		return LoginInfo{}, &ProviderError{Env: e.cfg.Name, Code: "invalid_response", StatusCode: http.StatusOK,
@@ -119,7 +119,7 @@ func (p *devicePoll) run(ctx context.Context) (*oauth2.Token, error) {
 		if err == nil {
 			return ot, nil
 		}
-		pe := asProviderError(name, err)
+		pe := p.e.providerError(err, p.deviceCode)
 		switch {
 		case pe.Code == "authorization_pending":
 		case pe.Code == "slow_down":

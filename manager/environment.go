@@ -21,6 +21,7 @@ type tokenSet struct {
 	issuedAt  time.Time
 	expiresAt time.Time
 	granted   []string // from the token response's "scope", when sent
+	asked     []string // the scopes asked for when they were obtained; nil when unknown (loaded from the store)
 	origin    string   // the token endpoint that issued them (origin.go)
 	// expiryGuessed is set when the provider sent no expires_in.
 	expiryGuessed bool
@@ -113,6 +114,9 @@ type environment struct {
 	session       *loginSession // a running authorization
 	lastLogin     *loginSession // the one that ended last, for WaitLogin
 	loginFailed   string        // why the last authorization ended without tokens (timeout); cleared by the next login
+	// answer is the provider's answer to the token request that failed
+	// last (provider_answer.go); nil after a success.
+	answer *ProviderAnswer
 }
 
 // withFlow is cfg as the engine runs it: the authorization code flow when
@@ -378,6 +382,11 @@ func (e *environment) status(now time.Time) Status {
 	}
 	st.Error, st.Next = e.explain(st.State)
 	st.Warning = e.warning()
+	st.Waiting = e.waitingAt(now)
+	if e.answer != nil {
+		a := *e.answer
+		st.ProviderAnswer = &a
+	}
 	st.RefreshFailing = st.State == StateValid && st.Next != nil && st.Next.Action == NextRetry
 	return st
 }
@@ -423,6 +432,9 @@ func (e *environment) explain(s State) (problem string, next *Next) {
 	case StateValid:
 		if e.lastErr != "" {
 			return e.lastErr, &Next{Action: NextRetry, RetryAt: retryAt()}
+		}
+		if more := e.scopesToAskFor(); len(more) > 0 {
+			return "", &Next{Action: NextReauthorize, Scopes: more}
 		}
 	case StateAuthorizing:
 		return "", &Next{Action: NextWaitForBrowser}

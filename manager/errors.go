@@ -43,22 +43,36 @@ type ProviderError struct {
 	Code string // OAuth error code ("invalid_grant"), "" for transport errors
 	// Description is the provider's error_description, if it sent one.
 	Description string
-	StatusCode  int    // HTTP status, 0 when no response arrived
-	Host        string // the host that was asked, when known
+	// Body is the start of an answer that is not an OAuth error, "" for
+	// one that is (provider_answer.go cleans both).
+	Body       string
+	StatusCode int    // HTTP status, 0 when no response arrived
+	Host       string // the host that was asked, when known
 	// Cause is a transport failure in a few words ("connection refused",
 	// "timeout", "TLS certificate not trusted"); "" when the provider answered.
 	Cause string
-	Err   error
+	// Hint is what the environment's preset says about this failure
+	// (CampaignFlow's 404: ask for your token URL), said after it.
+	Hint string
+	Err  error
 }
 
 // Error is Summary with the environment's name in front.
 func (e *ProviderError) Error() string { return e.Env + ": " + e.Summary() }
 
 // Summary says what went wrong without the environment's name (views show
-// it next to the name already) and without the transport's noise. The
-// provider's words (code, description) are shown only printable and
-// short: they reach terminals, logs and notifications.
+// it next to the name already) and without the transport's noise, with
+// the preset's hint after it. The provider's words (code, description)
+// are shown only printable and short: they reach terminals, logs and
+// notifications.
 func (e *ProviderError) Summary() string {
+	if e.Hint != "" {
+		return e.problem() + "; " + e.Hint
+	}
+	return e.problem()
+}
+
+func (e *ProviderError) problem() string {
 	switch {
 	case e.Code != "" && e.Description != "":
 		return fmt.Sprintf("provider answered %s (HTTP %d): %s", config.Printable(e.Code, 64), e.StatusCode, config.Printable(e.Description, 0))

@@ -1,5 +1,7 @@
 package manager
 
+import "time"
+
 // flight is one refresh at the provider. Readers that arrive while it is
 // in flight wait for it instead of taking the token it replaces: many
 // providers retire the previous access token the moment they issue a new
@@ -8,11 +10,18 @@ package manager
 type flight struct {
 	done chan struct{} // closed when the refresh has ended
 	err  error         // set before done closes; nil when a new token came
+	// wait is what the status says once the refresh has taken longer
+	// than slowRefresh, and announced whether the scheduler published it
+	// (waiting.go). Guarded by e.mu.
+	wait      Waiting
+	announced bool
 }
 
-// beginFlight marks a refresh as running. e.mu must be held.
-func (e *environment) beginFlight() {
-	e.flight = &flight{done: make(chan struct{})}
+// beginFlight marks a refresh as running, started at now. e.mu must be held.
+func (e *environment) beginFlight(now time.Time) {
+	f := &flight{done: make(chan struct{})}
+	f.wait = Waiting{Host: hostOf(e.configuredOrigin()), Since: now, Timeout: e.m.providerTimeout()}
+	e.flight = f
 }
 
 // takeFlight ends the running refresh in the state (no longer

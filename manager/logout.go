@@ -29,6 +29,7 @@ func (e *environment) logout(ctx context.Context) error {
 	e.loggedOut = true
 	e.fatal, e.lastErr, e.failures = "", "", 0
 	e.unsaved = false
+	e.answer = nil
 	e.mu.Unlock()
 	err := e.m.store.DeleteTokens(e.cfg.Name)
 	e.tokenWrite.Unlock()

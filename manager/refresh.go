@@ -148,7 +148,7 @@ func (e *environment) refreshNow() (Token, error) {
 		e.mu.Unlock()
 		return Token{}, e.needsLoginError()
 	}
-	e.beginFlight()
+	e.beginFlight(e.m.clock.Now())
 	e.mu.Unlock()
 	e.changed(EventState, "")
 
@@ -158,6 +158,7 @@ func (e *environment) refreshNow() (Token, error) {
 	origin := ""
 	if err == nil {
 		origin = call.origin
+		e.atProvider(call.conf.Endpoint.TokenURL)
 		if refresh != "" && !e.checkTokenOrigin(origin) {
 			err = e.needsLoginError() // the refresh token belongs to another endpoint
 		}
@@ -251,14 +252,13 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string,
 	if ts.refresh == "" {
 		ts.refresh = oldRefresh
 	}
-	if ts.granted == nil && oldRefresh != "" {
+	e.mu.Lock()
+	if ts.granted == nil && oldRefresh != "" && e.tok != nil {
 		// A refresh answer without "scope" grants what was granted before (RFC 6749 §6).
-		e.mu.Lock()
-		if e.tok != nil {
-			ts.granted = e.tok.granted
-		}
-		e.mu.Unlock()
+		ts.granted = e.tok.granted
 	}
+	ts.asked = e.askedScopes(oldRefresh != "")
+	e.mu.Unlock()
 	ts.tokenType = cmp.Or(ts.tokenType, "Bearer") // RFC 6749 asks for token_type; some providers leave it out
 	if lifetime := expiresIn(ot); lifetime > 0 {
 		ts.expiresAt = now.Add(lifetime)
@@ -288,6 +288,7 @@ func (e *environment) accept(ot *oauth2.Token, oldRefresh Secret, origin string,
 	e.interrupted = false
 	e.fatal = ""
 	e.lastErr = ""
+	e.answer = nil
 	e.failures = 0
 	e.unreachable = false
 	e.moved = ""
@@ -355,15 +356,14 @@ func (e *environment) planRefresh(now time.Time) {
 // invalid_grant needs a login (once, no loop), other OAuth errors are final,
 // and transport errors, timeouts and 5xx retry with backoff.
 func (e *environment) failed(err error) error {
-	pe := asProviderError(e.cfg.Name, err)
+	pe := e.providerError(err)
 	now := e.m.clock.Now()
 	name := e.cfg.Name
-	summary, hint := pe.Summary(), e.notFoundHint(pe)
-	if hint != "" {
-		summary += "; " + hint
-	}
+	pe.Hint = e.notFoundHint(pe)
+	summary := pe.Summary()
 	e.mu.Lock()
 	f := e.takeFlight()
+	e.answer = answerOf(pe, now)
 	kind, msg := EventRefreshFailed, name+": "+summary
 	switch {
 	case pe.Code == "invalid_grant" && e.cfg.Flow != config.FlowClientCredentials:
@@ -401,13 +401,10 @@ func (e *environment) failed(err error) error {
 		}
 	}
 	e.mu.Unlock()
-	e.m.log.Warn("refresh failed", "env", name, "err", pe.Summary(), "detail", config.Printable(fmt.Sprint(pe.Err), 0))
+	e.m.log.Warn("refresh failed", "env", name, "err", summary, "detail", config.Printable(fmt.Sprint(pe.Err), 0))
 	var out error = pe
-	switch {
-	case kind == EventNeedsLogin:
+	if kind == EventNeedsLogin {
 		out = &ActionError{Env: name, Err: fmt.Errorf("%s %w: %w", name, ErrNeedsLogin, pe), Next: Next{Action: NextLogin}}
-	case hint != "":
-		out = fmt.Errorf("%w; %s", pe, hint)
 	}
 	f.land(out)
 	e.changed(kind, msg)
@@ -449,7 +446,9 @@ func backoff(failures int, jitter float64) time.Duration {
 	return d/2 + time.Duration(jitter*float64(d/2))
 }
 
-// asProviderError turns what x/oauth2 or the transport returned into a ProviderError.
+// asProviderError turns what x/oauth2 or the transport returned into a
+// ProviderError. The provider's words in it are raw: the engine goes
+// through environment.providerError, which cleans them.
 func asProviderError(env string, err error) *ProviderError {
 	var pe *ProviderError
 	if errors.As(err, &pe) {
@@ -466,7 +465,12 @@ func asProviderError(env string, err error) *ProviderError {
 				out.Host = re.Response.Request.URL.Host
 			}
 		}
-		// Drop the response body: it may echo what was sent.
+		out.Description = answerText([]byte(re.ErrorDescription))
+		if re.ErrorCode == "" {
+			out.Body = answerText(re.Body)
+		}
+		// Not the body in the error chain: it may echo what was sent, and
+		// only Description and Body are cleaned.
 		out.Err = fmt.Errorf("token endpoint answered HTTP %d %s", out.StatusCode, re.ErrorCode)
 	}
 	return out
@@ -531,7 +535,7 @@ func (e *environment) endpoints(ctx context.Context) (endpoints, error) {
 	}
 	md, err := e.m.meta.lookup(ctx, e.m.http, e.cfg.Issuer)
 	if err != nil {
-		return ep, asProviderError(e.cfg.Name, err)
+		return ep, e.providerError(err)
 	}
 	ep.AuthURL = cmp.Or(ep.AuthURL, md.AuthorizationEndpoint)
 	ep.TokenURL = cmp.Or(ep.TokenURL, md.TokenEndpoint)

@@ -68,6 +68,10 @@ func (m *Manager) runDue(now time.Time) time.Time {
 		case next.IsZero() || at.Before(next):
 			next = at
 		}
+		// Not run's work: run may be the one waiting for the provider.
+		if at := e.announceWait(now); !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
 	}
 	return next
 }

@@ -55,6 +55,13 @@ type Status struct {
 	// Proxy is the local proxy the host runs for it (proxy_listen), as
 	// the host said (Manager.SetProxy).
 	Proxy ProxyStatus
+	// Waiting is set while a refresh has been at the provider for longer
+	// than a few seconds (waiting.go).
+	Waiting *Waiting
+	// ProviderAnswer is the provider's own answer to the token request
+	// that failed last, while that failure is what the status shows
+	// (provider_answer.go).
+	ProviderAnswer *ProviderAnswer
 }
 
 // NextAction is what the user should do next; the socket sends the values
@@ -71,6 +78,11 @@ const (
 	NextCheckNetwork     NextAction = "check_network"     // the engine retries at RetryAt; the token has expired
 	NextRefresh          NextAction = "refresh"           // expired: fetched on first use, or refresh now
 	NextUnlock           NextAction = "unlock"            // give the file store its passphrase
+	// NextReauthorize: the config asks for scopes (Next.Scopes) the
+	// current token was not issued with; a new authorization (for client
+	// credentials, a new token) gets them. The current token is valid
+	// and handed out until then.
+	NextReauthorize NextAction = "reauthorize"
 )
 
 // Next is a typed next step with the data a view needs to word it.
@@ -81,6 +93,7 @@ type Next struct {
 	// key rather than a client secret.
 	Key     string
 	RetryAt *time.Time // NextRetry, NextCheckNetwork: the next attempt
+	Scopes  []string   // NextReauthorize: the scopes a new authorization would add
 }
 
 // Token is an access token handed to a caller.

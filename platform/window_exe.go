@@ -13,6 +13,10 @@ import (
 // /usr/bin of a package, Contents/MacOS of the macOS bundle, the folder of
 // the Windows zip) or in the package's libexec folder.
 
+// WindowAddForm is the flag of tokentray-window that opens it on the Add
+// environment form (the tray's "Add environment…", `tokentray window --add`).
+const WindowAddForm = "add"
+
 // WindowLibexecDir is where a Linux package may put tokentray-window
 // instead of beside tokentray.
 const WindowLibexecDir = "/usr/lib/tokentray"

@@ -27,32 +27,46 @@ const (
 	ActionCopyHeader  Action = "Copy header"
 	ActionRefresh     Action = "Refresh"
 	ActionSetUp       Action = "Set up in window" // not configured yet
+	// Client credentials have nothing to authorize in a browser: their
+	// Refresh gets a new token, and signing out forgets it.
+	ActionGetToken Action = "Get new token"
+	ActionForget   Action = "Forget token"
 )
 
 // Labels of the fixed items after the environments.
 const (
-	Title             = "tokentray" // the tray item's title and tooltip
-	LabelOpenWindow   = "Open window"
-	LabelStartAtLogin = "Start at login"
-	LabelQuit         = "Quit"
+	Title               = "tokentray" // the tray item's title and the start of its tooltip
+	LabelOpenWindow     = "Open window"
+	LabelStartAtLogin   = "Start at login"
+	LabelQuit           = "Quit"
+	LabelAddEnvironment = "Add environment…" // with no environments: the window on the Add form
+	NoticeNone          = "No environments yet"
+	NoticeStarting      = "Starting…"
 )
 
 // Handlers are what the tray's clicks do. Each runs on a goroutine of
 // the tray's own (one per menu item), never on the caller of Update.
 type Handlers struct {
-	Do           func(env string, a Action)
-	OpenWindow   func()
-	StartAtLogin func(on bool) // the checkbox was clicked: on is the wanted state
-	Quit         func()
+	Do             func(env string, a Action)
+	OpenWindow     func()        // also what a click on a note line does: the window says more
+	AddEnvironment func()        // the window on the Add form
+	StartAtLogin   func(on bool) // the checkbox was clicked: on is the wanted state
+	Quit           func()
 }
 
 // MenuModel is what the tray shows, plain data so it can be compared and
 // tested without a tray.
 type MenuModel struct {
-	Notice       string     // a disabled line at the top ("" for none)
-	Envs         []EnvEntry // one submenu each, in config order
-	Attention    bool       // any environment needs the user: attention icon
-	StartAtLogin bool       // the "Start at login" checkbox
+	Notice string // a disabled line at the top ("" for none)
+	// AddEnvironment offers "Add environment…" under the notice: there
+	// is no environment yet, and that is the way in.
+	AddEnvironment bool
+	Envs           []EnvEntry // one submenu each, in config order
+	Attention      bool       // any environment needs the user: attention icon
+	StartAtLogin   bool       // the "Start at login" checkbox
+	// Tooltip is the icon's tooltip: the overall state ("tokentray: 3
+	// valid, 1 needs login").
+	Tooltip string
 }
 
 // GuardedMark is the shield in front of a guarded environment's name.
@@ -68,7 +82,8 @@ const maxNameRunes = 28
 // EnvEntry is one environment's submenu: only the actions that apply.
 type EnvEntry struct {
 	Env     string
-	Title   string // state and time left first, then the name: "● valid 1h 52m  zepto-sandbox"
+	Title   string   // state and time left first, then the name: "● valid 1h 52m  zepto-sandbox"
+	Notes   []string // lines above the actions that say what the title marks (notes.go)
 	Actions []Action
 }
 
@@ -79,6 +94,16 @@ type EnvEntry struct {
 // thousand environments, a few every second), the tick moves them all at
 // once, and no title promises more time than is left.
 func shownAt(now time.Time) time.Time { return now.Truncate(time.Minute).Add(time.Minute) }
+
+// titlesAt is the time Update works the titles out for: shownAt(now), or
+// now itself while a title counts seconds (Counting), since the host
+// retitles every second then.
+func titlesAt(statuses []socket.Status, now time.Time) time.Time {
+	if Counting(statuses) {
+		return now
+	}
+	return shownAt(now)
+}
 
 // BuildMenuModel turns engine snapshots into the tray menu. Times are
 // shown to the minute, since the tray is refreshed once a minute.
@@ -98,20 +123,27 @@ func BuildMenuModel(statuses []socket.Status, now time.Time) MenuModel {
 		}
 		// The state leads so the states line up in a column and the
 		// menu is only as wide as the longest name needs.
-		title := stateLine(s, now) + TitleSeparator + name
+		title := stateLine(s, now) + marks(s) + TitleSeparator + name
 		mm.Envs = append(mm.Envs, EnvEntry{
 			Env:     s.Name,
 			Title:   title,
+			Notes:   notes(s),
 			Actions: actionsFor(s, now),
 		})
 	}
 	switch {
 	case len(statuses) == 0:
-		mm.Notice = "No environments yet"
+		mm.Notice, mm.AddEnvironment = NoticeNone, true
 	case !persistent:
 		mm.Notice = "No keychain: tokens in memory only"
 	}
+	mm.Tooltip = tooltip(statuses)
 	return mm
+}
+
+// startingModel is the menu before the engine's first snapshot.
+func startingModel(startAtLogin bool) MenuModel {
+	return MenuModel{Notice: NoticeStarting, StartAtLogin: startAtLogin, Tooltip: Title + ": starting"}
 }
 
 // actionsFor lists what applies to one environment now: nothing that
@@ -129,7 +161,16 @@ func actionsFor(s socket.Status, now time.Time) []Action {
 	}
 	var out []Action
 	canUse := canUseToken(s, now)
-	if s.Flow != config.FlowClientCredentials && (!canUse || needsLogin(s)) {
+	if s.Flow == config.FlowClientCredentials {
+		if canUse {
+			out = append(out, ActionCopyToken, ActionCopyHeader, ActionGetToken)
+		}
+		if s.ExpiresAt != nil {
+			out = append(out, ActionForget)
+		}
+		return out
+	}
+	if !canUse || needsLogin(s) || reauthorize(s) {
 		out = append(out, ActionAuthorize)
 	}
 	if canUse {
@@ -203,6 +244,9 @@ func stateLine(s socket.Status, now time.Time) string {
 		}
 		return "● valid " + left()
 	case socket.StateRefreshing:
+		if s.Waiting != nil {
+			return "↻ " + socket.WaitingText(s.Waiting, now) // the host retitles it every second (Counting)
+		}
 		return "↻ refreshing"
 	case socket.StateAuthorizing:
 		return "◌ authorizing"
@@ -237,7 +281,7 @@ func sameShape(a, b MenuModel) bool {
 		return false
 	}
 	for i := range a.Envs {
-		if !sameActions(a.Envs[i], b.Envs[i]) {
+		if !sameItems(a.Envs[i], b.Envs[i]) {
 			return false
 		}
 	}
@@ -248,7 +292,7 @@ func sameShape(a, b MenuModel) bool {
 // in the same order under a notice line or none: then the menu is changed
 // in place (titles, the items of a submenu), else it is rebuilt.
 func sameEnvironments(a, b MenuModel) bool {
-	if (a.Notice == "") != (b.Notice == "") || len(a.Envs) != len(b.Envs) {
+	if (a.Notice == "") != (b.Notice == "") || a.AddEnvironment != b.AddEnvironment || len(a.Envs) != len(b.Envs) {
 		return false
 	}
 	for i := range a.Envs {
@@ -259,5 +303,8 @@ func sameEnvironments(a, b MenuModel) bool {
 	return true
 }
 
-// sameActions reports whether two entries offer the same actions in the same order.
-func sameActions(a, b EnvEntry) bool { return slices.Equal(a.Actions, b.Actions) }
+// sameItems reports whether two entries' submenus hold the same notes
+// and actions in the same order.
+func sameItems(a, b EnvEntry) bool {
+	return slices.Equal(a.Notes, b.Notes) && slices.Equal(a.Actions, b.Actions)
+}

@@ -62,9 +62,9 @@ func TestMenuShowsOnlyTheActionsThatApply(t *testing.T) {
 	for i, want := range [][]Action{
 		{ActionCopyToken, ActionCopyHeader, ActionRefresh}, // valid, with a refresh token: nothing to authorize
 		{ActionAuthorize}, // needs login: no token to copy
-		{ActionCopyToken, ActionCopyHeader, ActionRefresh}, // client credentials: never Authorize, fetches a new one
-		{ActionOpenBrowser, ActionCopyLink, ActionCancel},  // waiting for the browser
-		{ActionOpenBrowser, ActionCopyLink, ActionCancel},  // device code: the verification page
+		{ActionCopyToken, ActionCopyHeader, ActionGetToken, ActionForget}, // client credentials: never Authorize or Sign out
+		{ActionOpenBrowser, ActionCopyLink, ActionCancel},                 // waiting for the browser
+		{ActionOpenBrowser, ActionCopyLink, ActionCancel},                 // device code: the verification page
 		{ActionSetUp},
 	} {
 		if got := mm.Envs[i].Actions; !slices.Equal(got, want) {
@@ -189,7 +189,7 @@ func TestMenuLabelsStayShort(t *testing.T) {
 			}
 		}
 	}
-	for _, l := range []string{LabelOpenWindow, LabelStartAtLogin, LabelQuit, BuildMenuModel(nil, now).Notice} {
+	for _, l := range []string{LabelOpenWindow, LabelStartAtLogin, LabelQuit, LabelAddEnvironment, BuildMenuModel(nil, now).Notice} {
 		if n := utf8.RuneCountInString(l); n > 34 {
 			t.Errorf("label %q is %d characters, want at most 34", l, n)
 		}

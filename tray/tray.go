@@ -31,8 +31,8 @@ type Tray struct {
 
 // envItems are one environment's submenu as sent.
 type envItems struct {
-	title   *systray.MenuItem
-	actions []*systray.MenuItem // in the order of EnvEntry.Actions
+	title *systray.MenuItem
+	items []*systray.MenuItem // its notes, then its actions, in EnvEntry's order
 }
 
 // Start puts the tray icon up and returns at once: on Linux systray has
@@ -44,14 +44,15 @@ func Start(h Handlers, startAtLogin bool) *Tray {
 	t := &Tray{h: h}
 	// Title and tooltip before start: the title is also the item's Id
 	// that tray hosts show (it read "io.github.tokentray" under Fyne).
+	starting := startingModel(startAtLogin)
 	systray.SetTitle(Title)
-	systray.SetTooltip(Title)
+	systray.SetTooltip(starting.Tooltip)
 	systray.SetIcon(assets.IconPNG)
 	start, end := systray.RunWithExternalLoop(nil, nil)
 	start()
 	t.end = end
 	t.mu.Lock()
-	t.apply(MenuModel{StartAtLogin: startAtLogin, Notice: "Starting…"})
+	t.apply(starting)
 	t.mu.Unlock()
 	return t
 }
@@ -66,9 +67,9 @@ func (t *Tray) Close() {
 
 // Update brings the menu in line with fresh snapshots, sending only what
 // changed (see apply). Times left are worked out as of the end of now's
-// minute (shownAt).
+// minute (titlesAt).
 func (t *Tray) Update(statuses []socket.Status, now time.Time) {
-	mm := BuildMenuModel(statuses, shownAt(now))
+	mm := BuildMenuModel(statuses, titlesAt(statuses, now))
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.last != nil {
@@ -121,6 +122,9 @@ func (t *Tray) apply(mm MenuModel) {
 			systray.SetIcon(assets.IconPNG)
 		}
 	}
+	if prev == nil || prev.Tooltip != mm.Tooltip {
+		systray.SetTooltip(mm.Tooltip)
+	}
 	if prev == nil || !sameEnvironments(*prev, mm) {
 		t.rebuild(mm)
 		return
@@ -150,11 +154,18 @@ func (t *Tray) rebuild(mm MenuModel) {
 	if mm.Notice != "" {
 		t.notice = systray.AddMenuItem(mm.Notice, "")
 		t.notice.Disable()
+		if mm.AddEnvironment {
+			onClick(systray.AddMenuItem(LabelAddEnvironment, ""), func() {
+				if t.h.AddEnvironment != nil {
+					t.h.AddEnvironment()
+				}
+			})
+		}
 		systray.AddSeparator()
 	}
 	for _, e := range mm.Envs {
 		items := envItems{title: systray.AddMenuItem(e.Title, "")}
-		t.addActions(&items, e)
+		t.addItems(&items, e)
 		t.envs = append(t.envs, items)
 	}
 	if len(mm.Envs) > 0 {
@@ -188,16 +199,26 @@ func (t *Tray) rebuild(mm MenuModel) {
 // updateEnv sends what changed in one environment's submenu.
 func (t *Tray) updateEnv(items *envItems, was, e EnvEntry) {
 	sent := false
-	if !sameActions(was, e) {
-		sent = t.setActions(items, e)
+	if !sameItems(was, e) {
+		sent = t.setItems(items, e)
 	}
-	if was.Title != e.Title || !sameActions(was, e) && !sent {
+	if was.Title != e.Title || !sameItems(was, e) && !sent {
 		items.title.SetTitle(e.Title) // also sends the items just added
 	}
 }
 
-// addActions appends e's actions to its submenu.
-func (t *Tray) addActions(items *envItems, e EnvEntry) {
+// addItems appends e's notes and actions to its submenu. A note opens
+// the window, which says more (notes.go).
+func (t *Tray) addItems(items *envItems, e EnvEntry) {
+	for _, note := range e.Notes {
+		item := items.title.AddSubMenuItem(note, "")
+		onClick(item, func() {
+			if t.h.OpenWindow != nil {
+				t.h.OpenWindow()
+			}
+		})
+		items.items = append(items.items, item)
+	}
 	for _, a := range e.Actions {
 		env, a := e.Env, a
 		item := items.title.AddSubMenuItem(string(a), "")
@@ -206,18 +227,18 @@ func (t *Tray) addActions(items *envItems, e EnvEntry) {
 				t.h.Do(env, a)
 			}
 		})
-		items.actions = append(items.actions, item)
+		items.items = append(items.items, item)
 	}
 }
 
-// setActions replaces the items of one submenu with e's actions: the new
-// ones first (systray sends nothing for an item it adds), then the old
-// ones removed, each removal sending the submenu with the new items in
-// it. sent is false when nothing was removed, so nothing was sent yet.
-func (t *Tray) setActions(items *envItems, e EnvEntry) (sent bool) {
-	old := items.actions
-	items.actions = nil
-	t.addActions(items, e)
+// setItems replaces the items of one submenu with e's: the new ones
+// first (systray sends nothing for an item it adds), then the old ones
+// removed, each removal sending the submenu with the new items in it.
+// sent is false when nothing was removed, so nothing was sent yet.
+func (t *Tray) setItems(items *envItems, e EnvEntry) (sent bool) {
+	old := items.items
+	items.items = nil
+	t.addItems(items, e)
 	for _, item := range old {
 		item.Remove() // closes its ClickedCh: its goroutine ends
 	}

@@ -14,14 +14,14 @@ type Tray struct{ last MenuModel }
 
 // Start returns a tray that draws nothing.
 func Start(h Handlers, startAtLogin bool) *Tray {
-	return &Tray{last: MenuModel{StartAtLogin: startAtLogin}}
+	return &Tray{last: startingModel(startAtLogin)}
 }
 
 func (t *Tray) Close() {}
 
 func (t *Tray) Update(statuses []socket.Status, now time.Time) {
 	on := t.last.StartAtLogin
-	t.last = BuildMenuModel(statuses, shownAt(now))
+	t.last = BuildMenuModel(statuses, titlesAt(statuses, now))
 	t.last.StartAtLogin = on
 }
 

@@ -158,6 +158,10 @@ func userMessage(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "tokentray or the provider did not answer in time; try again, or check your network."
 	}
+	var apiErr *socket.APIError
+	if errors.As(err, &apiErr) && apiErr.Summary != "" {
+		return apiErr.Summary // the message names the environment, which fail's title does already
+	}
 	return err.Error()
 }
 

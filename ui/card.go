@@ -137,10 +137,7 @@ func (c *card) update(s socket.Status, now time.Time) {
 		c.badge.apply(refreshFailingLook) // badge.go: its colours keep their contrast
 	}
 	setText(c.errorText, cardError(s))
-	warning := s.Warning
-	if len(s.MissingScopes) > 0 {
-		warning = strings.TrimSpace(warning + " Not granted: " + strings.Join(s.MissingScopes, ", ") + ".")
-	}
+	warning := strings.TrimSpace(s.Warning + " " + scopeWarning(s))
 	setText(c.warnText, warning)
 	c.setDetails()
 	c.updateLogin(s)
@@ -215,6 +212,8 @@ func (c *card) tick(now time.Time) (resized bool) {
 	switch {
 	case timedOut(s), s.State == socket.StateAuthorizing:
 		// Said once: by the error, or by the countdown of the login.
+	case s.Waiting != nil:
+		next = cardWaiting(s, now)
 	default:
 		next = prefixed("Next: ", cardNextStep(s, now))
 	}
@@ -258,6 +257,8 @@ func cardNextStep(s socket.Status, now time.Time) string {
 		return "choose " + labelRefresh + " to get a new token"
 	case socket.NextWaitForBrowser:
 		return "finish the authorization in the browser"
+	case socket.NextReauthorize:
+		return cardReauthorize(s)
 	}
 	return string(n.Action)
 }
@@ -266,6 +267,9 @@ func cardNextStep(s socket.Status, now time.Time) string {
 // what its claims say. The claims are read, not verified: shown, never trusted.
 func tokenDetails(s socket.Status) string {
 	var lines []string
+	if answer := providerDetails(s); answer != "" {
+		lines = append(lines, answer)
+	}
 	if len(s.GrantedScopes) > 0 {
 		lines = append(lines, "Granted scopes: "+strings.Join(s.GrantedScopes, " "))
 	}
@@ -371,7 +375,7 @@ func (c *card) buttonsFor(s socket.Status, now time.Time) []fyne.CanvasObject {
 			out = []*focusButton{open, link, cancel}
 		}
 	case socket.StateValid, socket.StateRefreshing:
-		out = []*focusButton{copyToken, copyHeader, refresh, signOut, edit}
+		out = withReauthorize([]*focusButton{copyToken, copyHeader, refresh, signOut, edit}, authorize, s)
 		if s.LastRead != nil {
 			out = append(out, reads)
 		}

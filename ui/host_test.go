@@ -131,10 +131,15 @@ type testWin struct {
 
 func openWindow(t *testing.T, sock string) *testWin {
 	t.Helper()
+	return openWindowWith(t, sock, WindowOptions{})
+}
+
+func openWindowWith(t *testing.T, sock string, opts WindowOptions) *testWin {
+	t.Helper()
 	a := test.NewTempApp(t)
 	client := socket.NewClient(sock, 10*time.Second)
 	t.Cleanup(client.Close)
-	w := &testWin{window: newWindow(a, client, WindowOptions{}), queue: make(chan func(), 64)}
+	w := &testWin{window: newWindow(a, client, opts), queue: make(chan func(), 64)}
 	w.onMain = func(f func()) {
 		select {
 		case w.queue <- f:

@@ -40,6 +40,9 @@ type WindowOptions struct {
 	// constructor before Go starts). Nil or an error: the window takes
 	// no guard questions.
 	Hardened func() error
+	// AddForm opens the Add environment form as soon as the host answers
+	// (the tray's "Add environment…" on a first start).
+	AddForm bool
 }
 
 // RunWindow shows the window of the host listening on socketPath and

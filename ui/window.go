@@ -47,6 +47,9 @@ type window struct {
 	settings  *settingsForm // the settings opened last
 	confirm   dialog.Dialog // the open confirmation, which Escape closes
 
+	// addFormOpened: the Add form asked for at start was opened (window_add.go).
+	addFormOpened bool
+
 	// The guard's questions from the host (guard_question.go).
 	guard      io.ReadWriteCloser      // the channel: questions in, answers out
 	guardQs    map[uint64]*guardDialog // open questions by id
@@ -226,6 +229,7 @@ func (w *window) setConnected(ok bool, detail string) {
 	if ok {
 		w.view.setPresets(w.presets)
 		w.view.setHost(w.host)
+		w.openAskedForm()
 	}
 }
 

@@ -22,12 +22,13 @@ import (
 	"github.com/tokentray/tokentray/ui"
 )
 
-const usage = `Usage: tokentray-window [--socket PATH] [--quit-host-on-close]
+const usage = `Usage: tokentray-window [--socket PATH] [--quit-host-on-close] [--add]
 
 Shows the window of the running tokentray (the host on --socket). The host
 starts it when you open the window; it talks to the host only through the
 socket. With --quit-host-on-close (no tray to return to) the host quits when
-this window closes. ` + "`tokentray window`" + ` runs it with the same flags.
+this window closes. With --add it opens on the Add environment form.
+` + "`tokentray window`" + ` runs it with the same flags.
 `
 
 func main() {
@@ -40,6 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	socketFlag := fs.String("socket", "", "socket path")
 	quitHost := fs.Bool("quit-host-on-close", false, "the host quits when this window closes (no tray host)")
+	addForm := fs.Bool(platform.WindowAddForm, false, "open on the Add environment form")
 	fs.String("config", "", "config file (accepted like tokentray's global flag; the window asks the host)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -53,7 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentray-window: unexpected argument %q; see `tokentray-window --help`\n", fs.Arg(0))
 		return 2
 	}
-	err := ui.RunWindow(platform.SocketPath(*socketFlag), ui.WindowOptions{QuitHostOnClose: *quitHost, Hardened: hardened})
+	err := ui.RunWindow(platform.SocketPath(*socketFlag), ui.WindowOptions{QuitHostOnClose: *quitHost, Hardened: hardened, AddForm: *addForm})
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentray-window: %v\n", err)
 		return 1

@@ -89,6 +89,12 @@ func (c *Client) OpenWindow(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/v1/window", nil, nil)
 }
 
+// OpenAddForm is POST /v1/window {"form":"add"}: the host opens its
+// window on the Add environment form.
+func (c *Client) OpenAddForm(ctx context.Context) error {
+	return c.doJSON(ctx, http.MethodPost, "/v1/window", WindowRequest{Form: WindowFormAdd}, nil)
+}
+
 // Host is GET /v1/host: what the running tokentray offers.
 func (c *Client) Host(ctx context.Context) (HostInfo, error) {
 	var out HostInfo

@@ -35,6 +35,8 @@ func NextStepText(name string, n *Next) string {
 		return "finish the authorization in the browser"
 	case NextUnlock:
 		return "run `tokentray unlock` and type the file store's passphrase"
+	case NextReauthorize:
+		return ReauthorizeText(fmt.Sprintf("run `tokentray login %s`", name), n)
 	}
 	return string(n.Action) // an action this build does not know: still say something
 }

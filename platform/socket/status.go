@@ -67,6 +67,31 @@ type Status struct {
 	// does not run when it should ("127.0.0.1:8181 is in use").
 	Proxy        string `json:"proxy,omitempty"`
 	ProxyProblem string `json:"proxy_problem,omitempty"`
+	// Waiting is set while a refresh has been at the provider for more
+	// than a few seconds: a provider that hangs (WaitingText words it).
+	Waiting *Waiting `json:"waiting,omitempty"`
+	// ProviderError is the provider's own answer to the token request
+	// that failed last, until a request succeeds or the user signs out:
+	// what integrators quote to the provider's support.
+	ProviderError *ProviderAnswer `json:"provider_error,omitempty"`
+}
+
+// Waiting is a refresh that has been at the provider for a while.
+type Waiting struct {
+	Host    string    `json:"host"`    // the provider's host
+	Since   time.Time `json:"since"`   // when the refresh started
+	Timeout int64     `json:"timeout"` // seconds after Since when the engine gives up
+}
+
+// ProviderAnswer is what the provider answered to a failed token
+// request, printable, bounded and without any token or secret.
+type ProviderAnswer struct {
+	Status      int       `json:"status"`                // HTTP status
+	Error       string    `json:"error,omitempty"`       // the OAuth error code ("invalid_scope")
+	Description string    `json:"description,omitempty"` // the OAuth error_description
+	Body        string    `json:"body,omitempty"`        // the start of an answer that is no OAuth error
+	Host        string    `json:"host,omitempty"`
+	Time        time.Time `json:"time"`
 }
 
 // UsableFor says whether s holds an access token that stays valid for at
@@ -89,6 +114,10 @@ const (
 	NextCheckNetwork     NextAction = "check_network"     // the engine retries at RetryAt; the token has expired
 	NextRefresh          NextAction = "refresh"           // expired: fetched on first use, or refresh now
 	NextUnlock           NextAction = "unlock"            // give the file store its passphrase
+	// NextReauthorize: the config asks for scopes (Next.Scopes) the
+	// current token lacks; a new authorization (for client credentials, a
+	// new token) gets them. The current token stays valid and served.
+	NextReauthorize NextAction = "reauthorize"
 )
 
 // Next is a typed next step with the data a view needs to word it.
@@ -96,6 +125,7 @@ type Next struct {
 	Action  NextAction `json:"action"`
 	Key     string     `json:"key,omitempty"`      // NextEditConfig: the missing config key
 	RetryAt *time.Time `json:"retry_at,omitempty"` // NextRetry, NextCheckNetwork: the next attempt
+	Scopes  []string   `json:"scopes,omitempty"`   // NextReauthorize: the scopes it would add
 }
 
 // LoginInfo tells the user where to authorize. For the device flow the

@@ -139,6 +139,16 @@ type CopyRequest struct {
 	Format string `json:"format"` // "raw" (default) or "header"
 }
 
+// WindowRequest is the optional body of POST /v1/window.
+type WindowRequest struct {
+	// Form is WindowFormAdd to open the window on the Add environment
+	// form; "" opens (or shows) the window as it is.
+	Form string `json:"form,omitempty"`
+}
+
+// WindowFormAdd is WindowRequest.Form for the Add environment form.
+const WindowFormAdd = "add"
+
 // LoginRequest is the optional body of POST /v1/environments/{name}/login.
 type LoginRequest struct {
 	// OpenBrowser makes the host open the authorization URL itself
@@ -157,6 +167,10 @@ type APIError struct {
 	Code     string    `json:"error"`
 	Message  string    `json:"message"`
 	Problems []Problem `json:"problems,omitempty"` // invalid_config: every problem
+	// Summary is, for a provider's failure, the message without the
+	// environment's name, for views that name the environment already
+	// ("can't reach go.example.com: timeout").
+	Summary string `json:"summary,omitempty"`
 }
 
 func (e *APIError) Error() string {

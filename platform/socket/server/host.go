@@ -25,6 +25,9 @@ type HostHooks struct {
 	Copy func(text string) (clearsIn time.Duration, err error)
 	// OpenWindow opens the window, or raises it when it is open.
 	OpenWindow func() error
+	// OpenAddForm opens the window on the Add environment form (POST
+	// /v1/window {"form":"add"}).
+	OpenAddForm func() error
 	// Autostart reads (on == nil) or sets whether tokentray starts at
 	// login, and returns the state after the call.
 	Autostart func(on *bool) (bool, error)
@@ -131,12 +134,25 @@ func configPathOf(ed ConfigEditor) string {
 }
 
 func (s *Server) openWindow(w http.ResponseWriter, r *http.Request) {
+	var body socket.WindowRequest
+	if !readOptionalJSON(w, r, &body) {
+		return
+	}
 	h := s.hooks()
-	if h.OpenWindow == nil {
+	open := h.OpenWindow
+	switch body.Form {
+	case "":
+	case socket.WindowFormAdd:
+		open = h.OpenAddForm
+	default:
+		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("form %q: the window opens on no such form; %q is the one it has", printable(body.Form), socket.WindowFormAdd))
+		return
+	}
+	if open == nil {
 		writeError(w, http.StatusConflict, socket.CodeNoWindow, "this tokentray has no window (it runs as `tokentray daemon`); start `tokentray` on the desktop for one")
 		return
 	}
-	if err := h.OpenWindow(); err != nil {
+	if err := open(); err != nil {
 		s.log.Warn("open window", "error", err)
 		writeError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not open the window: %v", err))
 		return

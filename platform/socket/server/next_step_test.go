@@ -25,6 +25,8 @@ func TestNextStepTextWordsEachActionForTheCommandLine(t *testing.T) {
 		{&socket.Next{Action: socket.NextRetry}, "refresh failed; retrying soon while the token is still valid"},
 		{&socket.Next{Action: socket.NextRefresh}, "a new token is fetched on first use, or run `tokentray refresh zepto-sandbox`"},
 		{&socket.Next{Action: socket.NextWaitForBrowser}, "finish the authorization in the browser"},
+		{&socket.Next{Action: socket.NextReauthorize, Scopes: []string{"write"}}, "run `tokentray login zepto-sandbox` to get write; the current token keeps working until then"},
+		{&socket.Next{Action: socket.NextReauthorize, Scopes: []string{"write", "admin"}}, "run `tokentray login zepto-sandbox` to get write and admin; the current token keeps working until then"},
 		{&socket.Next{Action: "something_new"}, "something_new"},
 	} {
 		if got := socket.NextStepText("zepto-sandbox", tc.next); got != tc.want {

@@ -567,7 +567,7 @@ func (s *Server) writeEngineError(w http.ResponseWriter, r *http.Request, err er
 		// Engine errors name environments and providers, never tokens.
 		s.log.Warn("socket request failed", "method", r.Method, "path", r.URL.Path, "code", code, "error", err)
 	}
-	writeError(w, status, code, engineErrorMessage(err))
+	writeJSON(w, status, APIErrorOf(err))
 }
 
 // APIErrorOf is the engine's err as the socket answers it: the host's
@@ -575,7 +575,12 @@ func (s *Server) writeEngineError(w http.ResponseWriter, r *http.Request, err er
 // with what the socket said.
 func APIErrorOf(err error) *socket.APIError {
 	status, code := engineErrorStatus(err)
-	return &socket.APIError{Status: status, Code: code, Message: engineErrorMessage(err)}
+	out := &socket.APIError{Status: status, Code: code, Message: engineErrorMessage(err)}
+	var pe *manager.ProviderError
+	if code == socket.CodeProviderError && errors.As(err, &pe) {
+		out.Summary = pe.Summary()
+	}
+	return out
 }
 
 func engineErrorStatus(err error) (int, string) {

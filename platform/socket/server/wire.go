@@ -25,7 +25,7 @@ func WireStatus(st manager.Status) socket.Status {
 		out.Scopes = []string{}
 	}
 	if st.Next != nil {
-		out.Next = &socket.Next{Action: socket.NextAction(st.Next.Action), Key: st.Next.Key, RetryAt: st.Next.RetryAt}
+		out.Next = &socket.Next{Action: socket.NextAction(st.Next.Action), Key: st.Next.Key, RetryAt: st.Next.RetryAt, Scopes: st.Next.Scopes}
 		out.NextStep = socket.NextStepText(st.Name, out.Next)
 	}
 	if c := st.Claims; c != nil {
@@ -38,6 +38,12 @@ func WireStatus(st manager.Status) socket.Status {
 	if st.LastRead != nil {
 		r := wireRead(*st.LastRead)
 		out.LastRead = &r
+	}
+	if w := st.Waiting; w != nil {
+		out.Waiting = &socket.Waiting{Host: w.Host, Since: w.Since, Timeout: int64(w.Timeout / time.Second)}
+	}
+	if a := st.ProviderAnswer; a != nil {
+		out.ProviderError = &socket.ProviderAnswer{Status: a.StatusCode, Error: a.Code, Description: a.Description, Body: a.Body, Host: a.Host, Time: a.Time}
 	}
 	return out
 }

@@ -1,0 +1,76 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tokentray/tokentray/config"
+	"github.com/tokentray/tokentray/platform/socket"
+)
+
+// What the card says about the provider: a refresh that hangs there, a
+// scope change that a new sign-in would bring, and the provider's own
+// error answer behind Details. The words are the socket's view helpers,
+// shared with the command line and the tray.
+
+// cardWaiting says what a hanging refresh waits for, counting seconds:
+// "Waiting for go.sandbox.zeptopayments.com — 12 s (gives up after 30 s)".
+func cardWaiting(s socket.Status, now time.Time) string {
+	return sentence(socket.WaitingText(s.Waiting, now))
+}
+
+// cardReauthorize words the reauthorize step with the card's own button.
+func cardReauthorize(s socket.Status) string {
+	verb := "sign in again with " + labelAuthorize
+	if s.Flow == config.FlowClientCredentials {
+		verb = "choose " + labelRefresh
+	}
+	return socket.ReauthorizeText(verb, s.Next)
+}
+
+// reauthorizing: the config asks for scopes the valid token lacks.
+func reauthorizing(s socket.Status) bool {
+	return s.Next != nil && s.Next.Action == socket.NextReauthorize
+}
+
+// scopeWarning says what changed about the scopes: the config asks for
+// ones the current token was not issued with, or the provider did not
+// grant some that were asked for; "" when neither.
+func scopeWarning(s socket.Status) string {
+	if reauthorizing(s) {
+		return "The config now asks for " + socket.ScopeList(s.Next.Scopes) + ", which the current token was not issued with."
+	}
+	if len(s.MissingScopes) > 0 {
+		return "Not granted: " + strings.Join(s.MissingScopes, ", ") + "."
+	}
+	return ""
+}
+
+// withReauthorize puts Authorize after the copy buttons of a valid card
+// whose scopes changed (client credentials get theirs with Refresh).
+func withReauthorize(out []*focusButton, authorize *focusButton, s socket.Status) []*focusButton {
+	if !reauthorizing(s) || s.Flow == config.FlowClientCredentials || len(out) < 2 {
+		return out
+	}
+	authorize.Importance = widget.HighImportance // the step the card asks for
+	return append(out[:2:2], append([]*focusButton{authorize}, out[2:]...)...)
+}
+
+// providerDetails is the provider's own answer to the request that
+// failed last, for the Details disclosure.
+func providerDetails(s socket.Status) string {
+	if text := socket.ProviderAnswerText(s.ProviderError); text != "" {
+		return "Provider's answer: " + text
+	}
+	return ""
+}
+
+// sentence starts text with a capital letter.
+func sentence(text string) string {
+	if text == "" {
+		return ""
+	}
+	return strings.ToUpper(text[:1]) + text[1:]
+}
