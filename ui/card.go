@@ -203,7 +203,7 @@ func cardError(s socket.Status) string {
 	if timedOut(s) {
 		return "The " + strings.TrimPrefix(s.Error, "the ") + "; choose " + labelAuthorize + " to try again."
 	}
-	return prefixed("Error: ", s.Error)
+	return prefixed("Error: ", withoutName(s.Name, s.Error)) // the card names it
 }
 
 // tick moves the countdown, the retry countdown and the lifetime bar; it
@@ -243,18 +243,24 @@ func cardNextStep(s socket.Status, now time.Time) string {
 	}
 	switch n.Action {
 	case socket.NextLogin:
+		if s.Flow == config.FlowClientCredentials {
+			return "choose " + labelGetToken
+		}
 		return "choose " + labelAuthorize + " to sign in"
 	case socket.NextSetSecret:
 		return "choose " + labelEdit + " and set the client secret"
 	case socket.NextEditConfig:
 		return "choose " + labelEdit + " and fill in " + cmp.Or(n.Key, "client_id")
 	case socket.NextCheckCredentials:
-		return "check the client ID and secret (" + labelEdit + "), then choose " + labelAuthorize
+		return "check the client ID and secret (" + labelEdit + "), then choose " + signInLabel(s.Flow)
 	case socket.NextCheckNetwork:
-		return "check the network; " + socket.RetryIn(n.RetryAt, now) + ", or choose " + labelRefresh
+		return "check the network; " + socket.RetryIn(n.RetryAt, now) + ", or choose " + renewLabel(s.Flow)
 	case socket.NextRetry:
 		return "refresh failing; " + socket.RetryIn(n.RetryAt, now) + "; the current token stays valid"
 	case socket.NextRefresh:
+		if s.Flow == config.FlowClientCredentials {
+			return "choose " + labelGetToken
+		}
 		return "choose " + labelRefresh + " to get a new token"
 	case socket.NextWaitForBrowser:
 		return "finish the authorization in the browser"
@@ -338,11 +344,11 @@ func (c *card) buttonsFor(s socket.Status, now time.Time) []fyne.CanvasObject {
 		}
 		return b
 	}
-	authorize := btn(labelAuthorize, theme.LoginIcon(), c.actions.Authorize)
+	authorize := btn(signInLabel(s.Flow), theme.LoginIcon(), c.actions.Authorize)
 	refresh := btn(labelRefresh, theme.ViewRefreshIcon(), c.actions.Refresh)
 	copyToken := btn(labelCopyToken, theme.ContentCopyIcon(), c.actions.CopyToken)
 	copyHeader := btn(labelCopyHeader, theme.ContentCopyIcon(), c.actions.CopyHeader)
-	signOut := btn(labelSignOut, theme.LogoutIcon(), c.actions.SignOut)
+	signOut := btn(signOutLabel(s.Flow), theme.LogoutIcon(), c.actions.SignOut)
 	cancel := btn(labelCancel, theme.CancelIcon(), c.actions.Cancel)
 	edit := btn(labelEdit, theme.DocumentCreateIcon(), c.actions.Edit)
 	reads := btn(labelReads, theme.ListIcon(), c.actions.Reads)
@@ -376,15 +382,19 @@ func (c *card) buttonsFor(s socket.Status, now time.Time) []fyne.CanvasObject {
 			out = append(out, reads)
 		}
 	case socket.StateExpired:
-		if s.HasRefresh || s.Flow == config.FlowClientCredentials {
+		if s.HasRefresh {
 			out = []*focusButton{refresh, authorize, signOut, edit}
 		} else {
+			// Client credentials: Get new token is its refresh.
 			out = []*focusButton{authorize, signOut, edit}
 		}
 	case socket.StateError:
-		if live {
+		switch {
+		case live:
 			out = []*focusButton{copyToken, copyHeader, refresh, authorize, signOut, edit}
-		} else {
+		case s.Flow == config.FlowClientCredentials:
+			out = []*focusButton{authorize, signOut, edit}
+		default:
 			out = []*focusButton{authorize, refresh, signOut, edit}
 		}
 	default:

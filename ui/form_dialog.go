@@ -25,7 +25,7 @@ func (w *window) openEditForm(env string) {
 		return err
 	}, func(err error) {
 		if err != nil {
-			w.fail("Edit "+env, err)
+			w.fail("Edit "+env, env, err)
 			return
 		}
 		w.showForm(&e, "")
@@ -152,7 +152,7 @@ func (w *window) removeEnvironment(name string) {
 		return w.client.DeleteEnvironment(ctx, name)
 	}, func(err error) {
 		if err != nil {
-			w.fail("Remove "+name, err)
+			w.fail("Remove "+name, name, err)
 			return
 		}
 		w.view.flash("Removed " + name + ".")

@@ -106,7 +106,7 @@ func (w *window) answerGuard(gd *guardDialog, allow bool) {
 	w.dropConfirm(gd.d)
 	gd.d.Hide()
 	if err := socket.WriteGuardAnswer(w.guard, gd.q.ID, allow); err != nil {
-		w.fail("Answer the question", err)
+		w.fail("Answer the question", "", err)
 	}
 }
 

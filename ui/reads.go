@@ -64,7 +64,7 @@ func (w *window) showReads(env string) {
 		return err
 	}, func(err error) {
 		if err != nil {
-			w.fail("Reads of "+env, err)
+			w.fail("Reads of "+env, env, err)
 			return
 		}
 		text := widget.NewLabel(readsText(reads))

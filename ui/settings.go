@@ -85,7 +85,7 @@ func (w *window) openSettings() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			w.fail("Settings", err)
+			w.fail("Settings", "", err)
 			return
 		}
 		w.settings = w.showSettings(s)
