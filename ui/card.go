@@ -57,6 +57,7 @@ type card struct {
 	errorText  *widget.Label
 	warnText   *widget.Label
 	nextText   *widget.Label
+	extras     *cardExtras   // a held hand edit, the proxy (card_extras.go)
 	details    *widget.Label // granted scopes and JWT claims, behind the Details button
 	showDetail bool          // the Details disclosure is open
 	lastRead   *widget.Label // who read the token last, and when
@@ -85,6 +86,11 @@ func newCard(a envActions) *card {
 		login:     container.NewVBox(),
 		buttons:   container.NewHBox(),
 	}
+	c.extras = newCardExtras(a.CopyText, func() {
+		if c.onFocus != nil {
+			c.onFocus()
+		}
+	})
 	c.name = newHoverLabel()
 	c.name.TextStyle = fyne.TextStyle{Bold: true}
 	c.subtitle = newHoverLabel()
@@ -107,8 +113,10 @@ func newCard(a envActions) *card {
 	// Tighter than a VBox: six cards fit in a 600 px window.
 	c.content = container.New(layout.NewCustomPaddedVBoxLayout(theme.Padding()/2),
 		header,
+		c.extras.held,   // before anything else: the file says one thing, the card another
 		c.bar.Container, // the container itself: the renderer only draws known types
 		c.errorText, c.warnText, c.nextText,
+		c.extras.proxy, c.extras.proxyProblem,
 		c.buttons,
 		c.login,
 		c.details,
@@ -137,11 +145,8 @@ func (c *card) update(s socket.Status, now time.Time) {
 		c.badge.apply(refreshFailingLook) // badge.go: its colours keep their contrast
 	}
 	setText(c.errorText, cardError(s))
-	warning := s.Warning
-	if len(s.MissingScopes) > 0 {
-		warning = strings.TrimSpace(warning + " Not granted: " + strings.Join(s.MissingScopes, ", ") + ".")
-	}
-	setText(c.warnText, warning)
+	setText(c.warnText, cardWarning(s))
+	c.extras.update(s)
 	c.setDetails()
 	c.updateLogin(s)
 	c.buttons.Objects = c.buttonsFor(s, now)
@@ -342,6 +347,11 @@ func (c *card) buttonsFor(s socket.Status, now time.Time) []fyne.CanvasObject {
 				c.onFocus()
 			}
 		}
+		b.onCopy = func() {
+			if c.actions.CopyToken != nil {
+				c.actions.CopyToken(name)
+			}
+		}
 		return b
 	}
 	authorize := btn(signInLabel(s.Flow), theme.LoginIcon(), c.actions.Authorize)
@@ -461,11 +471,26 @@ func (l *hoverLabel) setHovered(on bool) {
 	}
 }
 
+// holds reports whether o is one of the card's buttons.
+func (c *card) holds(o fyne.Focusable) bool {
+	if o == nil {
+		return false
+	}
+	for _, b := range c.buttons.Objects {
+		if f, ok := b.(fyne.Focusable); ok && f == o {
+			return true
+		}
+	}
+	return o == fyne.Focusable(c.extras.proxyCopy)
+}
+
 // focusButton is a button that Enter presses as well as Space, and that
-// tells its card when it takes the keyboard focus.
+// tells its card when it takes the keyboard focus. Ctrl+C on it copies
+// its card's token (onCopy).
 type focusButton struct {
 	widget.Button
 	onFocus func()
+	onCopy  func()
 	// onResize is called when the card changed height on its own (Details).
 	onResize func()
 }
@@ -481,6 +506,18 @@ func (b *focusButton) FocusGained() {
 	b.Button.FocusGained()
 	if b.onFocus != nil {
 		b.onFocus()
+	}
+}
+
+// TypedShortcut copies the card's token on Ctrl+C; every other shortcut
+// (Ctrl+W, ...) goes on to the window, as it would without a focus.
+func (b *focusButton) TypedShortcut(s fyne.Shortcut) {
+	if _, ok := s.(*fyne.ShortcutCopy); ok && b.onCopy != nil {
+		b.onCopy()
+		return
+	}
+	if c, ok := fyne.CurrentApp().Driver().CanvasForObject(b).(interface{ TypedShortcut(fyne.Shortcut) }); ok {
+		c.TypedShortcut(s)
 	}
 }
 
