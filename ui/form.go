@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
@@ -110,34 +109,6 @@ func (p formPreset) provider() string {
 	return "the provider"
 }
 
-// formRow is one labelled field of the form: the label, the field, and
-// under the field its hint or, after a save, its problem.
-type formRow struct {
-	label   string
-	field   fyne.CanvasObject
-	hint    string
-	problem string
-	text    *widget.Label // the label, drawn in the left column
-	note    *widget.Label // the hint or the problem, under the field
-}
-
-// shown is what the row says under its field.
-func (r *formRow) shown() string { return r.note.Text }
-
-func (r *formRow) refreshNote() {
-	text, imp := r.hint, widget.LowImportance
-	if r.problem != "" {
-		text, imp = "⚠ "+r.problem, widget.DangerImportance
-	}
-	r.note.Importance = imp
-	r.note.SetText(text)
-	if text == "" {
-		r.note.Hide()
-	} else {
-		r.note.Show()
-	}
-}
-
 // envForm adds or edits one environment. It shows only the fields the
 // chosen preset leaves to the user; rows are built afresh from the preset
 // and the flow on every change, so a label always sits on its field. The
@@ -169,14 +140,6 @@ type envForm struct {
 
 	onSubmit func() // Enter in any entry
 	onCancel func() // Escape anywhere in the form
-}
-
-func formNote(imp widget.Importance) *widget.Label {
-	l := widget.NewLabel("")
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = imp
-	l.Hide()
-	return l
 }
 
 // newEnvForm builds the form for existing (nil when adding, then presetName
@@ -394,18 +357,7 @@ func (f *envForm) layoutFields(scopes []string) {
 		f.scopesText.SetText(strings.Join(scopes, " "))
 	}
 	f.rows = f.rowsFor(p, isPreset, flow)
-	objects := make([]fyne.CanvasObject, 0, 2*len(f.rows))
-	for _, r := range f.rows {
-		r.text = widget.NewLabelWithStyle(r.label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-		r.note = formNote(widget.LowImportance)
-		r.refreshNote()
-		// The note has a row of its own, skipped while it is hidden, so
-		// the label stays level with its field.
-		blank := widget.NewLabel("")
-		blank.Hide()
-		objects = append(objects, r.text, r.field, blank, r.note)
-	}
-	f.grid.Objects = objects
+	f.grid.Objects = rowObjects(f.rows)
 	f.grid.Refresh()
 	f.notes.SetText(p.Notes)
 	if p.Notes == "" {
@@ -600,71 +552,4 @@ func (f *envForm) item(label string) *formRow {
 		}
 	}
 	return nil
-}
-
-// formEntry is an entry of the add/edit form: Enter submits the form
-// (OnSubmitted) and Escape closes it, wherever the focus is.
-type formEntry struct {
-	widget.Entry
-	onEscape func()
-}
-
-func newFormEntry() *formEntry {
-	e := &formEntry{}
-	e.ExtendBaseWidget(e)
-	return e
-}
-
-// newSecretEntry is a password entry: the text is masked until the user
-// presses the eye button at its end, and masked again by a second press.
-func newSecretEntry() *formEntry {
-	e := &formEntry{}
-	e.Password = true
-	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
-	e.ExtendBaseWidget(e)
-	var reveal *widget.Button
-	reveal = widget.NewButtonWithIcon("", theme.VisibilityOffIcon(), func() {
-		e.Password = !e.Password
-		if e.Password {
-			reveal.SetIcon(theme.VisibilityOffIcon())
-		} else {
-			reveal.SetIcon(theme.VisibilityIcon())
-		}
-		e.Refresh()
-	})
-	reveal.Importance = widget.LowImportance
-	e.ActionItem = reveal
-	return e
-}
-
-// TypedKey closes the form on Escape; every other key edits the text.
-func (e *formEntry) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && e.onEscape != nil {
-		e.onEscape()
-		return
-	}
-	e.Entry.TypedKey(k)
-}
-
-// formSelect is a drop-down of the form that closes the form on Escape.
-type formSelect struct {
-	widget.Select
-	onEscape func()
-}
-
-func newFormSelect(options []string) *formSelect {
-	s := &formSelect{}
-	s.Options = options
-	s.PlaceHolder = "(Select one)"
-	s.ExtendBaseWidget(s)
-	return s
-}
-
-// TypedKey closes the form on Escape; every other key works the list.
-func (s *formSelect) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && s.onEscape != nil {
-		s.onEscape()
-		return
-	}
-	s.Select.TypedKey(k)
 }

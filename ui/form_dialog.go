@@ -127,17 +127,7 @@ func (w *window) showForm(existing *config.Environment, preset string) *formDial
 	f.onSubmit = fd.save
 	f.onCancel = fd.dialog.Hide
 	c := w.win.Canvas()
-	before := c.OnTypedKey()
-	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
-		if k.Name == fyne.KeyEscape {
-			fd.dialog.Hide()
-			return
-		}
-		if before != nil {
-			before(k)
-		}
-	})
-	fd.dialog.SetOnClosed(func() { c.SetOnTypedKey(before) })
+	closeOnEscape(c, fd.dialog)
 	fd.dialog.Show()
 	if first := f.firstField(); first != nil {
 		c.Focus(first)

@@ -47,6 +47,11 @@ type window struct {
 	settings  *settingsForm // the settings opened last
 	confirm   dialog.Dialog // the open confirmation, which Escape closes
 
+	// The theme (window_theme.go): the host's setting, the one shown,
+	// and whether RunWindow still holds it back until the app runs.
+	themeSetting, themeShown string
+	themeHeld                bool
+
 	// The guard's questions from the host (guard_question.go).
 	guard      io.ReadWriteCloser      // the channel: questions in, answers out
 	guardQs    map[uint64]*guardDialog // open questions by id
@@ -195,6 +200,7 @@ func (w *window) followOnce(ctx context.Context) error {
 		w.setConnected(true, "")
 		w.setStatuses(statuses)
 	})
+	w.readTheme(ctx)
 	for {
 		ev, err := stream.Next()
 		if err != nil {
@@ -210,12 +216,16 @@ func (w *window) followOnce(ctx context.Context) error {
 			w.onMain(func() { w.setStatus(s) })
 			continue
 		}
-		// Environments added, removed or changed: read the whole list.
+		// Environments added, removed or changed, or the settings: read
+		// the whole list, and the theme.
 		statuses, err := w.client.Environments(ctx)
 		if err != nil {
 			return err
 		}
 		w.onMain(func() { w.setStatuses(statuses) })
+		if ev.Kind == socket.EventConfig {
+			w.readTheme(ctx)
+		}
 	}
 }
 
