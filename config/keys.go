@@ -62,8 +62,9 @@ type envKey struct {
 	field func(e *Environment) any
 	role  keyRole
 	flows []Flow // the flows that use the key; nil: every flow
-	// advanced: the add/edit form does not show it; an edit there keeps
-	// what the file says (KeepHiddenKeys).
+	// advanced: the add/edit form shows it only under its collapsed
+	// "More" section; a form without it keeps what the file says
+	// (KeepHiddenKeys).
 	advanced bool
 	// moves: changing it sends the environment's tokens, secret or sign-in
 	// somewhere else (an endpoint, the client, how it authenticates), so a

@@ -39,6 +39,7 @@ type settingsForm struct {
 	order []*formRow
 
 	onSubmit, onCancel func()
+	onResize           func() // notes came or went: the dialog fits its content again
 	save               func() // what the Save button does
 	saving, saved      bool
 }
@@ -161,6 +162,9 @@ func (f *settingsForm) showProblems(problems []socket.Problem) {
 	}
 	setText(f.problems, strings.Join(loose, "\n"))
 	f.root.Refresh() // notes came or went: lay the rows out again
+	if f.onResize != nil {
+		f.onResize()
+	}
 }
 
 // openSettings reads the host's settings and opens them in a dialog.
@@ -220,7 +224,8 @@ func (w *window) showSettings(s socket.Settings) *settingsForm {
 	dlg = dialog.NewCustomWithoutButtons("Settings", f.root, w.win)
 	f.onCancel = dlg.Hide
 	dlg.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", func() { dlg.Hide() }), save})
-	dlg.Resize(fyne.NewSize(560, 0))
+	dlg.Resize(fyne.NewSize(560, 0)) // as high as its content
+	f.onResize = func() { dlg.Resize(fyne.NewSize(560, 0)) }
 	closeOnEscape(w.win.Canvas(), dlg)
 	dlg.Show()
 	w.win.Canvas().Focus(f.clipboardClear) // typing goes to the first field

@@ -148,6 +148,11 @@ func TestSettingsShowEachProblemUnderItsFieldInItsWords(t *testing.T) {
 			t.Errorf("problem %q at y=%.0f is not under its field (ending at y=%.0f)", l.Text, ly, ey)
 		}
 	}
+	// The dialog grew with its notes: its buttons sit below the last field.
+	_, lastBottom := absRect(f.startAtLogin)
+	if saveTop, _ := absRect(button(t, top, "Save")); saveTop < lastBottom {
+		t.Errorf("the Save button (y=%.0f) is drawn over the fields (last ending at y=%.0f)", saveTop, lastBottom)
+	}
 	// Changed, a field's problem goes.
 	f.clipboardClear.SetText("20s")
 	if labelSaying(top, "a positive duration such as") != nil {
