@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -92,8 +91,8 @@ func writeReadsTable(w io.Writer, reads []socket.Read) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			rd.Time.Local().Format("2006-01-02 15:04:05"), max(rd.Count, 1), pid, uid,
 			unknown(config.Printable(rd.Exe, 0)),
-			unknown(config.Printable(shortCmdline(rd.Exe, rd.Cmdline), readsCmdlineShown)),
-			refreshed, unknown(config.Printable(shownVia(rd), readsCmdlineShown)))
+			unknown(config.Printable(socket.ShortCmdline(rd.Exe, rd.Cmdline), readsCmdlineShown)),
+			refreshed, unknown(config.Printable(socket.ReadVia(rd), readsCmdlineShown)))
 	}
 	tw.Flush()
 	for _, line := range strings.SplitAfter(table.String(), "\n") {
@@ -101,32 +100,4 @@ func writeReadsTable(w io.Writer, reads []socket.Read) {
 			fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 		}
 	}
-}
-
-// shownVia says how a read left: the window's copy, the tray, the proxy,
-// or the tokentray command that was run, named by its file name as the
-// CMDLINE column names programs (its argv[0] may be a full path, which
-// would push the command out of the column).
-func shownVia(rd socket.Read) string {
-	through := rd.Through
-	if program, args, ok := strings.Cut(rd.Through, " "); ok && filepath.Base(program) == "tokentray" {
-		through = "tokentray " + args
-	}
-	switch {
-	case rd.Via == "proxy" && through != "": // `tokentray proxy`, not the host's own
-		return "proxy: " + through
-	case rd.Via != "":
-		return rd.Via
-	}
-	return through
-}
-
-// shortCmdline names the program by its file name when the command line
-// starts with the executable's full path, which the EXE column shows.
-func shortCmdline(exe, cmdline string) string {
-	if exe != "" && strings.HasPrefix(cmdline, exe) &&
-		(len(cmdline) == len(exe) || cmdline[len(exe)] == ' ') {
-		return filepath.Base(exe) + cmdline[len(exe):]
-	}
-	return cmdline
 }

@@ -8,38 +8,6 @@ import (
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-func TestShortCmdlineNamesTheProgramByItsFileName(t *testing.T) {
-	for _, tc := range []struct{ exe, cmdline, want string }{
-		{"/usr/bin/curl", "/usr/bin/curl -s https://x", "curl -s https://x"},
-		{"/usr/bin/curl", "/usr/bin/curl", "curl"},
-		{"/usr/bin/curl", "curl -s", "curl -s"},
-		{"/usr/bin/cu", "/usr/bin/curl -s", "/usr/bin/curl -s"},
-		{"", "python3 x.py", "python3 x.py"},
-	} {
-		if got := shortCmdline(tc.exe, tc.cmdline); got != tc.want {
-			t.Errorf("shortCmdline(%q, %q) = %q, want %q", tc.exe, tc.cmdline, got, tc.want)
-		}
-	}
-}
-
-func TestReadsTableNamesTheTokentrayCommandByItsFileName(t *testing.T) {
-	for _, tc := range []struct {
-		rd   socket.Read
-		want string
-	}{
-		{socket.Read{Through: "/tmp/tokentray-e2e-bin-1162657519/tokentray token campaignflow-92405c"}, "tokentray token campaignflow-92405c"},
-		{socket.Read{Through: "tokentray exec prod -- ./deploy.sh"}, "tokentray exec prod -- ./deploy.sh"},
-		{socket.Read{Through: "/opt/a b/tokentray token x"}, "/opt/a b/tokentray token x"},
-		{socket.Read{Via: "tray", Through: "x"}, "tray"},
-		{socket.Read{Via: "proxy"}, "proxy"},
-		{socket.Read{Via: "proxy", Through: "/usr/bin/tokentray proxy api --upstream https://api.example.com"}, "proxy: tokentray proxy api --upstream https://api.example.com"},
-	} {
-		if got := shownVia(tc.rd); got != tc.want {
-			t.Errorf("shownVia(%+v) = %q, want %q", tc.rd, got, tc.want)
-		}
-	}
-}
-
 func TestReadsTableShowsEveryColumnAndCutsLongCommandLines(t *testing.T) {
 	var b strings.Builder
 	writeReadsTable(&b, []socket.Read{

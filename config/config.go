@@ -64,6 +64,9 @@ type Settings struct {
 	// StorePassphraseFile holds the file store's passphrase ("": systemd's
 	// credential, else `tokentray unlock` asks).
 	StorePassphraseFile string
+	// Theme is the window's colours: ThemeSystem ("" too) follows the
+	// desktop's light or dark preference, ThemeLight and ThemeDark do not.
+	Theme string
 }
 
 // Config is the whole config file.

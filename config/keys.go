@@ -62,8 +62,9 @@ type envKey struct {
 	field func(e *Environment) any
 	role  keyRole
 	flows []Flow // the flows that use the key; nil: every flow
-	// advanced: the add/edit form does not show it; an edit there keeps
-	// what the file says (KeepHiddenKeys).
+	// advanced: the add/edit form shows it only under its collapsed
+	// "More" section; a form without it keeps what the file says
+	// (KeepHiddenKeys).
 	advanced bool
 	// moves: changing it sends the environment's tokens, secret or sign-in
 	// somewhere else (an endpoint, the client, how it authenticates), so a
@@ -109,7 +110,7 @@ var envKeys = []envKey{
 	},
 	{
 		key: "issuer", field: func(e *Environment) any { return &e.Issuer }, moves: true, role: providerOptional,
-		maxBytes: MaxURLLen, check: checkEndpointURL,
+		maxBytes: MaxURLLen, check: endpointURL("https://login.example.com"),
 		missing: func(p *Preset) string { // only a preset (NeedsIssuer) makes it needed
 			return fmt.Sprintf("the %s preset reads the endpoints from the provider's discovery document; set issuer = \"https://...\"", p.Name)
 		},
@@ -122,7 +123,7 @@ var envKeys = []envKey{
 	},
 	{
 		key: "auth_url", field: func(e *Environment) any { return &e.AuthURL }, moves: true, role: endpoint,
-		flows: []Flow{FlowAuthorizationCode}, maxBytes: MaxURLLen, check: checkEndpointURL,
+		flows: []Flow{FlowAuthorizationCode}, maxBytes: MaxURLLen, check: endpointURL("https://example.com/oauth/authorize"),
 		missing: func(*Preset) string {
 			return "the authorization_code flow needs auth_url, the provider's authorization endpoint (or issuer, for discovery)"
 		},
@@ -130,7 +131,7 @@ var envKeys = []envKey{
 	},
 	{
 		key: "token_url", field: func(e *Environment) any { return &e.TokenURL }, moves: true, role: endpoint,
-		maxBytes: MaxURLLen, check: checkEndpointURL,
+		maxBytes: MaxURLLen, check: endpointURL("https://example.com/oauth/token"),
 		missing: func(p *Preset) string {
 			if p != nil && p.NeedsTokenURL {
 				return fmt.Sprintf("the %s preset does not know the token endpoint; set token_url to the one the provider gave you with your API credentials", p.Name)
@@ -141,12 +142,12 @@ var envKeys = []envKey{
 	},
 	{
 		key: "revocation_url", field: func(e *Environment) any { return &e.RevokeURL }, moves: true, role: providerOptional,
-		advanced: true, maxBytes: MaxURLLen, check: checkEndpointURL,
+		advanced: true, maxBytes: MaxURLLen, check: endpointURL("https://example.com/oauth/revoke"),
 		help: "where logout revokes the tokens",
 	},
 	{
 		key: "device_authorization_url", field: func(e *Environment) any { return &e.DeviceURL }, moves: true, role: endpoint,
-		flows: []Flow{FlowDeviceCode}, maxBytes: MaxURLLen, check: checkEndpointURL,
+		flows: []Flow{FlowDeviceCode}, maxBytes: MaxURLLen, check: endpointURL("https://example.com/oauth/device"),
 		missing: func(*Preset) string {
 			return "the device_code flow needs device_authorization_url (or issuer, for discovery)"
 		},
@@ -471,6 +472,10 @@ var settingKeys = []settingKey{
 		key: "store_passphrase_file", text: func(s *Settings) *string { return &s.StorePassphraseFile }, check: checkPassphraseFile,
 		help: "the file store's passphrase, in a file only you can read (mode 0600)",
 	},
+	{
+		key: "theme", text: func(s *Settings) *string { return &s.Theme }, check: checkTheme,
+		help: "the window's colours: system (follow the desktop's light or dark preference), light or dark",
+	},
 }
 
 // Values of Settings.Store.
@@ -484,6 +489,20 @@ func checkStore(v string) string {
 		return ""
 	}
 	return fmt.Sprintf("must be %q (the desktop keychain) or %q (an encrypted file, for machines without a keychain) (got %q)", StoreKeychain, StoreFile, Printable(v, 0))
+}
+
+// Values of Settings.Theme.
+const (
+	ThemeSystem = "system"
+	ThemeLight  = "light"
+	ThemeDark   = "dark"
+)
+
+func checkTheme(v string) string {
+	if v == ThemeSystem || v == ThemeLight || v == ThemeDark {
+		return ""
+	}
+	return fmt.Sprintf("must be %q (follow the desktop), %q or %q (got %q)", ThemeSystem, ThemeLight, ThemeDark, Printable(v, 0))
 }
 
 func checkPassphraseFile(v string) string {
@@ -518,6 +537,7 @@ func settingKeyNames(keep func(*settingKey) bool) string {
 
 func anySetting(*settingKey) bool        { return true }
 func durationSetting(k *settingKey) bool { return k.text == nil }
+func textSetting(k *settingKey) bool     { return k.text != nil }
 
 // parse reads a duration setting's text, e.g. "5m"; the message says
 // what is wrong.
@@ -555,6 +575,20 @@ func ParseSetting(key, text string) (time.Duration, error) {
 		return 0, errors.New(msg)
 	}
 	return d, nil
+}
+
+// CheckTextSetting says what is wrong with value for the text setting
+// called key (such as "theme"), by the file's rules, for settings that
+// arrive another way (PUT /v1/settings).
+func CheckTextSetting(key, value string) error {
+	k, ok := lookupSetting(key)
+	if !ok || k.text == nil {
+		return fmt.Errorf("unknown key (known keys: %s)", settingKeyNames(textSetting))
+	}
+	if msg := k.check(value); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // checkSettings checks settings made in code; zero means the default.

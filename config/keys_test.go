@@ -9,6 +9,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -539,5 +541,39 @@ func TestBoolKind(t *testing.T) {
 	}
 	if _, msg := boolKind.fromJSON(json.RawMessage(`"yes"`)); msg != "must be true or false (got a string)" {
 		t.Errorf("JSON \"yes\": %q", msg)
+	}
+}
+
+// The window's theme is a [settings] text key: read from the file, written
+// back by a settings edit, checked for anything PUT /v1/settings sends.
+func TestThemeSettingIsReadWrittenAndChecked(t *testing.T) {
+	cfg, err := ParseConfig(testConfigPath, []byte("[settings]\ntheme = \"dark\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Settings.Theme != ThemeDark {
+		t.Errorf("theme = %q, want dark", cfg.Settings.Theme)
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte("# mine\n[settings]\nclipboard_clear = \"20s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := PutSettingsInFile(path, Settings{Theme: ThemeLight}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if text := string(data); !strings.Contains(text, `theme = "light"`) || !strings.Contains(text, `clipboard_clear = "20s"`) || !strings.Contains(text, "# mine") {
+		t.Errorf("file after setting the theme:\n%s", text)
+	}
+	for _, v := range []string{ThemeSystem, ThemeLight, ThemeDark} {
+		if err := CheckTextSetting("theme", v); err != nil {
+			t.Errorf("theme %q refused: %v", v, err)
+		}
+	}
+	if err := CheckTextSetting("theme", "Dark"); err == nil || !strings.Contains(err.Error(), `"system"`) {
+		t.Errorf("theme \"Dark\": %v, want the three values named", err)
+	}
+	if err := CheckTextSetting("clipboard_clear", "45s"); err == nil {
+		t.Error("a duration setting passed as text")
 	}
 }

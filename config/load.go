@@ -397,17 +397,21 @@ func checkScope(v string) string {
 	return ""
 }
 
-// checkEndpointURL returns what is wrong with a provider URL, or "".
-func checkEndpointURL(raw string) string {
-	shown := Printable(raw, 0)
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Sprintf("must be an absolute URL such as \"https://example.com/oauth/token\" (got %q)", shown)
+// endpointURL is the check of a provider URL: what is wrong with one, or
+// "". example is a URL of that endpoint's kind, so the authorization URL's
+// message does not suggest a token endpoint.
+func endpointURL(example string) func(string) string {
+	return func(raw string) string {
+		shown := Printable(raw, 0)
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Sprintf("must be an absolute URL such as %q (got %q)", example, shown)
+		}
+		if !SecureEndpoint(u) {
+			return fmt.Sprintf("must be https:// unless the host is loopback (got %q)", shown)
+		}
+		return ""
 	}
-	if !SecureEndpoint(u) {
-		return fmt.Sprintf("must be https:// unless the host is loopback (got %q)", shown)
-	}
-	return ""
 }
 
 // SecureEndpoint reports whether u may carry secrets: https://, or plain

@@ -107,6 +107,9 @@ func TestConfigValidationNamesFileLineAndKey(t *testing.T) {
 		{"missing flow", "[[environment]]\nname = \"x\"\ntoken_url = \"https://a.example/token\"\n", 1, "x", "flow", "missing: set flow"},
 		{"token url not https", "[[environment]]\nname = \"x\"\nflow = \"client_credentials\"\n\ntoken_url = \"http://example.com/token\"\n", 5, "x", "token_url", `must be https:// unless the host is loopback (got "http://example.com/token")`},
 		{"token url relative", "[[environment]]\nname = \"x\"\nflow = \"client_credentials\"\ntoken_url = \"/oauth/token\"\n", 4, "x", "token_url", "must be an absolute URL"},
+		// Each endpoint's example is one of its kind: an authorization URL is not told to look like a token URL.
+		{"auth url relative", "[[environment]]\nname = \"x\"\nflow = \"authorization_code\"\nauth_url = \"/oauth/authorize\"\ntoken_url = \"https://a.example/token\"\n", 4, "x", "auth_url", `must be an absolute URL such as "https://example.com/oauth/authorize"`},
+		{"theme unknown", "[settings]\ntheme = \"blue\"\n", 2, "", "settings.theme", `must be "system" (follow the desktop), "light" or "dark" (got "blue")`},
 		{"token url unparseable", "[[environment]]\nname = \"x\"\nflow = \"client_credentials\"\ntoken_url = \"https://exa mple.com/%zz\"\n", 4, "x", "token_url", "must be an absolute URL"},
 		{"token url other scheme", "[[environment]]\nname = \"x\"\nflow = \"client_credentials\"\ntoken_url = \"ftp://127.0.0.1/token\"\n", 4, "x", "token_url", "must be https://"},
 		{"auth url not https", "[[environment]]\nname = \"x\"\nflow = \"authorization_code\"\nauth_url = \"http://10.0.0.1/authorize\"\ntoken_url = \"https://a.example/token\"\n", 4, "x", "auth_url", "must be https://"},

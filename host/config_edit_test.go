@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -360,7 +361,7 @@ func TestSettingsRoundTripThroughTheFile(t *testing.T) {
 	if got := problemKeys(err); !slices.Equal(got, []string{"clipboard_clear", "refresh_margin"}) {
 		t.Errorf("bad durations: %v (keys %v)", err, got)
 	}
-	code, body, _ := r.raw("PUT", "/v1/settings", strings.NewReader(`{"theme": "dark", "client_secret": "x"}`))
+	code, body, _ := r.raw("PUT", "/v1/settings", strings.NewReader(`{"colour": "dark", "client_secret": "x"}`))
 	if code != http.StatusBadRequest || body["error"] != socket.CodeInvalidConfig || len(body["problems"].([]any)) != 2 {
 		t.Errorf("unknown keys: %d %v", code, body)
 	}
@@ -389,6 +390,39 @@ func TestSettingsRoundTripThroughTheFile(t *testing.T) {
 	}
 	if got, _ := r.client.Settings(ctx); got.StartAtLogin == nil || !*got.StartAtLogin {
 		t.Errorf("GET after on: %+v", got)
+	}
+}
+
+// The window's theme and the guard's approval window are settings like
+// the others: read, written to the file with its comments, checked by the
+// file's rules.
+func TestThemeAndGuardWindowSettingsRoundTripThroughTheFile(t *testing.T) {
+	r := newEditRig(t, twoEnvConfig)
+	code, body, _ := r.raw("GET", "/v1/settings", nil)
+	if code != http.StatusOK || body["theme"] != "system" || body["guard_window"] != "10m" {
+		t.Fatalf("GET settings: %d %v, want theme system and guard_window 10m", code, body)
+	}
+	code, body, _ = r.raw("PUT", "/v1/settings", strings.NewReader(`{"theme": "dark", "guard_window": "15m"}`))
+	if code != http.StatusOK || body["theme"] != "dark" || body["guard_window"] != "15m" {
+		t.Fatalf("PUT theme and guard_window: %d %v", code, body)
+	}
+	text := r.file()
+	for _, want := range []string{`theme = "dark"`, `guard_window = "15m"`, `clipboard_clear = "45s" # as the team agreed`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("file after PUT lacks %s:\n%s", want, text)
+		}
+	}
+	if s := r.m.Config().Settings; s.GuardWindow != 15*time.Minute {
+		t.Errorf("engine guard window %v, want 15m", s.GuardWindow)
+	}
+	before := r.file()
+	code, body, _ = r.raw("PUT", "/v1/settings", strings.NewReader(`{"theme": "blue"}`))
+	problems, _ := body["problems"].([]any)
+	if code != http.StatusBadRequest || len(problems) != 1 || !strings.Contains(fmt.Sprint(problems[0]), `must be "system"`) {
+		t.Errorf("theme blue: %d %v", code, body)
+	}
+	if r.file() != before {
+		t.Error("a refused theme changed the file")
 	}
 }
 

@@ -4,6 +4,7 @@ package host
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -177,4 +178,27 @@ func TestGuardWindowClosedLeavesTheNotification(t *testing.T) {
 	}
 	r.notify.Invoke(note.ID, "deny")
 	wantDenied(t, result(t, done), "Deny in the notification")
+}
+
+// guard_window changed in the settings (PUT /v1/settings, as the window's
+// Settings send it) labels the next question's Allow.
+func TestGuardWindowChangedInTheSettingsLabelsTheNextAllow(t *testing.T) {
+	r := newGuardRig(t, GuardOptions{})
+	w := newTestWindow(t)
+	r.guard.SetWindowAsker(w.ch)
+	edit := newEditRig(t, twoEnvConfig)
+	edit.cf.OnApply(followConfig(newProxies(edit.m, slog.New(slog.DiscardHandler)), r.guard))
+	if _, err := edit.client.PutSettings(context.Background(), socket.Settings{GuardWindow: "15m"}); err != nil {
+		t.Fatal(err)
+	}
+	done := r.confirmAsync("zepto-production", readerFor("/usr/bin/curl"))
+	q := w.next(t)
+	if q.Allow != "Allow for 15 min" {
+		t.Errorf("the window's question offers %q, want Allow for 15 min", q.Allow)
+	}
+	if note := r.notify.Wait(t, 1, 10*time.Second); !slices.Contains(note.Actions, "Allow for 15 min") {
+		t.Errorf("the notification offers %q, want Allow for 15 min", note.Actions)
+	}
+	w.answer(t, q.ID, false)
+	_ = result(t, done)
 }

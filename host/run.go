@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
@@ -84,7 +85,11 @@ func Run(o Options) error {
 	// The local proxies (proxy_listen), following every config change.
 	px := newProxies(m, log)
 	px.apply(m.Config())
-	cf.OnApply(px.apply)
+	var g *Guard
+	if h != nil {
+		g = h.guard
+	}
+	cf.OnApply(followConfig(px, g))
 	srv := server.NewServer(m, log, server.Limits{})
 	srv.SetConfigEditor(cf)
 	if opts.Locked {
@@ -230,4 +235,17 @@ func pathFlags(configPath, socketPath string) []string {
 		flags = append(flags, "--socket", p)
 	}
 	return flags
+}
+
+// followConfig is what follows each config the engine runs, besides the
+// engine: the local proxies, and the guard's approval window
+// (guard_window), so a change made in Settings labels the very next
+// question ("Allow for 15 min"). g is nil without a desktop.
+func followConfig(px *proxies, g *Guard) func(config.Config) {
+	return func(c config.Config) {
+		px.apply(c)
+		if g != nil {
+			g.SetWindow(c.Settings.GuardWindow)
+		}
+	}
 }

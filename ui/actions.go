@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -40,9 +41,19 @@ func (w *window) authorize(env string) {
 		return err
 	}, func(err error) {
 		if err != nil && !hasCode(err, socket.CodeLoginInProgress) {
-			w.fail("Authorize "+env, err)
+			w.fail(signInWhat(w.flowOf(env), env), env, err)
 		}
 	})
+}
+
+// flowOf is env's flow as the host last said.
+func (w *window) flowOf(env string) config.Flow {
+	for _, s := range w.statuses {
+		if s.Name == env {
+			return s.Flow
+		}
+	}
+	return ""
 }
 
 func (w *window) cancelLogin(env string) {
@@ -50,7 +61,7 @@ func (w *window) cancelLogin(env string) {
 		return w.client.CancelLogin(ctx, env)
 	}, func(err error) {
 		if err != nil {
-			w.fail("Cancel the login of "+env, err)
+			w.fail("Cancel the login of "+env, env, err)
 		}
 	})
 }
@@ -61,7 +72,7 @@ func (w *window) refreshToken(env string) {
 		return err
 	}, func(err error) {
 		if err != nil {
-			w.fail("Refresh "+env, err)
+			w.fail("Refresh "+env, env, err)
 			return
 		}
 		w.view.flash("Refreshed the token of " + env + ".")
@@ -86,7 +97,7 @@ func (w *window) copyToken(env, format string) {
 			w.view.flash("This tokentray has no clipboard (started as `tokentray daemon`): " +
 				"use `tokentray token " + env + "` instead.")
 		case err != nil:
-			w.fail("Copy the "+what+" of "+env, err)
+			w.fail("Copy the "+what+" of "+env, env, err)
 		default:
 			w.view.flash(fmt.Sprintf("Copied the %s of %s; clears in %d s unless you copy something else.",
 				what, env, int(clearsIn.Round(time.Second)/time.Second)))
@@ -96,15 +107,25 @@ func (w *window) copyToken(env, format string) {
 
 // Labels of the sign-out confirmation: they say what they do.
 const (
-	labelConfirmSignOut = "Sign out"
+	labelConfirmSignOut = labelSignOut
 	labelKeep           = "Keep"
 )
 
+// confirmSignOut asks before signing out (forgetting the token, for
+// client credentials), in the words of the button that asked.
 func (w *window) confirmSignOut(env string) {
-	msg := widget.NewLabel("tokentray revokes the refresh token where the provider supports it and forgets the tokens.\n" +
-		"You will have to authorize again to get new ones.")
+	flow := w.flowOf(env)
+	title := "Sign out of " + env + "?"
+	text := "tokentray revokes the refresh token where the provider supports it and forgets the tokens.\n" +
+		"You will have to authorize again to get new ones."
+	if flow == config.FlowClientCredentials {
+		title = "Forget the token of " + env + "?"
+		text = "tokentray revokes the token where the provider supports it and forgets it.\n" +
+			"The next read, or " + labelGetToken + ", gets a new one with the client credentials."
+	}
+	msg := widget.NewLabel(text)
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Sign out of "+env+"?", labelConfirmSignOut, labelKeep, msg,
+	d := dialog.NewCustomConfirm(title, signOutLabel(flow), labelKeep, msg,
 		func(ok bool) {
 			w.confirm = nil
 			if !ok {
@@ -115,7 +136,7 @@ func (w *window) confirmSignOut(env string) {
 				return err
 			}, func(err error) {
 				if err != nil {
-					w.fail("Sign out of "+env, err)
+					w.fail(signOutLabel(flow)+" of "+env, env, err)
 				}
 			})
 		}, w.win)
@@ -131,13 +152,14 @@ func (w *window) openURL(raw string) {
 		err = w.app.OpenURL(u)
 	}
 	if err != nil {
-		w.fail("Open the authorization page", err)
+		w.fail("Open the authorization page", "", err)
 	}
 }
 
-// fail tells the user an action failed.
-func (w *window) fail(what string, err error) {
-	dialog.ShowError(fmt.Errorf("%s: %s", what, userMessage(err)), w.win)
+// fail tells the user an action on env failed; what names the action
+// and env ("Refresh cc-local"), so the engine's "env: " is dropped.
+func (w *window) fail(what, env string, err error) {
+	dialog.ShowError(fmt.Errorf("%s: %s", what, withoutName(env, userMessage(err))), w.win)
 }
 
 // hasCode reports whether err is the host's error answer with that code.

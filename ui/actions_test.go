@@ -86,12 +86,12 @@ func TestSettingsSwitchStartAtLoginOnTheHost(t *testing.T) {
 		t.Errorf("config after the settings:\n%s", text)
 	}
 
-	// A bad duration: the host's words under the form, nothing written.
+	// A bad duration: the config's words under its field, nothing written.
 	before := h.config(t)
 	f.clipboardClear.SetText("soon")
 	f.save()
-	if f.saving || !strings.Contains(f.problems.Text, "clipboard clear") {
-		t.Errorf("a bad duration shows %q", f.problems.Text)
+	if got := f.rows["clipboard_clear"].shown(); f.saving || !strings.Contains(got, "positive duration") {
+		t.Errorf("a bad duration shows %q", got)
 	}
 	if h.config(t) != before {
 		t.Error("a bad duration changed the config file")

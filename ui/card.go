@@ -57,6 +57,7 @@ type card struct {
 	errorText  *widget.Label
 	warnText   *widget.Label
 	nextText   *widget.Label
+	extras     *cardExtras   // a held hand edit, the proxy (card_extras.go)
 	details    *widget.Label // granted scopes and JWT claims, behind the Details button
 	showDetail bool          // the Details disclosure is open
 	lastRead   *widget.Label // who read the token last, and when
@@ -85,6 +86,11 @@ func newCard(a envActions) *card {
 		login:     container.NewVBox(),
 		buttons:   container.NewHBox(),
 	}
+	c.extras = newCardExtras(a.CopyText, func() {
+		if c.onFocus != nil {
+			c.onFocus()
+		}
+	})
 	c.name = newHoverLabel()
 	c.name.TextStyle = fyne.TextStyle{Bold: true}
 	c.subtitle = newHoverLabel()
@@ -107,8 +113,10 @@ func newCard(a envActions) *card {
 	// Tighter than a VBox: six cards fit in a 600 px window.
 	c.content = container.New(layout.NewCustomPaddedVBoxLayout(theme.Padding()/2),
 		header,
+		c.extras.held,   // before anything else: the file says one thing, the card another
 		c.bar.Container, // the container itself: the renderer only draws known types
 		c.errorText, c.warnText, c.nextText,
+		c.extras.proxy, c.extras.proxyProblem,
 		c.buttons,
 		c.login,
 		c.details,
@@ -137,8 +145,8 @@ func (c *card) update(s socket.Status, now time.Time) {
 		c.badge.apply(refreshFailingLook) // badge.go: its colours keep their contrast
 	}
 	setText(c.errorText, cardError(s))
-	warning := strings.TrimSpace(s.Warning + " " + scopeWarning(s))
-	setText(c.warnText, warning)
+	setText(c.warnText, cardWarning(s))
+	c.extras.update(s)
 	c.setDetails()
 	c.updateLogin(s)
 	c.buttons.Objects = c.buttonsFor(s, now)
@@ -200,7 +208,7 @@ func cardError(s socket.Status) string {
 	if timedOut(s) {
 		return "The " + strings.TrimPrefix(s.Error, "the ") + "; choose " + labelAuthorize + " to try again."
 	}
-	return prefixed("Error: ", s.Error)
+	return prefixed("Error: ", withoutName(s.Name, s.Error)) // the card names it
 }
 
 // tick moves the countdown, the retry countdown and the lifetime bar; it
@@ -242,18 +250,24 @@ func cardNextStep(s socket.Status, now time.Time) string {
 	}
 	switch n.Action {
 	case socket.NextLogin:
+		if s.Flow == config.FlowClientCredentials {
+			return "choose " + labelGetToken
+		}
 		return "choose " + labelAuthorize + " to sign in"
 	case socket.NextSetSecret:
 		return "choose " + labelEdit + " and set the client secret"
 	case socket.NextEditConfig:
 		return "choose " + labelEdit + " and fill in " + cmp.Or(n.Key, "client_id")
 	case socket.NextCheckCredentials:
-		return "check the client ID and secret (" + labelEdit + "), then choose " + labelAuthorize
+		return "check the client ID and secret (" + labelEdit + "), then choose " + signInLabel(s.Flow)
 	case socket.NextCheckNetwork:
-		return "check the network; " + socket.RetryIn(n.RetryAt, now) + ", or choose " + labelRefresh
+		return "check the network; " + socket.RetryIn(n.RetryAt, now) + ", or choose " + renewLabel(s.Flow)
 	case socket.NextRetry:
 		return "refresh failing; " + socket.RetryIn(n.RetryAt, now) + "; the current token stays valid"
 	case socket.NextRefresh:
+		if s.Flow == config.FlowClientCredentials {
+			return "choose " + labelGetToken
+		}
 		return "choose " + labelRefresh + " to get a new token"
 	case socket.NextWaitForBrowser:
 		return "finish the authorization in the browser"
@@ -340,13 +354,18 @@ func (c *card) buttonsFor(s socket.Status, now time.Time) []fyne.CanvasObject {
 				c.onFocus()
 			}
 		}
+		b.onCopy = func() {
+			if c.actions.CopyToken != nil {
+				c.actions.CopyToken(name)
+			}
+		}
 		return b
 	}
-	authorize := btn(labelAuthorize, theme.LoginIcon(), c.actions.Authorize)
+	authorize := btn(signInLabel(s.Flow), theme.LoginIcon(), c.actions.Authorize)
 	refresh := btn(labelRefresh, theme.ViewRefreshIcon(), c.actions.Refresh)
 	copyToken := btn(labelCopyToken, theme.ContentCopyIcon(), c.actions.CopyToken)
 	copyHeader := btn(labelCopyHeader, theme.ContentCopyIcon(), c.actions.CopyHeader)
-	signOut := btn(labelSignOut, theme.LogoutIcon(), c.actions.SignOut)
+	signOut := btn(signOutLabel(s.Flow), theme.LogoutIcon(), c.actions.SignOut)
 	cancel := btn(labelCancel, theme.CancelIcon(), c.actions.Cancel)
 	edit := btn(labelEdit, theme.DocumentCreateIcon(), c.actions.Edit)
 	reads := btn(labelReads, theme.ListIcon(), c.actions.Reads)
@@ -380,15 +399,19 @@ func (c *card) buttonsFor(s socket.Status, now time.Time) []fyne.CanvasObject {
 			out = append(out, reads)
 		}
 	case socket.StateExpired:
-		if s.HasRefresh || s.Flow == config.FlowClientCredentials {
+		if s.HasRefresh {
 			out = []*focusButton{refresh, authorize, signOut, edit}
 		} else {
+			// Client credentials: Get new token is its refresh.
 			out = []*focusButton{authorize, signOut, edit}
 		}
 	case socket.StateError:
-		if live {
+		switch {
+		case live:
 			out = []*focusButton{copyToken, copyHeader, refresh, authorize, signOut, edit}
-		} else {
+		case s.Flow == config.FlowClientCredentials:
+			out = []*focusButton{authorize, signOut, edit}
+		default:
 			out = []*focusButton{authorize, refresh, signOut, edit}
 		}
 	default:
@@ -455,11 +478,26 @@ func (l *hoverLabel) setHovered(on bool) {
 	}
 }
 
+// holds reports whether o is one of the card's buttons.
+func (c *card) holds(o fyne.Focusable) bool {
+	if o == nil {
+		return false
+	}
+	for _, b := range c.buttons.Objects {
+		if f, ok := b.(fyne.Focusable); ok && f == o {
+			return true
+		}
+	}
+	return o == fyne.Focusable(c.extras.proxyCopy)
+}
+
 // focusButton is a button that Enter presses as well as Space, and that
-// tells its card when it takes the keyboard focus.
+// tells its card when it takes the keyboard focus. Ctrl+C on it copies
+// its card's token (onCopy).
 type focusButton struct {
 	widget.Button
 	onFocus func()
+	onCopy  func()
 	// onResize is called when the card changed height on its own (Details).
 	onResize func()
 }
@@ -475,6 +513,18 @@ func (b *focusButton) FocusGained() {
 	b.Button.FocusGained()
 	if b.onFocus != nil {
 		b.onFocus()
+	}
+}
+
+// TypedShortcut copies the card's token on Ctrl+C; every other shortcut
+// (Ctrl+W, ...) goes on to the window, as it would without a focus.
+func (b *focusButton) TypedShortcut(s fyne.Shortcut) {
+	if _, ok := s.(*fyne.ShortcutCopy); ok && b.onCopy != nil {
+		b.onCopy()
+		return
+	}
+	if c, ok := fyne.CurrentApp().Driver().CanvasForObject(b).(interface{ TypedShortcut(fyne.Shortcut) }); ok {
+		c.TypedShortcut(s)
 	}
 }
 

@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2/widget"
 
@@ -18,7 +20,7 @@ import (
 // cardWaiting says what a hanging refresh waits for, counting seconds:
 // "Waiting for go.sandbox.zeptopayments.com — 12 s (gives up after 30 s)".
 func cardWaiting(s socket.Status, now time.Time) string {
-	return sentence(socket.WaitingText(s.Waiting, now))
+	return capitalized(socket.WaitingText(s.Waiting, now))
 }
 
 // cardReauthorize words the reauthorize step with the card's own button.
@@ -67,10 +69,12 @@ func providerDetails(s socket.Status) string {
 	return ""
 }
 
-// sentence starts text with a capital letter.
-func sentence(text string) string {
+// capitalized starts text with a capital letter (no full stop added:
+// see sentence).
+func capitalized(text string) string {
 	if text == "" {
 		return ""
 	}
-	return strings.ToUpper(text[:1]) + text[1:]
+	r, n := utf8.DecodeRuneInString(text)
+	return string(unicode.ToUpper(r)) + text[n:]
 }

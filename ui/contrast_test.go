@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
@@ -154,7 +155,7 @@ func TestEveryBadgeReadsInLightAndDark(t *testing.T) {
 // (1.5:1) and NEEDS LOGIN white on #FF9800 (2.2:1).
 func TestTheDrawnBadgeUsesTheReadableColours(t *testing.T) {
 	a := test.NewTempApp(t)
-	useAppTheme(a)
+	useAppTheme(a, config.ThemeSystem)
 	if _, ok := a.Settings().Theme().(appTheme); !ok {
 		t.Fatalf("the window's theme is %T, want appTheme", a.Settings().Theme())
 	}

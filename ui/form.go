@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
@@ -24,6 +23,8 @@ var presetTitles = map[string]string{
 	"campaignflow-prod": "CampaignFlow (production)",
 	"campaignflow-test": "CampaignFlow (test)",
 	"campaignflow":      "CampaignFlow (your own host)",
+	"entra":             "Microsoft Entra ID",
+	"okta":              "Okta",
 	"oidc":              "OpenID Connect (discovery)",
 	"oauth2":            "OAuth 2 server (RFC 8414 discovery)",
 }
@@ -69,14 +70,23 @@ const (
 	fieldDeviceURL = "Device authorization URL"
 	fieldTokenURL  = "Token URL"
 	fieldRedirect  = "Redirect URI"
+	fieldTenant    = "Tenant"
 )
 
-// fieldForKey is the form field that shows a config key's problems.
-var fieldForKey = map[string]string{
-	"preset": fieldProvider, "name": fieldName, "flow": fieldFlow, "client_id": fieldClientID,
-	"client_secret": fieldSecret, "scopes": fieldScopes, "issuer": fieldIssuer, "auth_url": fieldAuthURL,
-	"device_authorization_url": fieldDeviceURL, "token_url": fieldTokenURL, "redirect_uri": fieldRedirect,
-}
+// fieldForKey is the form field that shows a config key's problems:
+// the main fields', then the More section's.
+var fieldForKey = func() map[string]string {
+	m := map[string]string{
+		"preset": fieldProvider, "name": fieldName, "flow": fieldFlow, "client_id": fieldClientID,
+		"client_secret": fieldSecret, "scopes": fieldScopes, "issuer": fieldIssuer, "auth_url": fieldAuthURL,
+		"device_authorization_url": fieldDeviceURL, "token_url": fieldTokenURL, "redirect_uri": fieldRedirect,
+		"tenant": fieldTenant,
+	}
+	for k, label := range moreKeys {
+		m[k] = label
+	}
+	return m
+}()
 
 // formPreset is what the form needs to know of a preset, from the host's
 // description of it (GET /v1/presets).
@@ -84,7 +94,9 @@ type formPreset struct {
 	Name, Title, Notes                        string
 	Flow                                      config.Flow
 	NeedsIssuer, NeedsTokenURL, NeedsRedirect bool
+	NeedsTenant, NeedsCertificate, NeedsKey   bool
 	Scopes, ScopeChoices                      []string
+	Fills                                     config.Environment // what it fills: the More section's defaults
 }
 
 func newFormPreset(p socket.PresetInfo) formPreset {
@@ -92,6 +104,11 @@ func newFormPreset(p socket.PresetInfo) formPreset {
 		NeedsIssuer:   slices.Contains(p.Needs, "issuer"),
 		NeedsTokenURL: slices.Contains(p.Needs, "token_url"),
 		NeedsRedirect: slices.Contains(p.Needs, "redirect_uri"),
+		NeedsTenant:   slices.Contains(p.Needs, "tenant"),
+		// Required by the preset's client authentication (entra).
+		NeedsCertificate: slices.Contains(p.Needs, "client_certificate"),
+		NeedsKey:         slices.Contains(p.Needs, "private_key"),
+		Fills:            p.Fills,
 	}
 	fp.Title = presetTitles[p.Name]
 	if fp.Title == "" {
@@ -108,34 +125,6 @@ func (p formPreset) provider() string {
 		return p.Title[:i]
 	}
 	return "the provider"
-}
-
-// formRow is one labelled field of the form: the label, the field, and
-// under the field its hint or, after a save, its problem.
-type formRow struct {
-	label   string
-	field   fyne.CanvasObject
-	hint    string
-	problem string
-	text    *widget.Label // the label, drawn in the left column
-	note    *widget.Label // the hint or the problem, under the field
-}
-
-// shown is what the row says under its field.
-func (r *formRow) shown() string { return r.note.Text }
-
-func (r *formRow) refreshNote() {
-	text, imp := r.hint, widget.LowImportance
-	if r.problem != "" {
-		text, imp = "⚠ "+r.problem, widget.DangerImportance
-	}
-	r.note.Importance = imp
-	r.note.SetText(text)
-	if text == "" {
-		r.note.Hide()
-	} else {
-		r.note.Show()
-	}
 }
 
 // envForm adds or edits one environment. It shows only the fields the
@@ -161,6 +150,8 @@ type envForm struct {
 	tokenURL    *formEntry
 	issuer      *formEntry
 	deviceURL   *formEntry
+	tenant      *formEntry
+	more        *moreSection  // the collapsed More section (form_more.go)
 	problems    *widget.Label // what no field shows (the host is away, ...), under the form
 
 	rows []*formRow
@@ -169,14 +160,6 @@ type envForm struct {
 
 	onSubmit func() // Enter in any entry
 	onCancel func() // Escape anywhere in the form
-}
-
-func formNote(imp widget.Importance) *widget.Label {
-	l := widget.NewLabel("")
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = imp
-	l.Hide()
-	return l
 }
 
 // newEnvForm builds the form for existing (nil when adding, then presetName
@@ -199,6 +182,8 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 		tokenURL:   newFormEntry(),
 		issuer:     newFormEntry(),
 		deviceURL:  newFormEntry(),
+		tenant:     newFormEntry(),
+		more:       newMoreSection(existing),
 		problems:   formNote(widget.DangerImportance),
 		grid:       container.New(layout.NewFormLayout()),
 	}
@@ -218,6 +203,7 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 	f.tokenURL.SetPlaceHolder("https://example.com/oauth/token")
 	f.authURL.SetPlaceHolder("https://example.com/oauth/authorize")
 	f.deviceURL.SetPlaceHolder("https://example.com/oauth/device")
+	f.tenant.SetPlaceHolder("contoso.onmicrosoft.com or the directory (tenant) ID")
 	f.flow.SetSelected(flowTitle(config.FlowAuthorizationCode))
 	for _, e := range f.entries() {
 		e.OnSubmitted = func(string) {
@@ -228,6 +214,9 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 		e.onEscape = f.cancel
 	}
 	f.flow.onEscape = f.cancel
+	for _, s := range f.more.selects() {
+		s.onEscape = f.cancel
+	}
 
 	options := []string{}
 	for _, p := range f.presets {
@@ -245,6 +234,7 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 		f.tokenURL.SetText(existing.TokenURL)
 		f.issuer.SetText(existing.Issuer)
 		f.deviceURL.SetText(existing.DeviceURL)
+		f.tenant.SetText(existing.Tenant)
 		f.scopesText.SetText(strings.Join(existing.Scopes, " "))
 		f.secret.SetPlaceHolder("leave empty to keep the stored secret")
 		// The secret and the tokens are stored under the name: renaming is
@@ -260,18 +250,46 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 	// fields are laid out once, below.
 	f.preset.OnChanged = func(string) { f.layoutFields(nil) }
 	f.flow.OnChanged = func(string) { f.layoutFields(nil) }
+	f.more.authStyle.OnChanged = func(string) { f.layoutRows() }
+	f.more.toggle.OnTapped = func() {
+		f.more.open = !f.more.open
+		f.layoutRows()
+	}
 	var scopes []string
 	if existing != nil {
 		scopes = existing.Scopes
 	}
 	f.layoutFields(scopes)
+	f.clearProblemsOnChange()
 	f.root = container.NewVBox(f.grid, f.problems, f.notes)
 	return f
 }
 
+// clearProblemsOnChange takes a field's problem away as soon as the field
+// changes: what it said may no longer be true, and the next Save checks
+// again.
+func (f *envForm) clearProblemsOnChange() {
+	clear := func(field fyne.CanvasObject) {
+		for _, r := range f.rows {
+			if r.field == field && r.problem != "" {
+				r.setProblem("")
+			}
+		}
+	}
+	for _, e := range f.entries() {
+		e.OnChanged = func(string) { clear(e) }
+	}
+	for _, s := range []*formSelect{f.more.alg, f.more.thumbprint, f.more.guard} {
+		s.OnChanged = func(string) { clear(s) }
+	}
+	f.more.dpop.OnChanged = func(bool) { clear(f.more.dpop) }
+	f.scopeChecks.onChanged = func() { clear(f.scopeChecks.box) }
+}
+
 // entries are the form's text fields.
 func (f *envForm) entries() []*formEntry {
-	return []*formEntry{f.name, f.clientID, f.secret, f.scopesText, f.redirect, f.authURL, f.tokenURL, f.issuer, f.deviceURL}
+	return append([]*formEntry{f.name, f.clientID, f.secret, f.scopesText, f.redirect, f.authURL, f.tokenURL, f.issuer,
+		f.deviceURL, f.tenant}, f.more.entries()...)
 }
 
 func (f *envForm) cancel() {
@@ -313,14 +331,13 @@ func (f *envForm) currentFlow() config.Flow {
 	return flowOf(f.flow.Selected)
 }
 
-// firstField is the field the form opens focused on.
+// firstField is the field the form opens focused on: the first text
+// field that can change (the name, or when editing the client ID), so
+// that typing lands in it; the pickers above take letters too.
 func (f *envForm) firstField() fyne.Focusable {
 	for _, r := range f.rows {
-		if w, ok := r.field.(fyne.Disableable); ok && w.Disabled() {
-			continue
-		}
-		if fo, ok := r.field.(fyne.Focusable); ok {
-			return fo
+		if e, ok := r.field.(*formEntry); ok && !e.Disabled() {
+			return e
 		}
 	}
 	return nil
@@ -339,7 +356,10 @@ func (f *envForm) rowsFor(p formPreset, isPreset bool, flow config.Flow) []*form
 	}
 	rows = append(rows, &formRow{label: fieldClientID, field: f.clientID})
 	secretHint := "optional for this flow; kept in the keychain"
-	if flow == config.FlowClientCredentials {
+	switch {
+	case p.NeedsKey:
+		secretHint = "the certificate's private key (PEM); kept in the keychain"
+	case flow == config.FlowClientCredentials:
 		secretHint = "kept in the keychain, never in the config file"
 	}
 	rows = append(rows, &formRow{label: fieldSecret, field: f.secret, hint: secretHint})
@@ -347,6 +367,9 @@ func (f *envForm) rowsFor(p formPreset, isPreset bool, flow config.Flow) []*form
 		rows = append(rows, &formRow{label: fieldScopes, field: f.scopeChecks.box})
 	} else {
 		rows = append(rows, &formRow{label: fieldScopes, field: f.scopesText})
+	}
+	if p.NeedsTenant {
+		rows = append(rows, &formRow{label: fieldTenant, field: f.tenant, hint: p.provider() + "'s endpoints name your directory"})
 	}
 	if p.NeedsIssuer || (!isPreset && f.issuer.Text != "") {
 		rows = append(rows, &formRow{label: fieldIssuer, field: f.issuer, hint: "endpoints are read from its discovery document"})
@@ -377,8 +400,7 @@ func (f *envForm) rowsFor(p formPreset, isPreset bool, flow config.Flow) []*form
 // layoutFields shows the fields the chosen preset and flow need, replacing
 // every row. scopes are the ones to tick; nil keeps the preset's defaults.
 func (f *envForm) layoutFields(scopes []string) {
-	p, isPreset := f.currentPreset()
-	flow := f.currentFlow()
+	p, _ := f.currentPreset()
 	if len(p.ScopeChoices) > 0 {
 		choices := slices.Clone(p.ScopeChoices)
 		if scopes == nil {
@@ -393,20 +415,10 @@ func (f *envForm) layoutFields(scopes []string) {
 	} else if scopes != nil {
 		f.scopesText.SetText(strings.Join(scopes, " "))
 	}
-	f.rows = f.rowsFor(p, isPreset, flow)
-	objects := make([]fyne.CanvasObject, 0, 2*len(f.rows))
-	for _, r := range f.rows {
-		r.text = widget.NewLabelWithStyle(r.label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-		r.note = formNote(widget.LowImportance)
-		r.refreshNote()
-		// The note has a row of its own, skipped while it is hidden, so
-		// the label stays level with its field.
-		blank := widget.NewLabel("")
-		blank.Hide()
-		objects = append(objects, r.text, r.field, blank, r.note)
+	if p.NeedsCertificate {
+		f.more.open = true // the certificate the preset requires is there
 	}
-	f.grid.Objects = objects
-	f.grid.Refresh()
+	f.layoutRows()
 	f.notes.SetText(p.Notes)
 	if p.Notes == "" {
 		f.notes.Hide()
@@ -415,6 +427,22 @@ func (f *envForm) layoutFields(scopes []string) {
 	}
 	f.problems.SetText("")
 	f.problems.Hide()
+	if f.root != nil {
+		f.root.Refresh()
+	}
+}
+
+// layoutRows replaces the rows with the ones the preset, the flow and the
+// More section (open or not, its client authentication) call for.
+func (f *envForm) layoutRows() {
+	p, isPreset := f.currentPreset()
+	title := p.Title
+	if !isPreset {
+		title = "this provider"
+	}
+	f.rows = append(f.rowsFor(p, isPreset, f.currentFlow()), f.more.rows(p.Fills, title)...)
+	f.grid.Objects = rowObjects(f.rows)
+	f.grid.Refresh()
 	if f.root != nil {
 		f.root.Refresh()
 	}
@@ -434,6 +462,9 @@ func (f *envForm) environment() (config.Environment, config.Secret, []socket.Pro
 	}
 	if isPreset {
 		e.Preset = p.Name
+		if p.NeedsTenant {
+			e.Tenant = strings.TrimSpace(f.tenant.Text)
+		}
 		if p.NeedsIssuer {
 			e.Issuer = strings.TrimSpace(f.issuer.Text)
 		}
@@ -461,6 +492,7 @@ func (f *envForm) environment() (config.Environment, config.Secret, []socket.Pro
 		e.Scopes = fields
 	}
 	e = config.KeepHiddenKeys(e, f.base)
+	f.more.apply(&e, p.Fills, f.base)
 	secret := config.Secret(f.secret.Text)
 
 	var problems []socket.Problem
@@ -510,6 +542,14 @@ func (f *envForm) environment() (config.Environment, config.Secret, []socket.Pro
 // all at once; what no field shows goes under the form, so no field moves
 // from under the pointer. nil clears them.
 func (f *envForm) showProblems(problems []socket.Problem) {
+	// A problem with a key of the closed More section opens it.
+	for _, pr := range problems {
+		if _, inMore := moreKeys[problemKey(pr.Key)]; inMore && !f.more.open {
+			f.more.open = true
+			f.layoutRows()
+			break
+		}
+	}
 	for _, r := range f.rows {
 		r.problem = ""
 	}
@@ -600,71 +640,4 @@ func (f *envForm) item(label string) *formRow {
 		}
 	}
 	return nil
-}
-
-// formEntry is an entry of the add/edit form: Enter submits the form
-// (OnSubmitted) and Escape closes it, wherever the focus is.
-type formEntry struct {
-	widget.Entry
-	onEscape func()
-}
-
-func newFormEntry() *formEntry {
-	e := &formEntry{}
-	e.ExtendBaseWidget(e)
-	return e
-}
-
-// newSecretEntry is a password entry: the text is masked until the user
-// presses the eye button at its end, and masked again by a second press.
-func newSecretEntry() *formEntry {
-	e := &formEntry{}
-	e.Password = true
-	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
-	e.ExtendBaseWidget(e)
-	var reveal *widget.Button
-	reveal = widget.NewButtonWithIcon("", theme.VisibilityOffIcon(), func() {
-		e.Password = !e.Password
-		if e.Password {
-			reveal.SetIcon(theme.VisibilityOffIcon())
-		} else {
-			reveal.SetIcon(theme.VisibilityIcon())
-		}
-		e.Refresh()
-	})
-	reveal.Importance = widget.LowImportance
-	e.ActionItem = reveal
-	return e
-}
-
-// TypedKey closes the form on Escape; every other key edits the text.
-func (e *formEntry) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && e.onEscape != nil {
-		e.onEscape()
-		return
-	}
-	e.Entry.TypedKey(k)
-}
-
-// formSelect is a drop-down of the form that closes the form on Escape.
-type formSelect struct {
-	widget.Select
-	onEscape func()
-}
-
-func newFormSelect(options []string) *formSelect {
-	s := &formSelect{}
-	s.Options = options
-	s.PlaceHolder = "(Select one)"
-	s.ExtendBaseWidget(s)
-	return s
-}
-
-// TypedKey closes the form on Escape; every other key works the list.
-func (s *formSelect) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && s.onEscape != nil {
-		s.onEscape()
-		return
-	}
-	s.Select.TypedKey(k)
 }

@@ -25,7 +25,7 @@ func (w *window) openEditForm(env string) {
 		return err
 	}, func(err error) {
 		if err != nil {
-			w.fail("Edit "+env, err)
+			w.fail("Edit "+env, env, err)
 			return
 		}
 		w.showForm(&e, "")
@@ -127,17 +127,7 @@ func (w *window) showForm(existing *config.Environment, preset string) *formDial
 	f.onSubmit = fd.save
 	f.onCancel = fd.dialog.Hide
 	c := w.win.Canvas()
-	before := c.OnTypedKey()
-	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
-		if k.Name == fyne.KeyEscape {
-			fd.dialog.Hide()
-			return
-		}
-		if before != nil {
-			before(k)
-		}
-	})
-	fd.dialog.SetOnClosed(func() { c.SetOnTypedKey(before) })
+	closeOnEscape(c, fd.dialog)
 	fd.dialog.Show()
 	if first := f.firstField(); first != nil {
 		c.Focus(first)
@@ -152,7 +142,7 @@ func (w *window) removeEnvironment(name string) {
 		return w.client.DeleteEnvironment(ctx, name)
 	}, func(err error) {
 		if err != nil {
-			w.fail("Remove "+name, err)
+			w.fail("Remove "+name, name, err)
 			return
 		}
 		w.view.flash("Removed " + name + ".")

@@ -33,13 +33,18 @@ func TestFormOpensWithItsFirstFieldFocused(t *testing.T) {
 	_, w := connected(t, server.HostHooks{})
 	fd := w.showForm(nil, "zepto-sandbox")
 	defer fd.dialog.Hide()
-	if got := w.win.Canvas().Focused(); got != fd.form.preset {
-		t.Errorf("focused %T, want the Provider picker, the form's first field", got)
-	}
-	// Tab goes on to the next field, the name.
-	test.FocusNext(w.win.Canvas())
 	if got := w.win.Canvas().Focused(); got != fd.form.name {
-		t.Errorf("after Tab focused %T, want the Name entry", got)
+		t.Errorf("focused %T, want the Name entry, where typing goes", got)
+	}
+	// Shift+Tab goes back to the provider picker above it, Tab on to the client ID.
+	test.FocusPrevious(w.win.Canvas())
+	if got := w.win.Canvas().Focused(); got != fd.form.preset {
+		t.Errorf("after Shift+Tab focused %T, want the Provider picker", got)
+	}
+	test.FocusNext(w.win.Canvas())
+	test.FocusNext(w.win.Canvas())
+	if got := w.win.Canvas().Focused(); got != fd.form.clientID {
+		t.Errorf("after Tab focused %T, want the Client ID entry", got)
 	}
 }
 

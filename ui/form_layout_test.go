@@ -77,12 +77,14 @@ func (f *envForm) fieldFor(label string) fyne.CanvasObject {
 		return f.tokenURL
 	case fieldRedirect:
 		return f.redirect
+	case fieldTenant:
+		return f.tenant
 	}
 	return nil
 }
 
 var allLabels = []string{fieldProvider, fieldName, fieldFlow, fieldClientID, fieldSecret, fieldScopes,
-	fieldIssuer, fieldAuthURL, fieldDeviceURL, fieldTokenURL, fieldRedirect}
+	fieldIssuer, fieldAuthURL, fieldDeviceURL, fieldTokenURL, fieldRedirect, fieldTenant}
 
 // checkLabelsSitOnTheirFields checks, from where the open form is drawn,
 // that each label shown is on the same row as the widget it names, that
@@ -150,6 +152,9 @@ func wantLabels(p *config.Preset, flow config.Flow) []string {
 			out = append(out, fieldDeviceURL)
 		}
 		return out
+	}
+	if p.NeedsTenant() {
+		out = append(out, fieldTenant)
 	}
 	if p.NeedsIssuer {
 		out = append(out, fieldIssuer)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"time"
@@ -19,11 +20,10 @@ import (
 // asks the same question as in its notification. The answer goes back on that
 // channel only; nothing on the socket can approve a read.
 
-// Labels of the guard's question.
-const (
-	labelGuardAllow = "Allow for 10 min"
-	labelGuardDeny  = "Deny"
-)
+// labelGuardDeny is the guard question's No; its Yes is the host's label
+// (GuardQuestion.Allow): "Allow for 15 min" with guard_window = "15m", a
+// plain "Allow" for a change, which approves nothing for later.
+const labelGuardDeny = "Deny"
 
 // guardDialog is one question on screen.
 type guardDialog struct {
@@ -66,7 +66,11 @@ func (w *window) guardMessage(q socket.GuardQuestion) {
 	gd := &guardDialog{q: q}
 	reader := config.Printable(q.Reader, 80)
 	env := config.Printable(q.Env, 80)
-	msg := widget.NewLabel(fmt.Sprintf("%s asks for the access token of %s, which is guarded.", reader, env))
+	body := fmt.Sprintf("%s asks for the access token of %s, which is guarded.", reader, env)
+	if q.Summary != "" { // the title says what is asked: a read, a sign-out, a change
+		body = fmt.Sprintf("%s is guarded: %s waits for your answer.", env, reader)
+	}
+	msg := widget.NewLabel(body)
 	msg.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(msg)
 	if q.Command != "" {
@@ -76,10 +80,15 @@ func (w *window) guardMessage(q socket.GuardQuestion) {
 	}
 	gd.left = widget.NewLabel("")
 	content.Add(gd.left)
-	gd.d = dialog.NewCustomWithoutButtons(fmt.Sprintf("Allow %s to read the token of %s?", reader, env), content, w.win)
+	title := config.Printable(q.Summary, 160)
+	if title == "" {
+		title = fmt.Sprintf("Allow %s to read the token of %s?", reader, env)
+	}
+	allow := cmp.Or(config.Printable(q.Allow, 40), "Allow")
+	gd.d = dialog.NewCustomWithoutButtons(title, content, w.win)
 	gd.d.SetButtons([]fyne.CanvasObject{
 		widget.NewButton(labelGuardDeny, func() { w.answerGuard(gd, false) }),
-		&widget.Button{Text: labelGuardAllow, Importance: widget.HighImportance, OnTapped: func() { w.answerGuard(gd, true) }},
+		&widget.Button{Text: allow, Importance: widget.HighImportance, OnTapped: func() { w.answerGuard(gd, true) }},
 	})
 	// Escape is Deny; a dialog closed any other way says nothing and the
 	// notification (or the timeout) decides.
@@ -106,7 +115,7 @@ func (w *window) answerGuard(gd *guardDialog, allow bool) {
 	w.dropConfirm(gd.d)
 	gd.d.Hide()
 	if err := socket.WriteGuardAnswer(w.guard, gd.q.ID, allow); err != nil {
-		w.fail("Answer the question", err)
+		w.fail("Answer the question", "", err)
 	}
 }
 

@@ -76,7 +76,7 @@ func offlineWindow(t *testing.T) *testWin {
 
 func question(id uint64) socket.GuardQuestion {
 	return socket.GuardQuestion{ID: id, Env: "zepto-production", Reader: "curl (pid 42)",
-		Command: "curl -s https://api.example.com", Deadline: time.Now().Add(time.Minute)}
+		Command: "curl -s https://api.example.com", Deadline: time.Now().Add(time.Minute), Allow: "Allow for 10 min"}
 }
 
 func TestGuardQuestionAllowForTenMinutesAnswersOnTheChannel(t *testing.T) {
@@ -92,7 +92,7 @@ func TestGuardQuestionAllowForTenMinutesAnswersOnTheChannel(t *testing.T) {
 			t.Errorf("the question does not say %q:\n%s", want, text)
 		}
 	}
-	test.Tap(button(t, top(), labelGuardAllow))
+	test.Tap(button(t, top(), "Allow for 10 min"))
 	if a := p.answer(t); a.ID != 7 || !a.Allow {
 		t.Fatalf("answer %+v, want allow for 7", a)
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 	"github.com/tokentray/tokentray/platform/socket/server"
 )
@@ -102,32 +100,27 @@ func TestTabWalksTheCardsInOrderAndScrollsThemIntoView(t *testing.T) {
 	}
 }
 
+// Sign out (the authorization-code flow; client credentials forget their
+// token instead) asks first in its own words, and Escape keeps.
 func TestSignOutConfirmSaysWhatItDoesAndEscapeKeeps(t *testing.T) {
-	h := startHost(t, oneLocalEnv, server.HostHooks{})
-	if _, err := h.m.Refresh(context.Background(), "local"); err != nil {
-		t.Fatal(err)
-	}
+	h := startHost(t, webEnv, server.HostHooks{})
 	w := openWindow(t, h.sock)
-	w.until(t, "a valid card", func() bool { return strings.Contains(w.cardText("local"), "VALID") })
-	tapButton(t, w.view.cards["local"].root, labelSignOut)
+	w.until(t, "the card", func() bool { return w.cardText("web") != "" })
+	w.confirmSignOut("web") // what the card's Sign out does
 	top := w.win.Canvas().Overlays().Top()
 	if top == nil {
 		t.Fatal("no confirmation")
+	}
+	if text := shownText(top); !strings.Contains(text, "Sign out of web?") || !strings.Contains(text, "authorize again") {
+		t.Errorf("the confirmation reads:\n%s", text)
 	}
 	if got := buttons(top); !slices.Contains(got, labelConfirmSignOut) || !slices.Contains(got, labelKeep) ||
 		slices.Contains(got, "Yes") || slices.Contains(got, "No") {
 		t.Errorf("confirmation buttons %q, want Sign out and Keep", got)
 	}
-	// Escape closes it and keeps the tokens.
+	// Escape closes it.
 	w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	if w.win.Canvas().Overlays().Top() != nil {
 		t.Error("Escape left the confirmation open")
 	}
-	if st, _ := h.m.Status("local"); st.State != manager.StateValid {
-		t.Errorf("after Escape the environment is %s, want its token kept", st.State)
-	}
-	// Sign out signs out.
-	tapButton(t, w.view.cards["local"].root, labelSignOut)
-	test.Tap(button(t, w.win.Canvas().Overlays().Top(), labelConfirmSignOut))
-	w.until(t, "signed out", func() bool { return !strings.Contains(w.cardText("local"), "VALID") })
 }

@@ -31,8 +31,8 @@ type mainView struct {
 	banners    *fyne.Container
 	offline    *widget.Label // the host does not answer
 	hostNote   *widget.Label // what the host cannot do
-	memory     *widget.Label // no keychain
 	trayHint   *fyne.Container
+	filter     *cardFilter // above the cards once there are many (card_filter.go)
 	list       *fyne.Container
 	scroll     *container.Scroll
 	empty      *fyne.Container // the first-start page, built from the host's presets
@@ -40,20 +40,18 @@ type mainView struct {
 	flashGen   int
 	flashTimer *time.Timer // clears flashMsg; stopped with the window
 
-	cards map[string]*card
-	order []string
+	cards    map[string]*card
+	order    []string
+	statuses []socket.Status // the last snapshots, which the filter sorts out
 }
 
 func newMainView(a envActions, socketPath string, onAdd func(string), onSettings func()) *mainView {
 	v := &mainView{actions: a, onAdd: onAdd, cards: map[string]*card{}}
 	v.offline = wrapped(widget.DangerImportance)
 	v.hostNote = wrapped(widget.MediumImportance)
-	v.memory = wrapped(widget.WarningImportance)
-	v.memory.SetText("No keychain (Secret Service) found: tokens are kept in memory only and are gone when tokentray quits. " +
-		"Start gnome-keyring or KWallet and restart tokentray to keep them.")
-	v.memory.Hide()
 	v.trayHint = container.NewVBox()
-	v.banners = container.NewVBox(v.offline, v.hostNote, v.memory, v.trayHint)
+	v.banners = container.NewVBox(v.offline, v.hostNote, v.trayHint)
+	v.filter = newCardFilter(v.applyFilter, v.focusFirstCard)
 	v.list = container.NewVBox()
 	v.scroll = container.NewVScroll(v.list)
 	v.empty = container.NewStack(emptyState(nil, onAdd))
@@ -74,7 +72,7 @@ func newMainView(a envActions, socketPath string, onAdd func(string), onSettings
 
 	// The top comes first among the objects, so Tab reaches the toolbar
 	// before the cards, then the cards in order, then the footer.
-	top := container.NewVBox(header, v.banners)
+	top := container.NewVBox(header, v.banners, v.filter.entry, v.filter.noMatch)
 	v.root = container.New(layout.NewBorderLayout(top, footer, nil, nil),
 		top, container.NewStack(v.scroll, v.empty), footer)
 	return v
@@ -83,7 +81,7 @@ func newMainView(a envActions, socketPath string, onAdd func(string), onSettings
 // update shows new snapshots: cards are kept per name, so only their
 // contents change, and the order follows the config.
 func (v *mainView) update(statuses []socket.Status, now time.Time) {
-	persistent := true
+	v.statuses = statuses
 	seen := map[string]bool{}
 	var order []string
 	for _, s := range statuses {
@@ -97,9 +95,6 @@ func (v *mainView) update(statuses []socket.Status, now time.Time) {
 		c.update(s, now)
 		seen[s.Name] = true
 		order = append(order, s.Name)
-		if !s.Persistent {
-			persistent = false
-		}
 	}
 	for name := range v.cards {
 		if !seen[name] {
@@ -114,9 +109,8 @@ func (v *mainView) update(statuses []socket.Status, now time.Time) {
 		}
 		v.list.Objects = objs
 	}
-	// Cards may have grown or shrunk (an error came or went): lay the
-	// list out again now, not at the next resize.
-	v.relayout()
+	v.filter.setOffered(len(statuses))
+	v.applyFilter() // lays the list out again: cards may have grown or shrunk
 	if len(statuses) == 0 {
 		v.scroll.Hide()
 		v.empty.Show()
@@ -124,10 +118,38 @@ func (v *mainView) update(statuses []socket.Status, now time.Time) {
 		v.empty.Hide()
 		v.scroll.Show()
 	}
-	if persistent || len(statuses) == 0 {
-		v.memory.Hide()
-	} else {
-		v.memory.Show()
+}
+
+// applyFilter shows the cards the filter keeps. A focused button in a
+// card it hides gives the focus back to the filter.
+func (v *mainView) applyFilter() {
+	kept := 0
+	for _, s := range v.statuses {
+		c := v.cards[s.Name]
+		if v.filter.matches(s) {
+			c.root.Show()
+			kept++
+			continue
+		}
+		c.root.Hide()
+		if canvas := fyne.CurrentApp().Driver().CanvasForObject(v.root); canvas != nil && c.holds(canvas.Focused()) {
+			canvas.Focus(v.filter.entry)
+		}
+	}
+	v.filter.sayNoMatch(len(v.statuses) > 0 && kept == 0)
+	v.relayout()
+}
+
+// focusFirstCard moves the focus to the first button of the first card
+// the filter keeps (Enter in the filter).
+func (v *mainView) focusFirstCard() {
+	for _, name := range v.order {
+		if c := v.cards[name]; c.root.Visible() && len(c.buttons.Objects) > 0 {
+			if b, ok := c.buttons.Objects[0].(fyne.Focusable); ok {
+				focusIn(b)
+			}
+			return
+		}
 	}
 }
 

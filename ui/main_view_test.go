@@ -41,6 +41,7 @@ func TestCardsFollowTheConfigAndSayWhenTokensAreInMemoryOnly(t *testing.T) {
 	}
 	first := v.cards["a"]
 	a.Persistent, b.Persistent = false, false
+	a.Store, b.Store = "memory", "memory"
 	v.update([]socket.Status{b, a}, now)
 	if v.cards["a"] != first {
 		t.Error("an update replaced a card instead of updating it")

@@ -38,20 +38,21 @@ func TestCardWithoutReadsHasNoReadLine(t *testing.T) {
 	}
 }
 
-func TestReadsTextListsNewestFirstWithoutTokens(t *testing.T) {
+func TestReadsViewListsNewestFirstWithoutTokens(t *testing.T) {
+	test.NewTempApp(t)
 	reads := []socket.Read{
-		{Time: now, PID: 2, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "curl https://api", Refreshed: true},
+		{Time: now, PID: 2, UID: 1000, Exe: "/usr/bin/curl", Cmdline: "curl https://api", Refreshed: true, Via: "copy"},
 		{Time: now.Add(-time.Minute), PID: 1, UID: 1000, Exe: "/usr/local/bin/tokentray", Cmdline: "tokentray token zepto-sandbox"},
 	}
-	text := readsText(reads)
+	text := shownText(readsView(reads, nil))
 	first, second := strings.Index(text, "curl (pid 2)"), strings.Index(text, "tokentray (pid 1)")
 	if first < 0 || second < 0 || first > second {
-		t.Errorf("reads text is not newest first:\n%s", text)
+		t.Errorf("reads are not newest first:\n%s", text)
 	}
-	if !strings.Contains(text, "refreshed first") {
+	if !strings.Contains(text, "REFRESHED\n") || !strings.Contains(text, "copy\nyes") {
 		t.Errorf("the refresh is not said:\n%s", text)
 	}
-	if got := readsText(nil); !strings.Contains(got, "Nobody has read") {
+	if got := shownText(readsView(nil, nil)); !strings.Contains(got, "Nobody has read") {
 		t.Errorf("empty log says %q", got)
 	}
 }

@@ -23,10 +23,11 @@ const AppID = "io.github.tokentray"
 // icon is the window's icon, the tray's picture.
 var icon = fyne.NewStaticResource("tokentray.png", assets.IconPNG)
 
-// useAppTheme gives a the window's theme (theme.go): Fyne's default
-// with colours whose text reads at 4.5:1 in light and dark.
-func useAppTheme(a fyne.App) {
-	a.Settings().SetTheme(newAppTheme())
+// useAppTheme gives a the window's theme (theme.go) for the theme
+// setting: Fyne's default with colours whose text reads at 4.5:1 in light
+// and dark.
+func useAppTheme(a fyne.App, setting string) {
+	a.Settings().SetTheme(themeFor(setting))
 }
 
 // WindowOptions are what tokentray-window hands the window.
@@ -60,11 +61,15 @@ func RunWindow(socketPath string, opts WindowOptions) error {
 		asked = false
 	}
 	a := app.NewWithID(AppID)
-	useAppTheme(a)
 	a.SetIcon(icon)
 	client := socket.NewClient(socketPath, actionTimeout)
 	defer client.Close()
 	w := newWindow(a, client, opts)
+	// The theme only once running: Fyne watches the desktop's light or
+	// dark preference only if no theme is set when Run starts, and then
+	// hands the variant it reads to whatever theme is set.
+	w.themeHeld = true
+	a.Lifecycle().SetOnStarted(w.releaseTheme)
 	w.build()
 	w.show()
 	w.connect()

@@ -11,9 +11,10 @@ import (
 // scopePicker ticks scopes from a preset's list, in three columns so a
 // long list (Zepto has twelve) stays compact in the form.
 type scopePicker struct {
-	Options []string
-	checks  []*widget.Check
-	box     *fyne.Container
+	Options   []string
+	checks    []*widget.Check
+	box       *fyne.Container
+	onChanged func() // a box was ticked or unticked
 }
 
 func newScopePicker() *scopePicker {
@@ -28,6 +29,11 @@ func (p *scopePicker) setOptions(options, ticked []string) {
 	for _, o := range options {
 		c := widget.NewCheck(o, nil)
 		c.SetChecked(slices.Contains(ticked, o))
+		c.OnChanged = func(bool) {
+			if p.onChanged != nil {
+				p.onChanged()
+			}
+		}
 		p.checks = append(p.checks, c)
 		p.box.Objects = append(p.box.Objects, c)
 	}

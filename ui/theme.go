@@ -2,9 +2,11 @@ package ui
 
 import (
 	"image/color"
+	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+	"github.com/tokentray/tokentray/config"
 )
 
 // appTheme is Fyne's default theme with colours that read: every text
@@ -15,9 +17,36 @@ import (
 // (which low-importance labels use) is nearly white on white, and its
 // primary blue under white button text is 3:1. Fonts, icons and sizes
 // are the default theme's.
-type appTheme struct{ fyne.Theme }
+//
+// Which variant it draws is the theme setting's (themeFor): "system"
+// draws the one Fyne gives, which follows the desktop's preference (the
+// freedesktop portal's color-scheme on Linux, watched for changes);
+// "light" and "dark" draw theirs whatever the desktop prefers. FYNE_THEME
+// wins over both, as it does in every Fyne app.
+type appTheme struct {
+	fyne.Theme
+	variant *fyne.ThemeVariant // nil: the variant Fyne passes in
+}
 
-func newAppTheme() fyne.Theme { return appTheme{Theme: theme.DefaultTheme()} }
+func newAppTheme() fyne.Theme { return themeFor(config.ThemeSystem) }
+
+// themeFor is the window's theme for the theme setting's value.
+func themeFor(setting string) fyne.Theme {
+	t := appTheme{Theme: theme.DefaultTheme()}
+	choice := setting
+	if env := os.Getenv("FYNE_THEME"); env == config.ThemeLight || env == config.ThemeDark {
+		choice = env
+	}
+	switch choice {
+	case config.ThemeLight:
+		v := theme.VariantLight
+		t.variant = &v
+	case config.ThemeDark:
+		v := theme.VariantDark
+		t.variant = &v
+	}
+	return t
+}
 
 func rgb(hex uint32) color.NRGBA {
 	return color.NRGBA{R: uint8(hex >> 16), G: uint8(hex >> 8), B: uint8(hex), A: 0xff}
@@ -71,6 +100,9 @@ var (
 // Color is the palette's colour for n, or the default theme's. Like the
 // default theme, any variant but light is dark.
 func (t appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if t.variant != nil {
+		v = *t.variant
+	}
 	p := darkPalette
 	if v == theme.VariantLight {
 		p = lightPalette

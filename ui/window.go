@@ -50,6 +50,11 @@ type window struct {
 	// addFormOpened: the Add form asked for at start was opened (window_add.go).
 	addFormOpened bool
 
+	// The theme (window_theme.go): the host's setting, the one shown,
+	// and whether RunWindow still holds it back until the app runs.
+	themeSetting, themeShown string
+	themeHeld                bool
+
 	// The guard's questions from the host (guard_question.go).
 	guard      io.ReadWriteCloser      // the channel: questions in, answers out
 	guardQs    map[uint64]*guardDialog // open questions by id
@@ -198,6 +203,7 @@ func (w *window) followOnce(ctx context.Context) error {
 		w.setConnected(true, "")
 		w.setStatuses(statuses)
 	})
+	w.readTheme(ctx)
 	for {
 		ev, err := stream.Next()
 		if err != nil {
@@ -213,12 +219,16 @@ func (w *window) followOnce(ctx context.Context) error {
 			w.onMain(func() { w.setStatus(s) })
 			continue
 		}
-		// Environments added, removed or changed: read the whole list.
+		// Environments added, removed or changed, or the settings: read
+		// the whole list, and the theme.
 		statuses, err := w.client.Environments(ctx)
 		if err != nil {
 			return err
 		}
 		w.onMain(func() { w.setStatuses(statuses) })
+		if ev.Kind == socket.EventConfig {
+			w.readTheme(ctx)
+		}
 	}
 }
 

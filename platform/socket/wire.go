@@ -116,11 +116,13 @@ type PresetInfo struct {
 }
 
 // Settings is the body and answer of GET and PUT /v1/settings. Durations
-// are Go duration strings ("45s", "5m"); a PUT may leave fields out.
+// are Go duration strings ("45s", "5m"); Theme is the window's colours; a
+// PUT may leave fields out.
 type Settings struct {
 	ClipboardClear string `json:"clipboard_clear,omitempty"`
 	RefreshMargin  string `json:"refresh_margin,omitempty"`
 	GuardWindow    string `json:"guard_window,omitempty"`
+	Theme          string `json:"theme,omitempty"` // "system", "light" or "dark"
 	StartAtLogin   *bool  `json:"start_at_login,omitempty"`
 }
 

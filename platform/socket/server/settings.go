@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,6 +19,7 @@ func (s *Server) settingsAnswer() (socket.Settings, error) {
 		ClipboardClear: config.FormatDuration(cur.ClipboardClear),
 		RefreshMargin:  config.FormatDuration(cur.RefreshMargin),
 		GuardWindow:    config.FormatDuration(cur.GuardWindow),
+		Theme:          cmp.Or(cur.Theme, config.ThemeSystem),
 	}
 	if h := s.hooks(); h.Autostart != nil {
 		on, err := h.Autostart(nil)
@@ -44,7 +46,7 @@ func parseSettingsBody(data []byte) (config.Settings, *bool, []socket.Problem) {
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
-		return set, nil, []socket.Problem{{Message: "the body must be one JSON object such as {\"clipboard_clear\": \"45s\", \"refresh_margin\": \"5m\", \"guard_window\": \"10m\", \"start_at_login\": true}"}}
+		return set, nil, []socket.Problem{{Message: "the body must be one JSON object such as {\"clipboard_clear\": \"45s\", \"refresh_margin\": \"5m\", \"guard_window\": \"10m\", \"theme\": \"dark\", \"start_at_login\": true}"}}
 	}
 	var startAtLogin *bool
 	duration := func(key string, raw json.RawMessage, dst *time.Duration) {
@@ -68,6 +70,17 @@ func parseSettingsBody(data []byte) (config.Settings, *bool, []socket.Problem) {
 			duration(key, raw, &set.RefreshMargin)
 		case "guard_window":
 			duration(key, raw, &set.GuardWindow)
+		case "theme":
+			var v string
+			if json.Unmarshal(raw, &v) != nil {
+				problems = append(problems, socket.Problem{Key: key, Message: "must be a string: \"system\", \"light\" or \"dark\""})
+				continue
+			}
+			if err := config.CheckTextSetting(key, v); err != nil {
+				problems = append(problems, socket.Problem{Key: key, Message: err.Error()})
+				continue
+			}
+			set.Theme = v
 		case "start_at_login":
 			var v bool
 			if json.Unmarshal(raw, &v) != nil {
@@ -76,7 +89,7 @@ func parseSettingsBody(data []byte) (config.Settings, *bool, []socket.Problem) {
 			}
 			startAtLogin = &v
 		default:
-			problems = append(problems, socket.Problem{Key: printable(key), Message: "unknown key (known keys: clipboard_clear, refresh_margin, guard_window, start_at_login)"})
+			problems = append(problems, socket.Problem{Key: printable(key), Message: "unknown key (known keys: clipboard_clear, refresh_margin, guard_window, theme, start_at_login)"})
 		}
 	}
 	sortProblems(problems)
