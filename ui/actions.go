@@ -195,3 +195,18 @@ func statusNames(statuses []socket.Status) []string {
 	}
 	return names
 }
+
+// saveProblems is what a failed save puts under the form's fields: the
+// host's problems with each field, or the error as one problem; nil when
+// the save went through.
+func saveProblems(err error) []socket.Problem {
+	var apiErr *socket.APIError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &apiErr) && len(apiErr.Problems) > 0:
+		return apiErr.Problems
+	default:
+		return []socket.Problem{{Message: userMessage(err)}}
+	}
+}

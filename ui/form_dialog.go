@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -11,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tokentray/tokentray/config"
-	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func (w *window) openAddForm(preset string) { w.showForm(nil, preset) }
@@ -81,21 +79,17 @@ func (w *window) showForm(existing *config.Environment, preset string) *formDial
 		}, func(err error) {
 			fd.saving = false
 			saveButton.Enable()
-			var apiErr *socket.APIError
-			switch {
-			case errors.As(err, &apiErr) && len(apiErr.Problems) > 0:
-				f.showProblems(apiErr.Problems)
-			case err != nil:
-				f.showProblems([]socket.Problem{{Message: userMessage(err)}})
-			default:
-				fd.saved = true
-				fd.dialog.Hide()
-				where := w.host.ConfigPath
-				if where == "" {
-					where = "the config file"
-				}
-				w.view.flash("Saved " + e.Name + " to " + where + ".")
+			if problems := saveProblems(err); problems != nil {
+				f.showProblems(problems)
+				return
 			}
+			fd.saved = true
+			fd.dialog.Hide()
+			where := w.host.ConfigPath
+			if where == "" {
+				where = "the config file"
+			}
+			w.view.flash("Saved " + e.Name + " to " + where + ".")
 		})
 	}
 	saveButton.OnTapped = fd.save

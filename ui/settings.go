@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -205,18 +204,14 @@ func (w *window) showSettings(s socket.Settings) *settingsForm {
 		}, func(err error) {
 			f.saving = false
 			save.Enable()
-			var apiErr *socket.APIError
-			switch {
-			case errors.As(err, &apiErr) && len(apiErr.Problems) > 0:
-				f.showProblems(apiErr.Problems)
-			case err != nil:
-				f.showProblems([]socket.Problem{{Message: userMessage(err)}})
-			default:
-				f.saved = true
-				dlg.Hide()
-				w.applyTheme(got.Theme)
-				w.view.flash("Saved the settings.")
+			if problems := saveProblems(err); problems != nil {
+				f.showProblems(problems)
+				return
 			}
+			f.saved = true
+			dlg.Hide()
+			w.applyTheme(got.Theme)
+			w.view.flash("Saved the settings.")
 		})
 	}
 	save.OnTapped = f.save
