@@ -79,6 +79,9 @@ func TestProviderAnswerThatIsNoOAuthErrorKeepsTheStartOfItsBody(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	env := ccEnv(srv)
 	f := newFaultRig(t, srv, nil, env, faultOptions{})
+	// The token fetched at start first: a refresh that joined that flight
+	// would get its token, not the 502 below.
+	eventually(t, "the token fetched at start", func() bool { return f.status(env.Name).State == manager.StateValid })
 	page := "<html><body><h1>502 Bad Gateway</h1>upstream " + strings.Repeat("x", 5000) + "</body></html>"
 	srv.Hook(func(w http.ResponseWriter, r *http.Request) bool {
 		w.Header().Set("Content-Type", "text/html")
