@@ -55,6 +55,9 @@ package: build
 # go.mod tool) around `make build`'s two executables, the desktop entry,
 # the icon, the systemd user units and the README (packaging/nfpm.yaml,
 # scripts/dist.sh). Install it with: sudo apt install ./dist/tokentray_*.deb
+# The executables are stripped (-s -w: no symbol table, no DWARF), as
+# Debian ships binaries; panics still print their stacks.
+dist: LDFLAGS += -s -w
 dist: build
 	GO=$(GO) VERSION=$(VERSION) BINDIR=$(BINDIR) DISTDIR=$(DISTDIR) scripts/dist.sh
 

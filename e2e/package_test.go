@@ -78,6 +78,19 @@ func TestPackage(t *testing.T) {
 			if st, err := os.Stat(exe); err != nil || st.Mode().Perm() != 0o755 {
 				t.Errorf("%s is not an executable 0755 file: %v", exe, err)
 			}
+			// Stripped, as Debian ships binaries: no symbol table and no
+			// DWARF (a Go panic still prints its stack from pclntab).
+			f, err := elf.Open(exe)
+			if err != nil {
+				t.Errorf("%s: %v", exe, err)
+				continue
+			}
+			for _, name := range []string{".symtab", ".debug_info"} {
+				if f.Section(name) != nil {
+					t.Errorf("%s is not stripped: it has %s", exe, name)
+				}
+			}
+			f.Close()
 		}
 	})
 
