@@ -126,6 +126,8 @@ func newCard(a envActions) *card {
 	return c
 }
 
+// wrapped is a hidden label that wraps at words: a card's lines and the
+// form's notes and problems, shown once they have text.
 func wrapped(imp widget.Importance) *widget.Label {
 	l := widget.NewLabel("")
 	l.Wrapping = fyne.TextWrapWord

@@ -171,7 +171,7 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 		flowOptions = append(flowOptions, t.title)
 	}
 	f := &envForm{
-		notes:      formNote(widget.LowImportance),
+		notes:      wrapped(widget.LowImportance),
 		name:       newFormEntry(),
 		flow:       newFormSelect(flowOptions),
 		clientID:   newFormEntry(),
@@ -184,7 +184,7 @@ func newEnvForm(existing *config.Environment, presetName string, presets []socke
 		deviceURL:  newFormEntry(),
 		tenant:     newFormEntry(),
 		more:       newMoreSection(existing),
-		problems:   formNote(widget.DangerImportance),
+		problems:   wrapped(widget.DangerImportance),
 		grid:       container.New(layout.NewFormLayout()),
 	}
 	f.scopeChecks = newScopePicker()

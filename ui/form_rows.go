@@ -49,19 +49,11 @@ func rowObjects(rows []*formRow) []fyne.CanvasObject {
 	objects := make([]fyne.CanvasObject, 0, 4*len(rows))
 	for _, r := range rows {
 		r.text = widget.NewLabelWithStyle(r.label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-		r.note = formNote(widget.LowImportance)
+		r.note = wrapped(widget.LowImportance)
 		r.refreshNote()
 		blank := widget.NewLabel("")
 		blank.Hide()
 		objects = append(objects, r.text, r.field, blank, r.note)
 	}
 	return objects
-}
-
-func formNote(imp widget.Importance) *widget.Label {
-	l := widget.NewLabel("")
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = imp
-	l.Hide()
-	return l
 }
