@@ -54,11 +54,10 @@ func (e *environment) providerError(err error, sent ...string) *ProviderError {
 	if e.tok != nil {
 		secrets = append(secrets, e.tok.refresh.Reveal(), e.tok.access.Reveal())
 	}
-	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(e.cfg.ClientID) + ":" + url.QueryEscape(e.secret.Reveal())))
-	e.mu.Unlock()
-	if e.secret != "" {
-		secrets = append(secrets, basic)
+	if e.secret != "" { // the client_secret_basic header's credentials
+		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(e.cfg.ClientID)+":"+url.QueryEscape(e.secret.Reveal()))))
 	}
+	e.mu.Unlock()
 	clean := func(s string) string { return config.Printable(redact(s, secrets), maxAnswerText) }
 	pe.Description, pe.Body = clean(pe.Description), clean(pe.Body)
 	return pe
