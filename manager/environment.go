@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
+	"golang.org/x/sync/singleflight"
 )
 
 // tokenSet is what the engine holds for one environment.
@@ -59,10 +60,10 @@ type environment struct {
 	m    *Manager
 	cfg  config.Environment
 	kick chan struct{} // the scheduler found work due (scheduler.go)
-	// flightKey names this environment's refreshes in Manager.flights:
-	// its name and identity, so a read of an environment a config change
-	// just replaced never joins the old one's refresh (old endpoints).
-	flightKey string
+	// flights runs this environment's refreshes one at a time. It is the
+	// environment's own, so a read of an environment a config change just
+	// replaced never joins the old one's refresh (old endpoints).
+	flights singleflight.Group
 
 	ctx    context.Context // ends when the environment is stopped
 	cancel context.CancelFunc
@@ -138,7 +139,6 @@ func newEnvironment(m *Manager, cfg config.Environment) *environment {
 		ctx:    ctx,
 		cancel: cancel,
 	}
-	e.flightKey = fmt.Sprintf("%s@%p", cfg.Name, e)
 	return e
 }
 

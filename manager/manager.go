@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/tokentray/tokentray/config"
-	"golang.org/x/sync/singleflight"
 )
 
 // Options are what the engine is given from outside. Zero values work.
@@ -67,7 +66,6 @@ type Manager struct {
 	log     *slog.Logger
 	http    *http.Client
 	jitter  func() float64
-	flights singleflight.Group // key: environment.flightKey
 	events  broadcaster
 	meta    metadataCache
 	nonces  dpopNonces    // the latest DPoP-Nonce of each server (dpop.go)

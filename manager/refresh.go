@@ -109,7 +109,7 @@ func (e *environment) refreshShared(ctx context.Context) (Token, error) {
 // another caller already replaced that token hands out the new one
 // instead of asking the provider again.
 func (e *environment) refreshAfter(ctx context.Context, seen uint64) (Token, error) {
-	ch := e.m.flights.DoChan(e.flightKey, func() (any, error) {
+	ch := e.flights.DoChan("refresh", func() (any, error) {
 		e.mu.Lock()
 		if e.gen != seen && e.tok.validFor(e.m.clock.Now(), 0) {
 			t := e.tok.token()
