@@ -99,8 +99,8 @@ func (h *host) start() server.HostHooks {
 	if withTray {
 		h.tray = tray.Start(tray.Handlers{
 			Do:             h.trayAction,
-			OpenWindow:     h.openWindowFromTray,
-			AddEnvironment: h.openAddFormFromTray,
+			OpenWindow:     h.fromTray(h.openWindow),
+			AddEnvironment: h.fromTray(h.openAddForm),
 			StartAtLogin: func(on bool) {
 				_, err := h.autostart(&on)
 				h.logErr("start at login", err)
@@ -258,7 +258,7 @@ func (h *host) trayAction(env string, a tray.Action) {
 	case tray.ActionForget:
 		h.forgetToken(env)
 	case tray.ActionSetUp:
-		h.openWindowFromTray()
+		h.fromTray(h.openWindow)()
 	}
 }
 
@@ -393,12 +393,15 @@ func (h *host) openWindowWith(extra ...string) error {
 	return nil
 }
 
-// openWindowFromTray is the tray's "Open window": a window that cannot
-// start is said in a notification too, since the user just clicked.
-func (h *host) openWindowFromTray() {
-	if err := h.openWindow(); err != nil {
-		h.log.Warn("open window", "error", err)
-		h.notify("window", "tokentray cannot open its window", errorText(err), notifyNews)
+// fromTray opens the window as the tray's "Open window" and "Add
+// environment…" do: a window that cannot start is said in a notification
+// too, since the user just clicked.
+func (h *host) fromTray(open func() error) func() {
+	return func() {
+		if err := open(); err != nil {
+			h.log.Warn("open window", "error", err)
+			h.notify("window", "tokentray cannot open its window", errorText(err), notifyNews)
+		}
 	}
 }
 

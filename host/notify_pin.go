@@ -82,16 +82,6 @@ func (p *notifyPin) trustedPlace(exe string) bool {
 	return false
 }
 
-// current is the server pinned so far (for logs and tests).
-func (p *notifyPin) current() (notifyServer, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.pinned == nil {
-		return notifyServer{}, false
-	}
-	return *p.pinned, true
-}
-
 // serverOf is the process behind the unique bus name owner: its pid as
 // the bus daemon saw it connect, and the executable that pid runs.
 func serverOf(ctx context.Context, conn *dbus.Conn, owner string) (notifyServer, error) {

@@ -182,3 +182,13 @@ func copyExecutable(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// current is the server pinned so far (for the tests).
+func (p *notifyPin) current() (notifyServer, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pinned == nil {
+		return notifyServer{}, false
+	}
+	return *p.pinned, true
+}

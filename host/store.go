@@ -11,10 +11,11 @@ import (
 	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
-// Kinds of store, as the status says them.
+// Kinds of store, as the status says them: the two the settings name,
+// and memory when the keychain does not answer.
 const (
-	storeKeychain = "keychain"
-	storeFile     = "file"
+	storeKeychain = config.StoreKeychain
+	storeFile     = config.StoreFile
 	storeMemory   = "memory"
 )
 

@@ -19,15 +19,6 @@ func (h *host) openWindow() error { return h.openWindowWith() }
 // same choices on its first page.
 func (h *host) openAddForm() error { return h.openWindowWith("--" + platform.WindowAddForm) }
 
-// openAddFormFromTray is the tray's "Add environment…": a window that
-// cannot start is said in a notification, since the user just clicked.
-func (h *host) openAddFormFromTray() {
-	if err := h.openAddForm(); err != nil {
-		h.log.Warn("open window", "error", err)
-		h.notify("window", "tokentray cannot open its window", errorText(err), notifyNews)
-	}
-}
-
 // forgetToken is the tray's "Forget token" of a client-credentials
 // environment: its token is revoked where the provider can and
 // forgotten; the next read fetches a new one.

@@ -274,20 +274,6 @@ func shortName(name string) string {
 	return string(r[:maxNameRunes-1]) + "…"
 }
 
-// sameShape reports whether two models have the same items in the same
-// places, so only titles and the checkbox differ.
-func sameShape(a, b MenuModel) bool {
-	if !sameEnvironments(a, b) {
-		return false
-	}
-	for i := range a.Envs {
-		if !sameItems(a.Envs[i], b.Envs[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // sameEnvironments reports whether two models list the same environments
 // in the same order under a notice line or none: then the menu is changed
 // in place (titles, the items of a submenu), else it is rebuilt.

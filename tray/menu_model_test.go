@@ -237,3 +237,17 @@ func TestTitlesChangeOnlyWhenTheMinuteDoes(t *testing.T) {
 		t.Errorf("the next minute's title = %q", next)
 	}
 }
+
+// sameShape (for the tests) reports whether two models have the same items in the same
+// places, so only titles and the checkbox differ.
+func sameShape(a, b MenuModel) bool {
+	if !sameEnvironments(a, b) {
+		return false
+	}
+	for i := range a.Envs {
+		if !sameItems(a.Envs[i], b.Envs[i]) {
+			return false
+		}
+	}
+	return true
+}

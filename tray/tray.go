@@ -198,11 +198,9 @@ func (t *Tray) rebuild(mm MenuModel) {
 
 // updateEnv sends what changed in one environment's submenu.
 func (t *Tray) updateEnv(items *envItems, was, e EnvEntry) {
-	sent := false
-	if !sameItems(was, e) {
-		sent = t.setItems(items, e)
-	}
-	if was.Title != e.Title || !sameItems(was, e) && !sent {
+	changed := !sameItems(was, e)
+	sent := changed && t.setItems(items, e)
+	if was.Title != e.Title || changed && !sent {
 		items.title.SetTitle(e.Title) // also sends the items just added
 	}
 }
