@@ -474,7 +474,7 @@ func (h *host) run(hidden bool, served <-chan error) error {
 	// The tray's titles show minutes: refresh them once a minute, at the
 	// minute, and after engine events, paced by the throttle; every second
 	// only while a title counts seconds. Nothing else wakes the host.
-	minute := time.NewTimer(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)))
+	minute := time.NewTimer(time.Until(tray.NextMinute(time.Now())))
 	defer minute.Stop()
 	for {
 		select {
@@ -496,7 +496,7 @@ func (h *host) run(hidden bool, served <-chan error) error {
 			updateTray()
 		case <-minute.C:
 			updateTray()
-			minute.Reset(time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)))
+			minute.Reset(time.Until(tray.NextMinute(time.Now())))
 		}
 	}
 }

@@ -87,22 +87,23 @@ type EnvEntry struct {
 	Actions []Action
 }
 
-// shownAt is the time the tray's titles are worked out for: the end of
+// NextMinute is the time the tray's titles are worked out for: the end of
 // now's minute. Within a minute the titles then stay as they are, so an
 // update between two of the host's minute ticks retitles only what an
 // event changed (not every title whose minute just ran out: with a
 // thousand environments, a few every second), the tick moves them all at
-// once, and no title promises more time than is left.
-func shownAt(now time.Time) time.Time { return now.Truncate(time.Minute).Add(time.Minute) }
+// once, and no title promises more time than is left. The host's minute
+// tick fires at it.
+func NextMinute(now time.Time) time.Time { return now.Truncate(time.Minute).Add(time.Minute) }
 
-// titlesAt is the time Update works the titles out for: shownAt(now), or
+// titlesAt is the time Update works the titles out for: NextMinute(now), or
 // now itself while a title counts seconds (Counting), since the host
 // retitles every second then.
 func titlesAt(statuses []socket.Status, now time.Time) time.Time {
 	if Counting(statuses) {
 		return now
 	}
-	return shownAt(now)
+	return NextMinute(now)
 }
 
 // BuildMenuModel turns engine snapshots into the tray menu. Times are

@@ -224,16 +224,16 @@ func TestTitlesChangeOnlyWhenTheMinuteDoes(t *testing.T) {
 	st := statuses()[:1]
 	st[0].ExpiresAt = at(time.Hour + 52*time.Minute + 30*time.Second)
 	start := now.Add(10 * time.Second)
-	first := BuildMenuModel(st, shownAt(start)).Envs[0].Title
+	first := BuildMenuModel(st, NextMinute(start)).Envs[0].Title
 	for s := 0; s < 50; s++ { // the rest of the minute
-		if got := BuildMenuModel(st, shownAt(start.Add(time.Duration(s)*time.Second))).Envs[0].Title; got != first {
+		if got := BuildMenuModel(st, NextMinute(start.Add(time.Duration(s)*time.Second))).Envs[0].Title; got != first {
 			t.Fatalf("%ds later the title went from %q to %q within the same minute", s, first, got)
 		}
 	}
 	if first != "● valid 1h 51m  zepto-sandbox" {
 		t.Errorf("title %q promises more than the time left at the end of the minute (1h 51m 30s)", first)
 	}
-	if next := BuildMenuModel(st, shownAt(now.Add(time.Minute))).Envs[0].Title; next != "● valid 1h 50m  zepto-sandbox" {
+	if next := BuildMenuModel(st, NextMinute(now.Add(time.Minute))).Envs[0].Title; next != "● valid 1h 50m  zepto-sandbox" {
 		t.Errorf("the next minute's title = %q", next)
 	}
 }

@@ -45,7 +45,7 @@ func TestHangingRefreshTitleCountsSeconds(t *testing.T) {
 	if !Counting(s) || !titlesAt(s, now).Equal(now) {
 		t.Fatal("a waiting refresh is not counted in seconds")
 	}
-	if Counting(statuses()) || !titlesAt(statuses(), now).Equal(shownAt(now)) {
+	if Counting(statuses()) || !titlesAt(statuses(), now).Equal(NextMinute(now)) {
 		t.Error("titles count seconds with nothing waiting")
 	}
 	want := "↻ waiting for go.sandbox.zeptopayments.com — 12 s (gives up after 30 s)  zepto-sandbox"
