@@ -20,7 +20,7 @@ type Engine struct {
 
 // readTimeout bounds the wait for a token once the read is allowed, as
 // the socket's does (the user's answer to a guarded read has its own).
-const readTimeout = 45 * time.Second
+var readTimeout = server.DefaultLimits.RequestTimeout
 
 func (e Engine) Token(ctx context.Context, req TokenRequest) (socket.TokenAnswer, error) {
 	t, err := e.M.Read(ctx, e.Env, manager.ReadRequest{
@@ -31,9 +31,7 @@ func (e Engine) Token(ctx context.Context, req TokenRequest) (socket.TokenAnswer
 	if err != nil {
 		return socket.TokenAnswer{}, server.APIErrorOf(err)
 	}
-	a := socket.NewTokenAnswer(t.AccessToken, t.TokenType, t.ExpiresAt, time.Now())
-	a.DPoP = t.DPoPProof
-	return a, nil
+	return server.WireToken(t, time.Now()), nil
 }
 
 func (e Engine) NoteNonce(target, nonce string) { e.M.NoteDPoPNonce(target, nonce) }

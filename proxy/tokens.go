@@ -8,7 +8,6 @@ import (
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
 	"github.com/tokentray/tokentray/platform/socket/server"
-	"github.com/tokentray/tokentray/platform/tcppeer"
 )
 
 // Tokens is where a proxy gets the token for each request it forwards:
@@ -54,8 +53,7 @@ type Caller struct {
 // once per connection: its process, found by its socket.
 func (c *Caller) Reader() manager.Reader {
 	c.once.Do(func() {
-		pid, _ := tcppeer.OwnerPID(c.ClientSocket, c.UID) // not found: an unknown program of this user
-		c.reader = server.IdentifyProcess(pid, c.UID)
+		c.reader = server.IdentifyTCPPeer(c.ClientSocket, c.UID)
 	})
 	return c.reader
 }

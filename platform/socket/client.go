@@ -182,8 +182,7 @@ func ParseFor(request string) (htm, htu string, err error) {
 
 // Refresh is POST /v1/environments/{name}/refresh.
 func (c *Client) Refresh(ctx context.Context, name string) (TokenAnswer, error) {
-	var out TokenAnswer
-	return out, c.do(ctx, http.MethodPost, envPath(name, "/refresh"), nil, &out)
+	return c.TokenWith(ctx, name, TokenOptions{Force: true})
 }
 
 // Login is POST /v1/environments/{name}/login.

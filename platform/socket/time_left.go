@@ -49,10 +49,7 @@ func RetryIn(at *time.Time, now time.Time) string {
 		return "retrying now"
 	}
 	left = (left + time.Second - 1).Truncate(time.Second)
-	in := FormatTimeLeft(left)
-	if left < time.Minute {
-		in = fmt.Sprintf("%d s", left/time.Second)
-	}
+	in := seconds(left)
 	clock := at.Truncate(time.Second) // the second it will have happened by
 	if clock.Before(*at) {
 		clock = clock.Add(time.Second)

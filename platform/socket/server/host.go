@@ -185,7 +185,7 @@ func (s *Server) copyToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The reader is whoever asked for the copy (the window).
-	t, ok := s.readToken(w, r, name, manager.ReadRequest{Via: manager.ViaCopy, MinValid: copyMinValid})
+	t, ok := s.readToken(w, r, name, manager.ReadRequest{Reader: callerOf(r), Via: manager.ViaCopy, MinValid: copyMinValid})
 	if !ok {
 		return
 	}

@@ -12,8 +12,7 @@ import (
 func engineErrorMessage(err error) string {
 	var ae *manager.ActionError
 	if errors.As(err, &ae) {
-		next := socket.Next{Action: socket.NextAction(ae.Next.Action), Key: ae.Next.Key, RetryAt: ae.Next.RetryAt}
-		return err.Error() + ": " + socket.NextStepText(ae.Env, &next)
+		return err.Error() + ": " + socket.NextStepText(ae.Env, wireNext(ae.Next))
 	}
 	return err.Error()
 }

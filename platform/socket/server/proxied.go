@@ -67,10 +67,7 @@ func (s *Server) proxiedReader(c *caller, pc socket.ProxiedConn) (manager.Reader
 	if conn.Theirs.UID != c.cred.UID {
 		return manager.Reader{}, fmt.Errorf("%w: the program that connected to the proxy belongs to uid %d", errUnverified, conn.Theirs.UID)
 	}
-	// A program that is gone or hidden is still this user's: an unknown
-	// program (pid 0), as the read log says elsewhere.
-	pid, _ := tcppeer.OwnerPID(conn.Theirs.Inode, conn.Theirs.UID)
-	r := IdentifyProcess(pid, conn.Theirs.UID)
+	r := IdentifyTCPPeer(conn.Theirs.Inode, conn.Theirs.UID)
 	r.Through = config.Printable(processInfo(c.cred.PID).cmdline, maxCmdline)
 	s.proxied.put(key, r, time.Now())
 	return r, nil

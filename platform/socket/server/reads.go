@@ -10,6 +10,7 @@ import (
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/manager"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/tcppeer"
 )
 
 // maxCmdline is how many characters of a reader's command line the read
@@ -57,10 +58,13 @@ func callerConn(r *http.Request) *caller {
 // callerOf is who sent r: the program behind the socket connection.
 func callerOf(r *http.Request) manager.Reader { return callerConn(r).reader }
 
-// IdentifyProcess describes process pid of uid as the guard and the read
-// log name a reader (identify): the host's local proxies name the
-// program that connected to them with it.
-func IdentifyProcess(pid int32, uid uint32) manager.Reader {
+// IdentifyTCPPeer describes the program of uid that holds the TCP
+// socket with that inode as the guard and the read log name a reader
+// (identify): the local proxies name the program that connected to them
+// with it. A program that is gone or hidden is still this user's: an
+// unknown program (pid 0), as the read log says elsewhere.
+func IdentifyTCPPeer(inode uint64, uid uint32) manager.Reader {
+	pid, _ := tcppeer.OwnerPID(inode, uid)
 	return identify(socket.PeerCred{PID: pid, UID: uid})
 }
 

@@ -277,13 +277,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
 		return
 	}
-	s.readWith(w, r, manager.ReadRequest{MinValid: minValid})
+	s.readWith(w, r, q, manager.ReadRequest{MinValid: minValid})
 }
 
-// readWith answers a token read with what its query adds to req: the
-// request a DPoP proof is for, and the connection a proxy reads for.
-func (s *Server) readWith(w http.ResponseWriter, r *http.Request, req manager.ReadRequest) {
-	q := r.URL.Query()
+// readWith answers a token read with what its query q adds to req: the
+// request a DPoP proof is for, and the connection a proxy reads for (the
+// reader is then the program the proxy reads for, else the caller).
+func (s *Server) readWith(w http.ResponseWriter, r *http.Request, q url.Values, req manager.ReadRequest) {
 	proof, err := proofRequest(q)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
@@ -295,6 +295,7 @@ func (s *Server) readWith(w http.ResponseWriter, r *http.Request, req manager.Re
 		return
 	}
 	req.Proof = proof
+	req.Reader = callerOf(r)
 	if proxied != nil {
 		req.Via = manager.ViaProxy
 		if req.Reader, err = s.proxiedReader(callerConn(r), *proxied); err != nil {
@@ -324,20 +325,17 @@ func proofRequest(q url.Values) (*manager.ProofRequest, error) {
 func (s *Server) read(w http.ResponseWriter, r *http.Request, req manager.ReadRequest) {
 	t, ok := s.readToken(w, r, r.PathValue("name"), req)
 	if ok {
-		writeJSON(w, http.StatusOK, wireToken(t, time.Now()).WireJSON())
+		writeJSON(w, http.StatusOK, WireToken(t, time.Now()).WireJSON())
 	}
 }
 
-// readToken reads name's token for the peer of r; on failure it has
+// readToken reads name's token for req.Reader; on failure it has
 // answered and returns false. A guarded read may wait up to a minute for
 // the user's answer, so the server's deadlines are lifted for the engine
 // call (the read deadline would cancel the request) and the write
 // deadline set again after it.
 func (s *Server) readToken(w http.ResponseWriter, r *http.Request, name string, req manager.ReadRequest) (manager.Token, bool) {
 	restore := liftDeadlines(w)
-	if req.Reader == (manager.Reader{}) { // else the program a proxy reads for (readWith)
-		req.Reader = callerOf(r)
-	}
 	req.Timeout = s.limits.RequestTimeout
 	t, err := s.m.Read(r.Context(), name, req)
 	restore(s.limits.WriteTimeout)
@@ -395,7 +393,7 @@ func parseMinValid(v string) (time.Duration, error) {
 }
 
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
-	s.readWith(w, r, manager.ReadRequest{Force: true})
+	s.readWith(w, r, r.URL.Query(), manager.ReadRequest{Force: true})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -562,12 +560,12 @@ func sseField(v string) string {
 
 // writeEngineError maps engine errors to the socket's error codes.
 func (s *Server) writeEngineError(w http.ResponseWriter, r *http.Request, err error) {
-	status, code := engineErrorStatus(err)
-	if status >= 500 {
+	a := APIErrorOf(err)
+	if a.Status >= 500 {
 		// Engine errors name environments and providers, never tokens.
-		s.log.Warn("socket request failed", "method", r.Method, "path", r.URL.Path, "code", code, "error", err)
+		s.log.Warn("socket request failed", "method", r.Method, "path", r.URL.Path, "code", a.Code, "error", err)
 	}
-	writeJSON(w, status, APIErrorOf(err))
+	writeJSON(w, a.Status, a)
 }
 
 // APIErrorOf is the engine's err as the socket answers it: the host's

@@ -25,7 +25,7 @@ func WireStatus(st manager.Status) socket.Status {
 		out.Scopes = []string{}
 	}
 	if st.Next != nil {
-		out.Next = &socket.Next{Action: socket.NextAction(st.Next.Action), Key: st.Next.Key, RetryAt: st.Next.RetryAt, Scopes: st.Next.Scopes}
+		out.Next = wireNext(*st.Next)
 		out.NextStep = socket.NextStepText(st.Name, out.Next)
 	}
 	if c := st.Claims; c != nil {
@@ -92,8 +92,14 @@ func wireEvent(ev manager.Event) socket.Event {
 	return out
 }
 
-// wireToken is t as the token endpoints answer it, as of now.
-func wireToken(t manager.Token, now time.Time) socket.TokenAnswer {
+// wireNext is the engine's next step as the wire says it.
+func wireNext(n manager.Next) *socket.Next {
+	return &socket.Next{Action: socket.NextAction(n.Action), Key: n.Key, RetryAt: n.RetryAt, Scopes: n.Scopes}
+}
+
+// WireToken is t as the token endpoints (and the host's proxies) answer
+// it, as of now.
+func WireToken(t manager.Token, now time.Time) socket.TokenAnswer {
 	a := socket.NewTokenAnswer(t.AccessToken, t.TokenType, t.ExpiresAt, now)
 	a.DPoP = t.DPoPProof
 	return a
