@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -53,11 +54,11 @@ func scopeWarning(s socket.Status) string {
 // withReauthorize puts Authorize after the copy buttons of a valid card
 // whose scopes changed (client credentials get theirs with Refresh).
 func withReauthorize(out []*focusButton, authorize *focusButton, s socket.Status) []*focusButton {
-	if !reauthorizing(s) || s.Flow == config.FlowClientCredentials || len(out) < 2 {
+	if !reauthorizing(s) || s.Flow == config.FlowClientCredentials {
 		return out
 	}
 	authorize.Importance = widget.HighImportance // the step the card asks for
-	return append(out[:2:2], append([]*focusButton{authorize}, out[2:]...)...)
+	return slices.Insert(out, 2, authorize)
 }
 
 // providerDetails is the provider's own answer to the request that

@@ -97,7 +97,7 @@ type moreSection struct {
 	toggle *focusButton
 	// dpopOwn is the user's DPoP choice while a preset that always binds
 	// its tokens (okta) checks and locks the box.
-	dpopOwn, dpopByPreset bool
+	dpopOwn bool
 
 	revocation  *formEntry
 	authStyle   *formSelect
@@ -245,13 +245,13 @@ func (m *moreSection) rows(fills config.Environment, preset string) []*formRow {
 // followPresetDPoP checks and locks the DPoP box while the preset binds
 // its tokens, and gives the user's choice back after.
 func (m *moreSection) followPresetDPoP(byPreset bool) {
-	switch {
-	case byPreset && !m.dpopByPreset:
-		m.dpopOwn, m.dpopByPreset = m.dpop.Checked, true
+	// The box is disabled exactly while a preset binds the tokens.
+	switch locked := m.dpop.Disabled(); {
+	case byPreset && !locked:
+		m.dpopOwn = m.dpop.Checked
 		m.dpop.SetChecked(true)
 		m.dpop.Disable()
-	case !byPreset && m.dpopByPreset:
-		m.dpopByPreset = false
+	case !byPreset && locked:
 		m.dpop.SetChecked(m.dpopOwn)
 		m.dpop.Enable()
 	}

@@ -40,9 +40,8 @@ type mainView struct {
 	flashGen   int
 	flashTimer *time.Timer // clears flashMsg; stopped with the window
 
-	cards    map[string]*card
-	order    []string
-	statuses []socket.Status // the last snapshots, which the filter sorts out
+	cards map[string]*card
+	order []string
 }
 
 func newMainView(a envActions, socketPath string, onAdd func(string), onSettings func()) *mainView {
@@ -81,7 +80,6 @@ func newMainView(a envActions, socketPath string, onAdd func(string), onSettings
 // update shows new snapshots: cards are kept per name, so only their
 // contents change, and the order follows the config.
 func (v *mainView) update(statuses []socket.Status, now time.Time) {
-	v.statuses = statuses
 	seen := map[string]bool{}
 	var order []string
 	for _, s := range statuses {
@@ -124,19 +122,20 @@ func (v *mainView) update(statuses []socket.Status, now time.Time) {
 // card it hides gives the focus back to the filter.
 func (v *mainView) applyFilter() {
 	kept := 0
-	for _, s := range v.statuses {
-		c := v.cards[s.Name]
-		if v.filter.matches(s) {
+	canvas := fyne.CurrentApp().Driver().CanvasForObject(v.root)
+	for _, name := range v.order {
+		c := v.cards[name]
+		if v.filter.matches(c.status) {
 			c.root.Show()
 			kept++
 			continue
 		}
 		c.root.Hide()
-		if canvas := fyne.CurrentApp().Driver().CanvasForObject(v.root); canvas != nil && c.holds(canvas.Focused()) {
+		if canvas != nil && c.holds(canvas.Focused()) {
 			canvas.Focus(v.filter.entry)
 		}
 	}
-	v.filter.sayNoMatch(len(v.statuses) > 0 && kept == 0)
+	v.filter.sayNoMatch(len(v.order) > 0 && kept == 0)
 	v.relayout()
 }
 

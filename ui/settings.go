@@ -14,10 +14,9 @@ import (
 	"github.com/tokentray/tokentray/platform/socket"
 )
 
-// themeTitles are the theme setting's values as the drop-down shows them.
-var themeTitles = []struct{ value, title string }{
-	{config.ThemeSystem, "System"}, {config.ThemeLight, "Light"}, {config.ThemeDark, "Dark"},
-}
+// themeChoices are the theme setting's values as the drop-down shows
+// them ("" is System, the first).
+var themeChoices = []choice{{"System", config.ThemeSystem}, {"Light", config.ThemeLight}, {"Dark", config.ThemeDark}}
 
 // settingsForm edits the host's [settings]: how long a copied token stays
 // on the clipboard, how early tokens are refreshed, how long an approved
@@ -48,15 +47,12 @@ func newSettingsForm(s socket.Settings) *settingsForm {
 		clipboardClear: newFormEntry(),
 		refreshMargin:  newFormEntry(),
 		guardWindow:    newFormEntry(),
-		theme:          newFormSelect(nil),
+		theme:          newFormSelect(titles(themeChoices)),
 		startAtLogin:   widget.NewCheck("Start tokentray when I log in", nil),
 		problems:       wrapped(widget.DangerImportance),
 		rows:           map[string]*formRow{},
 	}
-	for _, t := range themeTitles {
-		f.theme.Options = append(f.theme.Options, t.title)
-	}
-	f.theme.SetSelected(themeTitle(s.Theme))
+	f.theme.SetSelected(titleOf(themeChoices, s.Theme))
 	f.startAtLogin.SetChecked(s.StartAtLogin != nil && *s.StartAtLogin)
 	if s.StartAtLogin == nil {
 		// A host started as `tokentray daemon` does not start at login.
@@ -104,16 +100,6 @@ func (f *settingsForm) cancel() {
 	}
 }
 
-// themeTitle is the drop-down's title for a theme value ("" is System).
-func themeTitle(value string) string {
-	for _, t := range themeTitles {
-		if t.value == value {
-			return t.title
-		}
-	}
-	return themeTitles[0].title
-}
-
 // settings is what the form says, checked by the config file's rules;
 // problems name the keys they are about.
 func (f *settingsForm) settings() (socket.Settings, []socket.Problem) {
@@ -122,11 +108,7 @@ func (f *settingsForm) settings() (socket.Settings, []socket.Problem) {
 		RefreshMargin:  strings.TrimSpace(f.refreshMargin.Text),
 		GuardWindow:    strings.TrimSpace(f.guardWindow.Text),
 	}
-	for _, t := range themeTitles {
-		if t.title == f.theme.Selected {
-			s.Theme = t.value
-		}
-	}
+	s.Theme = valueOf(themeChoices, f.theme.Selected)
 	if !f.startAtLogin.Disabled() {
 		on := f.startAtLogin.Checked
 		s.StartAtLogin = &on
