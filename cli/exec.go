@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -103,10 +102,7 @@ func (c *cli) cmdExec(env, envVar string, minValid time.Duration, command []stri
 	if strings.EqualFold(t.TokenType, "DPoP") {
 		c.warnDPoPBound(env)
 	}
-	environ := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, envVar+"=")
-	})
-	environ = append(environ, envVar+"="+t.AccessToken.Reveal())
+	environ := append(environWithout(envVar), envVar+"="+t.AccessToken.Reveal())
 	err = execInPlace(path, command, environ)
 	return c.fail(exitFailure, fmt.Sprintf("exec: cannot run %s: %v", command[0], err))
 }

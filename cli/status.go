@@ -41,13 +41,16 @@ func (c *cli) cmdStatus(asJSON, verbose bool) int {
 		return c.fail(exitUsage, err.Error())
 	}
 	// Nothing to serve yet: the guidance needs no tokentray started.
-	cl := c.client(30 * time.Second)
-	if !c.configIsEmpty() {
+	empty := c.configIsEmpty()
+	var cl *socket.Client
+	if empty {
+		cl = c.client(30 * time.Second)
+	} else {
 		cl = c.commandClient(30 * time.Second)
 	}
 	defer cl.Close()
 	envs, err := cl.Environments(context.Background())
-	if errors.Is(err, socket.ErrNotRunning) && !asJSON && c.configIsEmpty() {
+	if errors.Is(err, socket.ErrNotRunning) && !asJSON && empty {
 		// Nothing to start yet: how to add an environment comes first. The
 		// exit code stays 4 (no running tokentray), as the contract says.
 		fmt.Fprint(c.stdout, noEnvironmentsGuidance(c.configPath(), true))

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -35,7 +36,7 @@ func (c *cli) cmdWindow(quitHost, addForm bool) int {
 		return c.fail(exitFailure, fmt.Sprintf("window: %v", err))
 	}
 	argv := windowArgs(exe, c.socketPath(), quitHost, addForm)
-	if err := execInPlace(exe, argv, environWithoutGuardChannel()); err != nil {
+	if err := execInPlace(exe, argv, environWithout("TOKENTRAY_GUARD_FD")); err != nil {
 		return c.fail(exitFailure, fmt.Sprintf("window: run %s: %v", exe, err))
 	}
 	return exitOK
@@ -54,15 +55,9 @@ func windowArgs(exe, socketPath string, quitHostOnClose, addForm bool) []string 
 	return argv
 }
 
-// environWithoutGuardChannel is this process's environment for the
-// window: only the host hands a window the guard's channel (fd 3), never
-// a command run by hand.
-func environWithoutGuardChannel() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TOKENTRAY_GUARD_FD=") {
-			env = append(env, kv)
-		}
-	}
-	return env
+// environWithout is this process's environment without the variable
+// name: the token `exec` sets itself, and the guard's channel (fd 3),
+// which only the host hands a window, never a command run by hand.
+func environWithout(name string) []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
 }

@@ -35,6 +35,13 @@ func (e Environment) SecretIsPrivateKey() bool {
 	return e.AuthStyle == AuthStylePrivateKeyJWT || e.AuthStyle == AuthStyleTLSClientAuth
 }
 
+// needsClientCertificate reports whether e's client authentication
+// presents a certificate: tls_client_auth, or a private_key_jwt
+// assertion that names its certificate by thumbprint.
+func (e Environment) needsClientCertificate() bool {
+	return e.AuthStyle == AuthStyleTLSClientAuth || e.AuthStyle == AuthStylePrivateKeyJWT && e.AssertionThumbprint != ""
+}
+
 // SignsAssertion reports whether the client authenticates with a JWT assertion.
 func (e Environment) SignsAssertion() bool {
 	return e.AuthStyle == AuthStylePrivateKeyJWT || e.AuthStyle == AuthStyleClientSecretJWT
@@ -170,10 +177,10 @@ func clientAuthProblems(given, applied Environment) []keyProblem {
 		add("tenant", "is only used by a preset whose endpoints name a tenant (entra)")
 	}
 	switch {
-	case applied.ClientCertificate == "" && style == AuthStyleTLSClientAuth:
+	case applied.ClientCertificate == "" && applied.needsClientCertificate() && style == AuthStyleTLSClientAuth:
 		add("client_certificate", "missing: auth_style = %q presents a client certificate: set client_certificate to its PEM text "+
 			"(its private key goes in the store with `tokentray secret set %s < key.pem`)", style, nameOr(applied))
-	case applied.ClientCertificate == "" && style == AuthStylePrivateKeyJWT && applied.AssertionThumbprint != "":
+	case applied.ClientCertificate == "" && applied.needsClientCertificate():
 		add("client_certificate", "missing: assertion_thumbprint = %q names the certificate registered with the provider: "+
 			"set client_certificate to its PEM text", applied.AssertionThumbprint)
 	case given.ClientCertificate != "" && style != AuthStyleTLSClientAuth && style != AuthStylePrivateKeyJWT:

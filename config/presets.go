@@ -277,7 +277,7 @@ func (p Preset) Needs() []string {
 		}
 	}
 	switch {
-	case presetValues(p.Name, "").SecretIsPrivateKey():
+	case Environment{AuthStyle: p.AuthStyle}.SecretIsPrivateKey():
 		out = append(out, "private_key")
 	case p.Flow == FlowClientCredentials:
 		out = append(out, "client_secret")
@@ -302,8 +302,8 @@ func (p *Preset) needs(key string) bool {
 		return p.NeedsTokenURL
 	case "redirect_uri":
 		return p.NeedsRedirectURI
-	case "client_certificate": // the rule of clientAuthProblems, for the preset's own auth style
-		return p.AuthStyle == AuthStyleTLSClientAuth || p.AuthStyle == AuthStylePrivateKeyJWT && p.AssertionThumbprint != ""
+	case "client_certificate":
+		return Environment{AuthStyle: p.AuthStyle, AssertionThumbprint: p.AssertionThumbprint}.needsClientCertificate()
 	}
 	return false
 }

@@ -33,13 +33,7 @@ func (c *Clock) Now() time.Time {
 func (c *Clock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
-	return ch
+	return c.at(c.now.Add(d))
 }
 
 // At fires once the clock has been moved to t or later, like a timer on
@@ -48,13 +42,19 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 func (c *Clock) At(t time.Time) (<-chan time.Time, func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	ch := c.at(t)
+	return ch, func() { c.drop(ch) }
+}
+
+// at is At's channel; c.mu is held. A time not after now fires at once.
+func (c *Clock) at(t time.Time) chan time.Time {
 	ch := make(chan time.Time, 1)
 	if !t.After(c.now) {
 		ch <- c.now
-		return ch, func() {}
+		return ch
 	}
 	c.waiters = append(c.waiters, waiter{at: t, ch: ch})
-	return ch, func() { c.drop(ch) }
+	return ch
 }
 
 // drop removes the timer that fires on ch, if it has not fired.
