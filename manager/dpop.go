@@ -146,6 +146,12 @@ func (m *Manager) DPoPProof(t Token, p ProofRequest) (Secret, error) {
 	if err := p.Check(); err != nil {
 		return "", err
 	}
+	return m.dpopProof(t, p)
+}
+
+// dpopProof is DPoPProof for a request already checked (Read checks it
+// before it asks the guard).
+func (m *Manager) dpopProof(t Token, p ProofRequest) (Secret, error) {
 	if !t.DPoPBound() {
 		return "", nil
 	}

@@ -150,7 +150,7 @@ func (m *Manager) Read(ctx context.Context, name string, req ReadRequest) (Token
 		return Token{}, err
 	}
 	if req.Proof != nil {
-		if t.DPoPProof, err = m.DPoPProof(t, *req.Proof); err != nil {
+		if t.DPoPProof, err = m.dpopProof(t, *req.Proof); err != nil { // checked above
 			return Token{}, err
 		}
 	}
