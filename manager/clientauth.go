@@ -192,7 +192,9 @@ func (m *Manager) ResourceHTTPClient(name string) (*http.Client, error) {
 	if e.cfg.AuthStyle != config.AuthStyleTLSClientAuth {
 		return m.http, nil
 	}
-	e.ensureLoaded()
+	if err := e.ensureLoaded(); err != nil {
+		return nil, err // locked: unlock first, not "set a key"
+	}
 	e.mu.Lock()
 	secret := e.secret
 	e.mu.Unlock()

@@ -54,6 +54,22 @@ func (s *slowSecrets) LoadSecret(env string) (manager.StoredSecret, error) {
 	return s.VaultStore.LoadSecret(env)
 }
 
+func TestLockedEngineAsksForUnlockBeforeTheCertificatesClient(t *testing.T) {
+	srv := oauthserver.Start(t, oauthserver.Options{})
+	env := ccEnv(srv)
+	env.AuthStyle = config.AuthStyleTLSClientAuth
+	m, err := manager.New(&config.Config{Environments: []config.Environment{env}},
+		manager.Options{Locked: true, StoreKind: "file", Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Start()
+	defer m.Close()
+	if _, err := m.ResourceHTTPClient("shared"); !errors.Is(err, manager.ErrLocked) {
+		t.Fatalf("the resource client of a locked engine: %v, want ErrLocked (not: set a private key)", err)
+	}
+}
+
 func TestLoadingEnvironmentIsLoadingNotUnconfiguredAndAReadWaits(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	store := &slowSecrets{VaultStore: manager.NewMemoryStore(), gate: make(chan struct{})}
