@@ -47,9 +47,9 @@ build: deps-build
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BINDIR)/ . $(WINDOW)
 
 # The Linux desktop archive (dist/tokentray.tar.xz): fyne package around
-# bin/tokentray, with bin/tokentray-window beside it (scripts/package.sh).
+# $(BINDIR)/tokentray, with tokentray-window beside it (scripts/package.sh).
 package: build
-	scripts/package.sh
+	BINDIR=$(BINDIR) scripts/package.sh
 
 # The Debian package, $(DISTDIR)/tokentray_<version>_amd64.deb: nfpm (a
 # go.mod tool) around `make build`'s two executables, the desktop entry,
@@ -73,8 +73,8 @@ test: deps
 # GLFW in C, with mingw-w64); only built, never run here. About 10 minutes
 # on 2 cores from a cold cache (GLFW in C), seconds after.
 cross: deps-cross
-	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -ldflags "$(LDFLAGS)" -o bin/tokentray.exe .
-	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -o bin/tokentray-window.exe $(WINDOW)
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -ldflags "$(LDFLAGS)" -o $(BINDIR)/tokentray.exe .
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -o $(BINDIR)/tokentray-window.exe $(WINDOW)
 
 # tokentray (commands, host, daemon) built without cgo, and every package
 # that does not need cgo (all but the window's, which needs Fyne) vetted,
