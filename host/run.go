@@ -24,6 +24,7 @@ import (
 	"github.com/tokentray/tokentray/platform"
 	"github.com/tokentray/tokentray/platform/socket"
 	"github.com/tokentray/tokentray/platform/socket/server"
+	"github.com/tokentray/tokentray/platform/tcppeer"
 )
 
 // Options say what to run and where.
@@ -69,6 +70,9 @@ func Run(o Options) error {
 	opts.OpenBrowser = platform.OpenBrowser
 	opts.Logger = log
 	opts.Checkpoint = checkpointFromEnv(o.Stderr)
+	if tcppeer.Supported {
+		opts.CallbackPeerUID = tcppeer.PeerUID
+	}
 	var h *host
 	if o.Desktop {
 		h = newHost(log, o.SocketPath, cfg.Settings.GuardWindow)

@@ -45,7 +45,7 @@ func (e *environment) startCodeLogin(ctx context.Context) (LoginInfo, error) {
 	// connection left idle only holds a file open.
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
 		IdleTimeout: 5 * time.Second, MaxHeaderBytes: 16 << 10}
-	guard := newCallbackGuard(e.m.log, e.cfg.Name)
+	guard := newCallbackGuard(e.m.log, e.cfg.Name, e.m.opts.CallbackPeerUID)
 	e.m.wg.Add(1 + len(lns))
 	for _, ln := range lns {
 		go func() {

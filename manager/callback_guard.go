@@ -22,13 +22,15 @@ const (
 const refusalPage = "tokentray's sign-in listener only answers the user who runs tokentray.\n"
 
 // callbackGuard wraps the callback listeners of one login. Accept hands on
-// only connections from tokentray's own uid (on Linux), at most
-// callbackMaxConns at a time; another user's connection gets a plain 403
-// and is closed without reaching the handler, so it changes nothing.
+// only connections from tokentray's own uid (where Options.CallbackPeerUID
+// can tell), at most callbackMaxConns at a time; another user's connection
+// gets a plain 403 and is closed without reaching the handler, so it
+// changes nothing.
 type callbackGuard struct {
 	log      *slog.Logger
 	env      string
-	slots    chan struct{} // one per connection handed on
+	peerUID  func(net.Conn) (int, error) // nil: no check
+	slots    chan struct{}               // one per connection handed on
 	refusing atomic.Int32
 	refused  atomic.Int64
 	wg       sync.WaitGroup // refusals in flight
@@ -36,8 +38,8 @@ type callbackGuard struct {
 	doneOnce sync.Once
 }
 
-func newCallbackGuard(log *slog.Logger, env string) *callbackGuard {
-	return &callbackGuard{log: log, env: env, slots: make(chan struct{}, callbackMaxConns), done: make(chan struct{})}
+func newCallbackGuard(log *slog.Logger, env string, peerUID func(net.Conn) (int, error)) *callbackGuard {
+	return &callbackGuard{log: log, env: env, peerUID: peerUID, slots: make(chan struct{}, callbackMaxConns), done: make(chan struct{})}
 }
 
 // wrap guards one listener; all listeners of a guard share its caps.
@@ -82,10 +84,10 @@ func (l *guardedListener) Accept() (net.Conn, error) {
 
 // allowed fails closed: a peer that cannot be looked up is refused.
 func (g *callbackGuard) allowed(c net.Conn) bool {
-	if !callbackPeerCheck {
+	if g.peerUID == nil {
 		return true
 	}
-	uid, err := callbackPeerUID(c)
+	uid, err := g.peerUID(c)
 	if err != nil {
 		g.log.Warn("refused a sign-in listener connection whose owner is unknown", "env", g.env, "err", err)
 		return false

@@ -1,39 +1,72 @@
 package manager
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
 
-func TestCallbackPeerUIDIsOurOwnOnBothLoopbacks(t *testing.T) {
-	if !callbackPeerCheck {
-		t.Skip("no peer lookup on this platform")
-	}
-	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			t.Logf("%s: %v (no such loopback here)", addr, err)
-			continue
-		}
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		uid, err := callbackPeerUID(s)
-		if err != nil || uid != os.Getuid() {
-			t.Errorf("%s: peer uid %d, %v; want %d", addr, uid, err, os.Getuid())
-		}
-		c.Close()
-		s.Close()
-		ln.Close()
+// TestCallbackGuardHandsOnOnlyTheUsersOwnConnections: the guard asks
+// Options.CallbackPeerUID who connected; only tokentray's own uid reaches
+// the handler, another user's and an unknown owner get the 403 page.
+func TestCallbackGuardHandsOnOnlyTheUsersOwnConnections(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		peerUID func(net.Conn) (int, error)
+		handed  bool
+	}{
+		{"own user", func(net.Conn) (int, error) { return os.Getuid(), nil }, true},
+		{"another user", func(net.Conn) (int, error) { return os.Getuid() + 1, nil }, false},
+		{"owner unknown", func(net.Conn) (int, error) { return -1, errors.New("not in the table") }, false},
+		{"no check on this platform", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inner, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := newCallbackGuard(slog.New(slog.NewTextHandler(io.Discard, nil)), "test", tc.peerUID)
+			ln := g.wrap(inner)
+			accepted := make(chan net.Conn, 1)
+			go func() {
+				if c, err := ln.Accept(); err == nil {
+					accepted <- c
+				}
+			}()
+			c, err := net.Dial("tcp", inner.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_, _ = io.WriteString(c, "GET /callback HTTP/1.1\r\nHost: x\r\n\r\n")
+			if tc.handed {
+				select {
+				case s := <-accepted:
+					s.Close()
+				case <-time.After(5 * time.Second):
+					t.Fatal("the user's own connection was not handed on")
+				}
+			} else {
+				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				page, _ := io.ReadAll(c)
+				if !strings.HasPrefix(string(page), "HTTP/1.1 403 ") || !strings.Contains(string(page), refusalPage) {
+					t.Errorf("refused connection got %q, want the 403 page", page)
+				}
+				select {
+				case s := <-accepted:
+					s.Close()
+					t.Error("a refused connection was handed on")
+				default:
+				}
+			}
+			ln.Close()
+			g.close()
+		})
 	}
 }
 
@@ -44,7 +77,7 @@ func TestCallbackGuardHandsOnAtMostTheCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := newCallbackGuard(slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	g := newCallbackGuard(slog.New(slog.NewTextHandler(io.Discard, nil)), "test", nil)
 	ln := g.wrap(inner)
 	defer ln.Close()
 	for range callbackMaxConns + 10 {

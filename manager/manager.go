@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -40,6 +41,12 @@ type Options struct {
 	// *DeniedError otherwise. Nil: nobody can be asked (a daemon), and
 	// every question is denied.
 	Confirm func(ctx context.Context, q Question) error
+	// CallbackPeerUID tells which user owns the other end of a connection
+	// to the sign-in (callback) listener: another user's is refused, and so
+	// is one whose owner cannot be told. Nil: no check, for a platform that
+	// cannot tell; the listener still binds loopback only, with state and
+	// PKCE, like other RFC 8252 clients.
+	CallbackPeerUID func(net.Conn) (int, error)
 }
 
 // RefreshStep names a point in a refresh for Options.Checkpoint.

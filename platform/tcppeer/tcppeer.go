@@ -8,6 +8,7 @@ package tcppeer
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 )
 
@@ -25,4 +26,14 @@ type Socket struct {
 // process accepted, and Theirs, the one that connected.
 type Conn struct {
 	Ours, Theirs Socket
+}
+
+// PeerUID is the uid of the user who connected on c, a connection this
+// process accepted on a loopback listener.
+func PeerUID(c net.Conn) (int, error) {
+	conn, err := Lookup(c)
+	if err != nil {
+		return -1, err
+	}
+	return int(conn.Theirs.UID), nil
 }
