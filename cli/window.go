@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tokentray/tokentray/platform"
+	"github.com/tokentray/tokentray/platform/socket"
 )
 
 func (c *cli) windowCommand() *cobra.Command {
@@ -36,7 +37,7 @@ func (c *cli) cmdWindow(quitHost, addForm bool) int {
 		return c.fail(exitFailure, fmt.Sprintf("window: %v", err))
 	}
 	argv := windowArgs(exe, c.socketPath(), quitHost, addForm)
-	if err := execInPlace(exe, argv, environWithout("TOKENTRAY_GUARD_FD")); err != nil {
+	if err := execInPlace(exe, argv, environWithout(socket.GuardChannelEnv)); err != nil {
 		return c.fail(exitFailure, fmt.Sprintf("window: run %s: %v", exe, err))
 	}
 	return exitOK

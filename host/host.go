@@ -346,7 +346,7 @@ func (h *host) openWindowWith(extra ...string) error {
 		h.log.Warn("the window will not show the guard's questions", "error", err)
 	} else {
 		cmd.ExtraFiles = []*os.File{childEnd}
-		cmd.Env = append(os.Environ(), guardChannelEnv)
+		cmd.Env = append(os.Environ(), socket.GuardChannelEnv+"=3")
 	}
 	err = cmd.Start()
 	if childEnd != nil {

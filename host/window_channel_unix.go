@@ -10,10 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// guardChannelEnv tells the window child that fd 3 is the guard's
-// channel (ui/guard_channel_unix.go reads it).
-const guardChannelEnv = "TOKENTRAY_GUARD_FD=3"
-
 // newWindowChannel makes the guard's private channel to a window child:
 // a connected unix socket pair. The host keeps one end; the other is for
 // the child alone, passed as its fd 3. A socket, unlike a pipe, cannot be

@@ -6,8 +6,6 @@ import (
 	"os"
 )
 
-const guardChannelEnv = ""
-
 // newWindowChannel: a Windows child cannot inherit the channel; the
 // notification asks alone there.
 func newWindowChannel() (*net.UnixConn, *os.File, error) {

@@ -43,7 +43,7 @@ func TestMain(m *testing.M) {
 const notifyChildEnv = "TOKENTRAY_TEST_NOTIFY_SERVER"
 
 func guardChild() int {
-	if os.Getenv("TOKENTRAY_GUARD_FD") != "3" {
+	if os.Getenv(socket.GuardChannelEnv) != "3" {
 		return 3
 	}
 	ch := os.NewFile(3, "guard-channel")

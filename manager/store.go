@@ -50,8 +50,6 @@ type Store interface {
 	LoadSecret(env string) (StoredSecret, error) // the zero StoredSecret when none is stored
 	SaveSecret(env string, s StoredSecret) error
 	DeleteSecret(env string) error
-	// Persistent is false for a store that forgets everything on exit.
-	Persistent() bool
 }
 
 // NewMemoryStore keeps everything in memory: the fallback when there is no

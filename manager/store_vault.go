@@ -16,8 +16,6 @@ type Vault interface {
 	Load(item string) ([]byte, error) // (nil, nil) when the item is not there
 	Save(item string, value []byte) error
 	Delete(item string) error // deleting what is not there is fine
-	// Persistent is false for a vault that forgets everything on exit.
-	Persistent() bool
 	// Limit is the largest item the vault takes, in bytes; 0 for no limit.
 	Limit() int
 	// Where names an item for a person: "the keychain item tokentray/tokens:prod".
@@ -36,9 +34,6 @@ func NewVaultStore(v Vault) *VaultStore { return &VaultStore{v: v} }
 
 func tokensItem(env string) string { return "tokens:" + env }
 func secretItem(env string) string { return "client-secret:" + env }
-
-// Persistent says whether what v holds survives a restart.
-func (s *VaultStore) Persistent() bool { return s.v.Persistent() }
 
 // LoadTokens returns the stored tokens of env, or (nil, nil) when there are
 // none. An item it cannot read is an error and is left in place.
@@ -270,6 +265,5 @@ func (m *memoryVault) Delete(item string) error {
 	return nil
 }
 
-func (m *memoryVault) Persistent() bool         { return false }
 func (m *memoryVault) Limit() int               { return 0 }
 func (m *memoryVault) Where(item string) string { return "the in-memory item " + item }

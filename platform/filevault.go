@@ -271,9 +271,6 @@ func (v *FileVault) unreadable(what string) error {
 // Path is the vault file's absolute path.
 func (v *FileVault) Path() string { return v.path }
 
-// Persistent is true: the file outlives the process.
-func (v *FileVault) Persistent() bool { return true }
-
 // Limit is the largest item the vault takes.
 func (v *FileVault) Limit() int { return MaxVaultItemSize }
 

@@ -105,9 +105,6 @@ func sessionBusKnown() bool {
 	return false
 }
 
-// Persistent is true: what the keychain holds survives a restart.
-func (k *Keychain) Persistent() bool { return true }
-
 // Limit is the largest item the platform's keychain takes; 0 for none.
 func (k *Keychain) Limit() int { return k.limit }
 

@@ -12,6 +12,12 @@ import (
 // 3; host/guard_window.go is the host's end): one JSON object a line,
 // questions one way and answers the other on the same socket.
 
+// GuardChannelEnv, set to "3" by the host in a window child's
+// environment, says the child's fd 3 is the guard's channel. The window
+// unsets it once read; `tokentray window` clears it, so a window started
+// by hand never trusts an fd 3 it inherited.
+const GuardChannelEnv = "TOKENTRAY_GUARD_FD"
+
 // GuardQuestion is one question for the window.
 type GuardQuestion struct {
 	ID       uint64    `json:"id"`
