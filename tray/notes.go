@@ -71,25 +71,26 @@ func tooltip(statuses []socket.Status) string {
 	if len(statuses) == 0 {
 		return Title + ": no environments yet"
 	}
-	counts := map[string]int{}
+	counts := map[socket.State]int{}
 	for _, s := range statuses {
-		counts[stateWord(s.State)]++
+		counts[s.State]++
 	}
 	var parts []string
-	for _, word := range stateWords {
-		if n := counts[word]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, word))
-			delete(counts, word)
+	for _, state := range tooltipOrder {
+		if n := counts[state]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, stateWord(state)))
+			delete(counts, state)
 		}
 	}
-	for _, word := range slices.Sorted(maps.Keys(counts)) { // states this build does not know
-		parts = append(parts, fmt.Sprintf("%d %s", counts[word], word))
+	for _, state := range slices.Sorted(maps.Keys(counts)) { // states this build does not know
+		parts = append(parts, fmt.Sprintf("%d %s", counts[state], stateWord(state)))
 	}
 	return Title + ": " + strings.Join(parts, ", ")
 }
 
-// stateWords are the states as the tooltip counts them, in its order.
-var stateWords = []string{"valid", "refreshing", "authorizing", "needs login", "expired", "error", "not set up", "locked", "loading"}
+// tooltipOrder is the order the tooltip counts states in.
+var tooltipOrder = []socket.State{socket.StateValid, socket.StateRefreshing, socket.StateAuthorizing, socket.StateNeedsLogin,
+	socket.StateExpired, socket.StateError, socket.StateUnconfigured, socket.StateLocked, socket.StateLoading}
 
 func stateWord(s socket.State) string {
 	switch s {
