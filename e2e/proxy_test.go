@@ -34,6 +34,20 @@ type proxyRun struct {
 	stderr *syncBuffer
 }
 
+// startEchoProxy is the proxy tests' common start: the daemon with a
+// client-credentials environment of a new provider, its secret set, and
+// `tokentray proxy` in front of the provider's echo resource.
+func startEchoProxy(t *testing.T) (*oauthserver.Server, *home, string, *proxyRun) {
+	t.Helper()
+	srv := oauthserver.Start(t, oauthserver.Options{})
+	h := newHome(t)
+	env := h.envName("api")
+	h.writeConfig(clientCredentialsConfig(srv, env))
+	h.startDaemon()
+	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	return srv, h, env, h.startProxy(env, srv.EchoURL())
+}
+
 // startProxy runs `tokentray proxy ENV --upstream URL ARGS...` and waits
 // for the address it prints.
 func (h *home) startProxy(env, upstream string, args ...string) *proxyRun {
@@ -121,13 +135,7 @@ func (h *home) readsOf(env string) []socket.Read {
 }
 
 func TestProxyForwardsWithTheTokenAndLogsWhoCalled(t *testing.T) {
-	srv := oauthserver.Start(t, oauthserver.Options{})
-	h := newHome(t)
-	env := h.envName("api")
-	h.writeConfig(clientCredentialsConfig(srv, env))
-	h.startDaemon()
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
-	p := h.startProxy(env, srv.EchoURL())
+	_, h, env, p := startEchoProxy(t)
 
 	// Without a token: the environment's is added.
 	code, _, body := curl(t, p.url+"/v1/things?limit=2")
@@ -194,13 +202,7 @@ func sizedFile(t *testing.T, size int) string {
 }
 
 func TestProxyRefreshesAndRetriesOnceAfterTheProviderDroppedTheToken(t *testing.T) {
-	srv := oauthserver.Start(t, oauthserver.Options{})
-	h := newHome(t)
-	env := h.envName("api")
-	h.writeConfig(clientCredentialsConfig(srv, env))
-	h.startDaemon()
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
-	p := h.startProxy(env, srv.EchoURL())
+	srv, _, _, p := startEchoProxy(t)
 	if code, _, body := curl(t, p.url+"/warm"); code != http.StatusOK {
 		t.Fatalf("first request: %d %s", code, body)
 	}
@@ -234,13 +236,7 @@ func TestProxyRefreshesAndRetriesOnceAfterTheProviderDroppedTheToken(t *testing.
 }
 
 func TestProxyStreamsWithoutHoldingThemInMemory(t *testing.T) {
-	srv := oauthserver.Start(t, oauthserver.Options{})
-	h := newHome(t)
-	env := h.envName("api")
-	h.writeConfig(clientCredentialsConfig(srv, env))
-	h.startDaemon()
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
-	p := h.startProxy(env, srv.EchoURL())
+	srv, _, _, p := startEchoProxy(t)
 	under := func(u string) string { return p.url + strings.TrimPrefix(u, srv.EchoURL()) }
 	if code, _, _ := curl(t, p.url+"/warm"); code != http.StatusOK {
 		t.Fatal("the proxy does not answer")
@@ -299,13 +295,7 @@ func (zeros) Read(p []byte) (int, error) {
 
 func TestProxyRefusesAnotherUser(t *testing.T) {
 	requireNobody(t)
-	srv := oauthserver.Start(t, oauthserver.Options{})
-	h := newHome(t)
-	env := h.envName("api")
-	h.writeConfig(clientCredentialsConfig(srv, env))
-	h.startDaemon()
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
-	p := h.startProxy(env, srv.EchoURL())
+	srv, h, env, p := startEchoProxy(t)
 	if code, _, _ := curl(t, p.url+"/mine"); code != http.StatusOK {
 		t.Fatal("the proxy does not answer its own user")
 	}
