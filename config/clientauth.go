@@ -177,7 +177,7 @@ func clientAuthProblems(given, applied Environment) []keyProblem {
 		add("tenant", "is only used by a preset whose endpoints name a tenant (entra)")
 	}
 	switch {
-	case applied.ClientCertificate == "" && applied.needsClientCertificate() && style == AuthStyleTLSClientAuth:
+	case applied.ClientCertificate == "" && style == AuthStyleTLSClientAuth:
 		add("client_certificate", "missing: auth_style = %q presents a client certificate: set client_certificate to its PEM text "+
 			"(its private key goes in the store with `tokentray secret set %s < key.pem`)", style, nameOr(applied))
 	case applied.ClientCertificate == "" && applied.needsClientCertificate():
