@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"os/signal"
@@ -71,7 +70,7 @@ func (c *cli) cmdProxy(env, upstream, listen string) int {
 		return c.clientFailure(err, env)
 	}
 	target, _ := url.Parse(upstream)
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := newLogger(c)
 	p, err := proxy.New(proxy.Options{Env: env, Upstream: target, Tokens: &proxy.Socket{Client: cl, Env: env}, Log: log})
 	if err != nil {
 		return c.fail(exitUsage, "proxy: "+err.Error())

@@ -19,7 +19,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/tokentray/tokentray/config"
 	"github.com/tokentray/tokentray/platform/socket"
+	"github.com/tokentray/tokentray/platform/socket/server"
 )
 
 // Options say what a Proxy forwards where.
@@ -126,11 +126,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // refusal says why r is not forwarded, or "": the proxy forwards to its
 // upstream only, and only to paths under the upstream's base path.
 func (p *Proxy) refusal(r *http.Request) string {
-	base := "http://" + r.Host
 	if r.Method == http.MethodConnect || !strings.HasPrefix(r.RequestURI, "/") {
-		return fmt.Sprintf("this proxy forwards to %s only: send requests to it as to that server (%s/PATH), not as to a forward proxy", p.opts.Upstream, base)
+		return fmt.Sprintf("this proxy forwards to %s only: send requests to it as to that server (http://%s/PATH), not as to a forward proxy", p.opts.Upstream, r.Host)
 	}
-	for _, seg := range strings.Split(r.URL.EscapedPath(), "/") {
+	for seg := range strings.SplitSeq(r.URL.EscapedPath(), "/") {
 		if s, err := url.PathUnescape(seg); err != nil || s == "." || s == ".." {
 			return fmt.Sprintf("the path %s has a '.' or '..' segment: requests stay under %s", config.Printable(r.URL.EscapedPath(), 200), p.opts.Upstream)
 		}
@@ -162,13 +161,9 @@ func (p *Proxy) forwardFailed(w http.ResponseWriter, r *http.Request, err error)
 	writeError(w, http.StatusBadGateway, "upstream_unreachable", fmt.Sprintf("%s was not reached: %v", p.opts.Upstream, err))
 }
 
-// writeError answers as the socket does: {"error": code, "message": ...}.
+// writeError answers as the socket does, msg made one line.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	body, _ := json.Marshal(socket.APIError{Code: code, Message: oneLine(msg)})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	server.WriteError(w, status, code, oneLine(msg))
 }
 
 // oneLine is text from elsewhere made fit for a header or a message.

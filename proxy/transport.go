@@ -58,6 +58,7 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		var te *tokenError
 		if !errors.As(err, &te) {
+			discard(resp)
 			return nil, err
 		}
 		resp.Header.Set(RetryHeader, "not retried: the token could not be refreshed: "+oneLine(te.err.Error()))
@@ -88,9 +89,8 @@ func (t *tokenTransport) send(orig *http.Request, f *forwarded, force, again boo
 		req = orig.Clone(orig.Context())
 		f.body.apply(req)
 	}
-	req.Header.Del("Authorization")
 	req.Header.Del("DPoP")
-	req.Header.Set("Authorization", authorization(tok))
+	req.Header.Set("Authorization", socket.AuthorizationValue(tok.TokenType, tok.AccessToken.Reveal()))
 	if tok.DPoP != "" {
 		req.Header.Set("DPoP", tok.DPoP.Reveal())
 	}
@@ -102,11 +102,6 @@ func (t *tokenTransport) send(orig *http.Request, f *forwarded, force, again boo
 		t.tokens.NoteNonce(target, nonce)
 	}
 	return resp, nil
-}
-
-// authorization is the Authorization value for tok: "Bearer T", "DPoP T".
-func authorization(tok socket.TokenAnswer) string {
-	return strings.TrimPrefix(socket.AuthorizationHeader(tok.TokenType, tok.AccessToken.Reveal()), "Authorization: ")
 }
 
 // nonceDemanded: RFC 9449 §9, the resource server wants a proof with its nonce.

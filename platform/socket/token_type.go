@@ -15,13 +15,19 @@ func TokenTypeOrDefault(typ string) string {
 }
 
 // AuthorizationHeader is the header line that sends token: "Authorization:
-// Bearer eyJ...", with the token's real type. A "bearer" in another case
+// Bearer eyJ...".
+func AuthorizationHeader(typ, token string) string {
+	return "Authorization: " + AuthorizationValue(typ, token)
+}
+
+// AuthorizationValue is the Authorization header's value for token:
+// "Bearer eyJ...", with the token's real type. A "bearer" in another case
 // (Zepto says "bearer") is written as RFC 6750 spells it, since some APIs
 // compare the scheme case-sensitively.
-func AuthorizationHeader(typ, token string) string {
+func AuthorizationValue(typ, token string) string {
 	typ = TokenTypeOrDefault(typ)
 	if strings.EqualFold(typ, DefaultTokenType) {
 		typ = DefaultTokenType
 	}
-	return "Authorization: " + typ + " " + token
+	return typ + " " + token
 }

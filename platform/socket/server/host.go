@@ -70,11 +70,11 @@ func (s *Server) handoverTo(w http.ResponseWriter, r *http.Request) {
 	handover := s.host.handover
 	s.host.mu.Unlock()
 	if handover == nil {
-		writeError(w, http.StatusConflict, socket.CodeNoHandover, "this tokentray does not hand over: it is the desktop app, or it keeps tokens in memory only (they would be lost)")
+		WriteError(w, http.StatusConflict, socket.CodeNoHandover, "this tokentray does not hand over: it is the desktop app, or it keeps tokens in memory only (they would be lost)")
 		return
 	}
 	if err := handover(); err != nil {
-		writeError(w, http.StatusConflict, socket.CodeNoHandover, printableErr(err))
+		WriteError(w, http.StatusConflict, socket.CodeNoHandover, printableErr(err))
 		return
 	}
 	writeJSON(w, http.StatusAccepted, struct{}{})
@@ -145,16 +145,16 @@ func (s *Server) openWindow(w http.ResponseWriter, r *http.Request) {
 	case socket.WindowFormAdd:
 		open = h.OpenAddForm
 	default:
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("form %q: the window opens on no such form; %q is the one it has", printable(body.Form), socket.WindowFormAdd))
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("form %q: the window opens on no such form; %q is the one it has", printable(body.Form), socket.WindowFormAdd))
 		return
 	}
 	if open == nil {
-		writeError(w, http.StatusConflict, socket.CodeNoWindow, "this tokentray has no window (it runs as `tokentray daemon`); start `tokentray` on the desktop for one")
+		WriteError(w, http.StatusConflict, socket.CodeNoWindow, "this tokentray has no window (it runs as `tokentray daemon`); start `tokentray` on the desktop for one")
 		return
 	}
 	if err := open(); err != nil {
 		s.log.Warn("open window", "error", err)
-		writeError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not open the window: %v", err))
+		WriteError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not open the window: %v", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
@@ -171,7 +171,7 @@ func (s *Server) copyToken(w http.ResponseWriter, r *http.Request) {
 	switch body.Format {
 	case "", "raw", "header":
 	default:
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("format %q is not raw or header", printable(body.Format)))
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("format %q is not raw or header", printable(body.Format)))
 		return
 	}
 	name := r.PathValue("name")
@@ -181,7 +181,7 @@ func (s *Server) copyToken(w http.ResponseWriter, r *http.Request) {
 	}
 	h := s.hooks()
 	if h.Copy == nil {
-		writeError(w, http.StatusConflict, socket.CodeNoClipboard, "this tokentray has no clipboard (it runs as `tokentray daemon`); use `tokentray token "+name+"` instead")
+		WriteError(w, http.StatusConflict, socket.CodeNoClipboard, "this tokentray has no clipboard (it runs as `tokentray daemon`); use `tokentray token "+name+"` instead")
 		return
 	}
 	// The reader is whoever asked for the copy (the window).
@@ -196,7 +196,7 @@ func (s *Server) copyToken(w http.ResponseWriter, r *http.Request) {
 	clearsIn, err := h.Copy(text)
 	if err != nil {
 		s.log.Warn("copy to the clipboard", "env", name, "error", err)
-		writeError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not copy to the clipboard: %v", err))
+		WriteError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not copy to the clipboard: %v", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, socket.CopyAnswer{ClearsIn: int64((clearsIn + time.Second/2) / time.Second)})
@@ -209,11 +209,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, socket.CodeTooLarge,
+			WriteError(w, http.StatusRequestEntityTooLarge, socket.CodeTooLarge,
 				fmt.Sprintf("the request body is longer than %d bytes", tooBig.Limit))
 			return nil, false
 		}
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "could not read the request body")
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, "could not read the request body")
 		return nil, false
 	}
 	return data, true
@@ -232,11 +232,11 @@ func readOptionalJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("the request body is not the JSON object this endpoint takes: %s", printable(err.Error())))
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, fmt.Sprintf("the request body is not the JSON object this endpoint takes: %s", printable(err.Error())))
 		return false
 	}
 	if dec.More() {
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request body has more than one JSON value")
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request body has more than one JSON value")
 		return false
 	}
 	return true

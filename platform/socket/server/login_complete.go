@@ -21,11 +21,11 @@ func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, socket.CodeTooLarge,
+			WriteError(w, http.StatusRequestEntityTooLarge, socket.CodeTooLarge,
 				fmt.Sprintf("the request body is longer than %d bytes", tooBig.Limit))
 			return
 		}
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, `the request body must be JSON: {"url": "<the URL the browser ended on, or the code>"}`)
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, `the request body must be JSON: {"url": "<the URL the browser ended on, or the code>"}`)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RequestTimeout)
@@ -34,11 +34,11 @@ func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request) {
 	if err := s.m.CompleteLogin(ctx, name, body.URL); err != nil {
 		switch {
 		case errors.Is(err, manager.ErrStateMismatch):
-			writeError(w, http.StatusBadRequest, socket.CodeStateMismatch, err.Error())
+			WriteError(w, http.StatusBadRequest, socket.CodeStateMismatch, err.Error())
 		case errors.Is(err, manager.ErrUnusablePaste):
-			writeError(w, http.StatusBadRequest, socket.CodeInvalidPaste, err.Error())
+			WriteError(w, http.StatusBadRequest, socket.CodeInvalidPaste, err.Error())
 		case errors.Is(err, manager.ErrNoLoginRunning):
-			writeError(w, http.StatusConflict, socket.CodeNoLoginRunning, err.Error())
+			WriteError(w, http.StatusConflict, socket.CodeNoLoginRunning, err.Error())
 		default:
 			s.writeEngineError(w, r, err)
 		}

@@ -39,7 +39,7 @@ func (s *Server) environmentConfig(w http.ResponseWriter, r *http.Request) {
 	cfg := s.m.Config()
 	e, ok := cfg.Environment(name)
 	if !ok {
-		writeError(w, http.StatusNotFound, socket.CodeUnknownEnvironment, fmt.Sprintf("unknown environment %q", printable(name)))
+		WriteError(w, http.StatusNotFound, socket.CodeUnknownEnvironment, fmt.Sprintf("unknown environment %q", printable(name)))
 		return
 	}
 	writeJSON(w, http.StatusOK, config.AsWritten(e))
@@ -92,7 +92,7 @@ func (s *Server) configWriteFailed(w http.ResponseWriter, r *http.Request, err e
 		return
 	}
 	s.log.Warn("config write failed", "method", r.Method, "path", r.URL.Path, "error", err)
-	writeError(w, http.StatusInternalServerError, socket.CodeInternal, printableErr(err))
+	WriteError(w, http.StatusInternalServerError, socket.CodeInternal, printableErr(err))
 }
 
 func printableErr(err error) string { return config.Printable(err.Error(), 500) }
@@ -101,7 +101,7 @@ func printableErr(err error) string { return config.Printable(err.Error(), 500) 
 func (s *Server) editorOrRefuse(w http.ResponseWriter) (ConfigEditor, bool) {
 	ed := s.editor()
 	if ed == nil {
-		writeError(w, http.StatusConflict, socket.CodeNoConfigFile, "this tokentray runs without a config file to write")
+		WriteError(w, http.StatusConflict, socket.CodeNoConfigFile, "this tokentray runs without a config file to write")
 		return nil, false
 	}
 	return ed, true

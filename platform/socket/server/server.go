@@ -160,7 +160,7 @@ func (s *Server) routes() http.Handler {
 	notAllowed := func(pattern, allow, use string) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
-			writeError(w, http.StatusMethodNotAllowed, socket.CodeMethodNotAllowed,
+			WriteError(w, http.StatusMethodNotAllowed, socket.CodeMethodNotAllowed,
 				fmt.Sprintf("%s %s is not supported; use %s", r.Method, r.URL.Path, use))
 		})
 	}
@@ -199,7 +199,7 @@ func (s *Server) routes() http.Handler {
 	notAllowed("/v1/environments/{name}/login", "POST, DELETE", "POST or DELETE")
 	handle("POST", "/v1/environments/{name}/login/complete", s.completeLogin) // login_complete.go
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, socket.CodeNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
+		WriteError(w, http.StatusNotFound, socket.CodeNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
 	})
 	return s.middleware(mux)
 }
@@ -214,12 +214,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		if r.URL.Path == "" || r.URL.Path[0] != '/' {
 			// "GET *" and the like: ServeMux would answer a bare-text 400.
-			writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request target must be a path such as /v1/environments")
+			WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request target must be a path such as /v1/environments")
 			return
 		}
 		if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
 			// ServeMux would answer an HTML redirect to the clean path.
-			writeError(w, http.StatusBadRequest, socket.CodeBadRequest,
+			WriteError(w, http.StatusBadRequest, socket.CodeBadRequest,
 				fmt.Sprintf("the path %s has '..', '.' or '//' in it; use %s", config.Printable(r.URL.Path, 0), config.Printable(clean, 0)))
 			return
 		}
@@ -274,7 +274,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	minValid, err := parseMinValid(q.Get("min_valid"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
 		return
 	}
 	s.readWith(w, r, q, manager.ReadRequest{MinValid: minValid})
@@ -286,12 +286,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readWith(w http.ResponseWriter, r *http.Request, q url.Values, req manager.ReadRequest) {
 	proof, err := proofRequest(q)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
 		return
 	}
 	proxied, err := proxiedConn(q) // proxied.go
 	if err != nil {
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, err.Error())
 		return
 	}
 	req.Proof = proof
@@ -299,7 +299,7 @@ func (s *Server) readWith(w http.ResponseWriter, r *http.Request, q url.Values, 
 	if proxied != nil {
 		req.Via = manager.ViaProxy
 		if req.Reader, err = s.proxiedReader(callerConn(r), *proxied); err != nil {
-			writeError(w, http.StatusForbidden, socket.CodeUnverifiedCaller, err.Error())
+			WriteError(w, http.StatusForbidden, socket.CodeUnverifiedCaller, err.Error())
 			return
 		}
 	}
@@ -453,15 +453,15 @@ func (s *Server) setSecret(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, socket.CodeTooLarge,
+			WriteError(w, http.StatusRequestEntityTooLarge, socket.CodeTooLarge,
 				fmt.Sprintf("the secret is longer than %d bytes", tooBig.Limit))
 			return
 		}
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "could not read the request body")
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, "could not read the request body")
 		return
 	}
 	if len(body) == 0 {
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request body (the client secret) is empty")
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request body (the client secret) is empty")
 		return
 	}
 	name := r.PathValue("name")
@@ -489,7 +489,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer s.subscribers.Add(-1)
 	if n := s.subscribers.Add(1); n > int64(s.limits.MaxSubscribers) {
 		w.Header().Set("Connection", "close")
-		writeError(w, http.StatusServiceUnavailable, socket.CodeTooManySubscribers,
+		WriteError(w, http.StatusServiceUnavailable, socket.CodeTooManySubscribers,
 			fmt.Sprintf("too many event streams are open (at most %d); close one and try again", s.limits.MaxSubscribers))
 		return
 	}
@@ -612,7 +612,7 @@ func engineErrorStatus(err error) (int, string) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, socket.CodeInternal, "could not encode the answer")
+		WriteError(w, http.StatusInternalServerError, socket.CodeInternal, "could not encode the answer")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -621,6 +621,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
+// WriteError answers as the socket does: {"error": code, "message": msg}
+// (the local proxy answers its own errors the same way).
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, socket.APIError{Code: code, Message: msg})
 }

@@ -108,7 +108,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	h := s.hooks()
 	if startAtLogin != nil && h.Autostart == nil {
-		writeError(w, http.StatusConflict, socket.CodeNoAutostart, "this tokentray runs as `tokentray daemon` and cannot start at login; use your service manager (e.g. a systemd user unit)")
+		WriteError(w, http.StatusConflict, socket.CodeNoAutostart, "this tokentray runs as `tokentray daemon` and cannot start at login; use your service manager (e.g. a systemd user unit)")
 		return
 	}
 	if set != (config.Settings{}) {
@@ -124,7 +124,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 	if startAtLogin != nil {
 		if _, err := h.Autostart(startAtLogin); err != nil {
 			s.log.Warn("set start at login", "error", err)
-			writeError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not change start at login: %s", printableErr(err)))
+			WriteError(w, http.StatusInternalServerError, socket.CodeInternal, fmt.Sprintf("could not change start at login: %s", printableErr(err)))
 			return
 		}
 	}

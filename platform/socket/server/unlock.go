@@ -30,7 +30,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 	}
 	defer clear(pass)
 	if len(pass) == 0 {
-		writeError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request body (the passphrase) is empty")
+		WriteError(w, http.StatusBadRequest, socket.CodeBadRequest, "the request body (the passphrase) is empty")
 		return
 	}
 	s.host.mu.Lock()
@@ -44,11 +44,11 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		writeJSON(w, http.StatusOK, struct{}{})
 	case errors.Is(err, ErrNotLocked):
-		writeError(w, http.StatusConflict, socket.CodeNotLocked, "nothing is locked: this tokentray does not use the file store, or it is open already")
+		WriteError(w, http.StatusConflict, socket.CodeNotLocked, "nothing is locked: this tokentray does not use the file store, or it is open already")
 	case errors.Is(err, ErrWrongPassphrase):
-		writeError(w, http.StatusForbidden, socket.CodeWrongPassphrase, "the passphrase does not open the file store; nothing was changed")
+		WriteError(w, http.StatusForbidden, socket.CodeWrongPassphrase, "the passphrase does not open the file store; nothing was changed")
 	default:
 		s.log.Warn("unlock the file store", "error", err)
-		writeError(w, http.StatusInternalServerError, socket.CodeInternal, printableErr(err))
+		WriteError(w, http.StatusInternalServerError, socket.CodeInternal, printableErr(err))
 	}
 }
