@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -68,7 +69,10 @@ func (s *Server) proxiedReader(c *caller, pc socket.ProxiedConn) (manager.Reader
 		return manager.Reader{}, fmt.Errorf("%w: the program that connected to the proxy belongs to uid %d", errUnverified, conn.Theirs.UID)
 	}
 	r := IdentifyTCPPeer(conn.Theirs.Inode, conn.Theirs.UID)
-	r.Through = config.Printable(processInfo(c.cred.PID).cmdline, maxCmdline)
+	// The proxy's own command line, read when it connected: identify
+	// names it as the command a reader went through, or, when no reader
+	// was found above it, as the reader itself.
+	r.Through = cmp.Or(c.reader.Through, c.reader.Cmdline)
 	s.proxied.put(key, r, time.Now())
 	return r, nil
 }
