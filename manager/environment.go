@@ -369,11 +369,7 @@ func (e *environment) status(now time.Time) Status {
 		}
 		if len(t.granted) > 0 {
 			st.GrantedScopes = slices.Clone(t.granted)
-			for _, s := range e.cfg.Scopes {
-				if !slices.Contains(t.granted, s) {
-					st.MissingScopes = append(st.MissingScopes, s)
-				}
-			}
+			st.MissingScopes = e.missingScopes()
 		}
 	}
 	if e.session != nil {

@@ -128,9 +128,7 @@ func transportCause(err error) string {
 func errorHost(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			return u.Host
-		}
+		return hostOf(ue.URL)
 	}
 	return ""
 }

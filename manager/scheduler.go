@@ -60,20 +60,23 @@ func (m *Manager) runDue(now time.Time) time.Time {
 	m.mu.Unlock()
 	var next time.Time
 	for _, e := range envs {
-		at := e.nextDue()
-		switch {
-		case at.IsZero():
-		case !now.Before(at):
+		if at := e.nextDue(); !at.IsZero() && !now.Before(at) {
 			e.kickRun()
-		case next.IsZero() || at.Before(next):
-			next = at
+		} else {
+			next = earliest(next, at)
 		}
 		// Not run's work: run may be the one waiting for the provider.
-		if at := e.announceWait(now); !at.IsZero() && (next.IsZero() || at.Before(next)) {
-			next = at
-		}
+		next = earliest(next, e.announceWait(now))
 	}
 	return next
+}
+
+// earliest is the earlier of a and b, where zero is never.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // run is the environment's worker: it loads the store, then does the
@@ -113,13 +116,7 @@ func (e *environment) kickRun() {
 func (e *environment) nextDue() time.Time {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var next time.Time
-	for _, at := range []time.Time{e.saveDue(), e.reloadDue(), e.refreshDue()} {
-		if !at.IsZero() && (next.IsZero() || at.Before(next)) {
-			next = at
-		}
-	}
-	return next
+	return earliest(earliest(e.saveDue(), e.reloadDue()), e.refreshDue())
 }
 
 // saveDue is when tokens that could not be saved are saved again, zero

@@ -17,17 +17,33 @@ import (
 // add to the current token: those the provider did not grant, unless it
 // was asked for them when it issued the token. e.mu must be held.
 func (e *environment) scopesToAskFor() []string {
-	t := e.tok
-	if t == nil || len(t.granted) == 0 {
-		return nil // nothing known of what the token holds
+	if e.tok == nil {
+		return nil
 	}
 	var more []string
-	for _, s := range e.cfg.Scopes {
-		if !slices.Contains(t.granted, s) && !slices.Contains(t.asked, s) {
+	for _, s := range e.missingScopes() {
+		if !slices.Contains(e.tok.asked, s) {
 			more = append(more, s)
 		}
 	}
 	return more
+}
+
+// missingScopes are the configured scopes the provider did not grant the
+// current token; none when nothing is known of what it holds. e.mu must
+// be held.
+func (e *environment) missingScopes() []string {
+	t := e.tok
+	if t == nil || len(t.granted) == 0 {
+		return nil
+	}
+	var missing []string
+	for _, s := range e.cfg.Scopes {
+		if !slices.Contains(t.granted, s) {
+			missing = append(missing, s)
+		}
+	}
+	return missing
 }
 
 // askedScopes are the scopes the request that brought ts asked for: a
