@@ -63,7 +63,7 @@ func (p *proxies) apply(cfg config.Config) {
 		}
 		prx, err := p.newProxy(e)
 		if err != nil {
-			p.fail(e, err)
+			p.log.Warn("proxy: keeps forwarding as before; the changed environment does not make one", "env", e.Name, "error", err)
 			continue
 		}
 		rp.srv.Swap(prx)
@@ -99,12 +99,8 @@ func (p *proxies) start(e config.Environment) {
 	p.log.Info("proxy: serving", "env", e.Name, "address", srv.URL(), "upstream", e.ProxyUpstream)
 }
 
-// fail records why e's proxy does not run. p.mu is held.
+// fail records why e's proxy does not start. p.mu is held.
 func (p *proxies) fail(e config.Environment, err error) {
-	if rp := p.running[e.Name]; rp != nil && rp.srv != nil {
-		p.log.Warn("proxy: keeps forwarding as before; the changed environment does not make one", "env", e.Name, "error", err)
-		return
-	}
 	p.running[e.Name] = &runningProxy{env: e}
 	p.m.SetProxy(e.Name, manager.ProxyStatus{Problem: err.Error()})
 	p.log.Warn("proxy: not serving", "env", e.Name, "address", e.ProxyListen, "error", err)

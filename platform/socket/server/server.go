@@ -280,9 +280,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.readWith(w, r, q, manager.ReadRequest{MinValid: minValid})
 }
 
-// readWith answers a token read with what its query q adds to req: the
-// request a DPoP proof is for, and the connection a proxy reads for (the
-// reader is then the program the proxy reads for, else the caller).
+// readWith answers a token read (GET token, POST refresh) through the
+// engine's one read path (guard, token, read log), with what its query q
+// adds to req: the request a DPoP proof is for, and the connection a proxy
+// reads for (the reader is then the program the proxy reads for, else the
+// caller).
 func (s *Server) readWith(w http.ResponseWriter, r *http.Request, q url.Values, req manager.ReadRequest) {
 	proof, err := proofRequest(q)
 	if err != nil {
@@ -303,7 +305,9 @@ func (s *Server) readWith(w http.ResponseWriter, r *http.Request, q url.Values, 
 			return
 		}
 	}
-	s.read(w, r, req)
+	if t, ok := s.readToken(w, r, r.PathValue("name"), req); ok {
+		writeJSON(w, http.StatusOK, WireToken(t, time.Now()).WireJSON())
+	}
 }
 
 // proofRequest reads ?htm=METHOD&htu=URL[&dpop_nonce=N]: the request a
@@ -318,15 +322,6 @@ func proofRequest(q url.Values) (*manager.ProofRequest, error) {
 	}
 	p := &manager.ProofRequest{Method: htm, URL: htu, Nonce: nonce}
 	return p, p.Check()
-}
-
-// read answers a token read (GET token, POST refresh) through the
-// engine's one read path: guard, token, read log.
-func (s *Server) read(w http.ResponseWriter, r *http.Request, req manager.ReadRequest) {
-	t, ok := s.readToken(w, r, r.PathValue("name"), req)
-	if ok {
-		writeJSON(w, http.StatusOK, WireToken(t, time.Now()).WireJSON())
-	}
 }
 
 // readToken reads name's token for req.Reader; on failure it has
