@@ -171,7 +171,7 @@ func actionsFor(s socket.Status, now time.Time) []Action {
 		}
 		return out
 	}
-	if !canUse || needsLogin(s) || reauthorize(s) {
+	if !canUse || needsLogin(s) || s.Reauthorize() {
 		out = append(out, ActionAuthorize)
 	}
 	if canUse {

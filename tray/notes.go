@@ -26,7 +26,7 @@ const (
 // marks is what the title adds to the state of s.
 func marks(s socket.Status) string {
 	out := ""
-	if reauthorize(s) {
+	if s.Reauthorize() {
 		what := "sign in"
 		if s.Flow == config.FlowClientCredentials {
 			what = "new token"
@@ -45,7 +45,7 @@ func marks(s socket.Status) string {
 // notes are the submenu lines that explain the marks.
 func notes(s socket.Status) []string {
 	var out []string
-	if reauthorize(s) {
+	if s.Reauthorize() {
 		verb := "Sign in again"
 		if s.Flow == config.FlowClientCredentials {
 			verb = "Get a new token"
@@ -59,11 +59,6 @@ func notes(s socket.Status) []string {
 		out = append(out, "Edit held: "+config.Printable(s.Held, 0))
 	}
 	return out
-}
-
-// reauthorize: the config asks for scopes the valid token lacks.
-func reauthorize(s socket.Status) bool {
-	return s.Next != nil && s.Next.Action == socket.NextReauthorize
 }
 
 // tooltip is the overall state: "tokentray: 3 valid, 1 needs login".

@@ -33,16 +33,11 @@ func cardReauthorize(s socket.Status) string {
 	return socket.ReauthorizeText(verb, s.Next)
 }
 
-// reauthorizing: the config asks for scopes the valid token lacks.
-func reauthorizing(s socket.Status) bool {
-	return s.Next != nil && s.Next.Action == socket.NextReauthorize
-}
-
 // scopeWarning says what changed about the scopes: the config asks for
 // ones the current token was not issued with, or the provider did not
 // grant some that were asked for; "" when neither.
 func scopeWarning(s socket.Status) string {
-	if reauthorizing(s) {
+	if s.Reauthorize() {
 		return "The config now asks for " + socket.ScopeList(s.Next.Scopes) + ", which the current token was not issued with."
 	}
 	if len(s.MissingScopes) > 0 {
@@ -54,7 +49,7 @@ func scopeWarning(s socket.Status) string {
 // withReauthorize puts Authorize after the copy buttons of a valid card
 // whose scopes changed (client credentials get theirs with Refresh).
 func withReauthorize(out []*focusButton, authorize *focusButton, s socket.Status) []*focusButton {
-	if !reauthorizing(s) || s.Flow == config.FlowClientCredentials {
+	if !s.Reauthorize() || s.Flow == config.FlowClientCredentials {
 		return out
 	}
 	authorize.Importance = widget.HighImportance // the step the card asks for

@@ -100,6 +100,12 @@ func (s Status) UsableFor(now time.Time, margin time.Duration) bool {
 	return s.ExpiresAt != nil && now.Add(margin).Before(*s.ExpiresAt)
 }
 
+// Reauthorize says whether the config asks for scopes the valid token
+// lacks (the next step is a new authorization that gets them).
+func (s Status) Reauthorize() bool {
+	return s.Next != nil && s.Next.Action == NextReauthorize
+}
+
 // NextAction is what the user should do next ("next": {"action": ...});
 // each view words it itself.
 type NextAction string
