@@ -200,6 +200,7 @@ func (m *moreSection) rows(fills config.Environment, preset string) []*formRow {
 	}
 	m.toggle.SetIcon(theme.MenuDropUpIcon())
 	style := m.style(fills)
+	auth := config.Environment{AuthStyle: style}
 	m.setAlgOptions(style)
 	revocationHint := "optional: where Sign out revokes the tokens"
 	if fills.RevokeURL != "" {
@@ -221,11 +222,11 @@ func (m *moreSection) rows(fills config.Environment, preset string) []*formRow {
 		{label: fieldRevocation, field: m.revocation, hint: revocationHint},
 		{label: fieldAuthStyle, field: m.authStyle, hint: authHint},
 	}
-	if style == config.AuthStyleTLSClientAuth || style == config.AuthStylePrivateKeyJWT {
+	if auth.SecretIsPrivateKey() { // a certificate goes with a private key
 		out = append(out, &formRow{label: fieldCertificate, field: m.certificate,
 			hint: "its PEM text; the private key goes in the store (Client secret)"})
 	}
-	if style == config.AuthStylePrivateKeyJWT || style == config.AuthStyleClientSecretJWT {
+	if auth.SignsAssertion() {
 		out = append(out,
 			&formRow{label: fieldAudience, field: m.audience},
 			&formRow{label: fieldKID, field: m.kid},
@@ -261,14 +262,14 @@ func (m *moreSection) followPresetDPoP(byPreset bool) {
 // key the client authentication does not use left out.
 func (m *moreSection) apply(e *config.Environment, fills, base config.Environment) {
 	style := m.style(fills)
-	signs := style == config.AuthStylePrivateKeyJWT || style == config.AuthStyleClientSecretJWT
+	auth := config.Environment{AuthStyle: style}
 	e.RevokeURL = strings.TrimSpace(m.revocation.Text)
 	e.AuthStyle = valueOf(authStyleChoices, m.authStyle.Selected)
 	e.ClientCertificate, e.AssertionAudience, e.AssertionKID, e.AssertionAlg, e.AssertionThumbprint = "", "", "", "", ""
-	if style == config.AuthStyleTLSClientAuth || style == config.AuthStylePrivateKeyJWT {
+	if auth.SecretIsPrivateKey() {
 		e.ClientCertificate = strings.TrimSpace(m.certificate.Text)
 	}
-	if signs {
+	if auth.SignsAssertion() {
 		e.AssertionAudience = strings.TrimSpace(m.audience.Text)
 		e.AssertionKID = strings.TrimSpace(m.kid.Text)
 		if m.alg.Selected != optionDefault {
