@@ -118,7 +118,7 @@ var variants = map[string]fyne.ThemeVariant{"light": theme.VariantLight, "dark":
 
 func TestEveryTextReadsAtFourAndAHalfToOneInLightAndDark(t *testing.T) {
 	test.NewTempApp(t)
-	th := newAppTheme()
+	th := themeFor(config.ThemeSystem)
 	for vName, v := range variants {
 		for _, s := range textStyles() {
 			fg, bg := th.Color(s.fg, v), th.Color(s.bg, v)
@@ -134,7 +134,7 @@ func TestEveryTextReadsAtFourAndAHalfToOneInLightAndDark(t *testing.T) {
 
 func TestEveryBadgeReadsInLightAndDark(t *testing.T) {
 	test.NewTempApp(t)
-	th := newAppTheme()
+	th := themeFor(config.ThemeSystem)
 	looks := []look{refreshFailingLook, badgeLook("something new")}
 	for _, s := range []socket.State{socket.StateValid, socket.StateRefreshing, socket.StateAuthorizing,
 		socket.StateNeedsLogin, socket.StateExpired, socket.StateError, socket.StateUnconfigured} {

@@ -28,8 +28,6 @@ type appTheme struct {
 	variant *fyne.ThemeVariant // nil: the variant Fyne passes in
 }
 
-func newAppTheme() fyne.Theme { return themeFor(config.ThemeSystem) }
-
 // themeFor is the window's theme for the theme setting's value.
 func themeFor(setting string) fyne.Theme {
 	t := appTheme{Theme: theme.DefaultTheme()}

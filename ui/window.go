@@ -50,10 +50,10 @@ type window struct {
 	// addFormOpened: the Add form asked for at start was opened (window_add.go).
 	addFormOpened bool
 
-	// The theme (window_theme.go): the host's setting, the one shown,
-	// and whether RunWindow still holds it back until the app runs.
-	themeSetting, themeShown string
-	themeHeld                bool
+	// The theme (window_theme.go): the host's setting, shown unless
+	// RunWindow still holds it back until the app runs.
+	themeSetting string
+	themeHeld    bool
 
 	// The guard's questions from the host (guard_question.go).
 	guard      io.ReadWriteCloser      // the channel: questions in, answers out

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/tokentray/tokentray/config"
@@ -14,24 +15,21 @@ import (
 // (theme.go); "" is the desktop's preference. RunWindow holds it back
 // until the app runs (themeHeld), so Fyne still watches the desktop.
 func (w *window) applyTheme(setting string) {
-	if setting == "" {
-		setting = config.ThemeSystem
-	}
-	if w.themeShown == setting && !w.themeHeld {
+	setting = cmp.Or(setting, config.ThemeSystem)
+	if setting == w.themeSetting {
 		return
 	}
 	w.themeSetting = setting
-	if w.themeHeld {
-		return
+	if !w.themeHeld {
+		useAppTheme(w.app, setting)
 	}
-	w.themeShown = setting
-	useAppTheme(w.app, setting)
 }
 
 // releaseTheme applies the theme once the app runs (RunWindow).
 func (w *window) releaseTheme() {
 	w.themeHeld = false
-	w.applyTheme(w.themeSetting)
+	w.themeSetting = cmp.Or(w.themeSetting, config.ThemeSystem)
+	useAppTheme(w.app, w.themeSetting)
 }
 
 // readTheme asks the host for its theme setting and applies it; a host
