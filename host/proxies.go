@@ -3,7 +3,9 @@ package host
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,11 +49,13 @@ func (p *proxies) apply(cfg config.Config) {
 			want[e.Name] = e
 		}
 	}
+	var gone []string
 	for name, rp := range p.running {
 		if e, ok := want[name]; !ok || rp.srv == nil || e.ProxyListen != rp.env.ProxyListen {
-			p.stop(name)
+			gone = append(gone, name)
 		}
 	}
+	p.stop(gone)
 	for name, e := range want {
 		rp := p.running[name]
 		if rp == nil {
@@ -109,25 +113,30 @@ func (p *proxies) fail(e config.Environment, err error) {
 // stopWait is how long a stopping proxy lets requests under way finish.
 const stopWait = 2 * time.Second
 
-// stop ends name's proxy. p.mu is held.
-func (p *proxies) stop(name string) {
-	rp := p.running[name]
-	delete(p.running, name)
-	p.m.SetProxy(name, manager.ProxyStatus{})
-	if rp == nil || rp.srv == nil {
-		return
+// stop ends the proxies of names side by side, so stopping many waits
+// stopWait at most, not stopWait each. p.mu is held.
+func (p *proxies) stop(names []string) {
+	var wg sync.WaitGroup
+	for _, name := range names {
+		rp := p.running[name]
+		delete(p.running, name)
+		p.m.SetProxy(name, manager.ProxyStatus{})
+		if rp == nil || rp.srv == nil {
+			continue
+		}
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), stopWait)
+			defer cancel()
+			rp.srv.Close(ctx)
+			p.log.Info("proxy: stopped", "env", name, "address", rp.srv.URL())
+		})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), stopWait)
-	defer cancel()
-	rp.srv.Close(ctx)
-	p.log.Info("proxy: stopped", "env", name, "address", rp.srv.URL())
+	wg.Wait()
 }
 
 // close stops them all.
 func (p *proxies) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for name := range p.running {
-		p.stop(name)
-	}
+	p.stop(slices.Collect(maps.Keys(p.running)))
 }
