@@ -326,11 +326,15 @@ func (e *environment) dropLate(late *tokenSet) (Token, error) {
 	e.changed(EventState, "")
 
 	e.m.log.Info("a refresh answered after its tokens were replaced; revoking and dropping what it brought", "env", e.cfg.Name)
-	ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
-	defer cancel()
-	if rerr := e.revoke(ctx, late); rerr != nil {
-		e.m.log.Warn("could not revoke the tokens of a late refresh; dropped anyway", "env", e.cfg.Name, "err", rerr)
-	}
+	// Not in the refresh's flight: a read that needs a refresh now must
+	// not wait for the provider to revoke what nobody will use.
+	go func() {
+		ctx, cancel := context.WithTimeout(e.ctx, providerTimeout)
+		defer cancel()
+		if rerr := e.revoke(ctx, late); rerr != nil {
+			e.m.log.Warn("could not revoke the tokens of a late refresh; dropped anyway", "env", e.cfg.Name, "err", rerr)
+		}
+	}()
 	return t, err
 }
 
