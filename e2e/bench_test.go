@@ -212,9 +212,7 @@ func benchDaemon(t *testing.T) (*home, *daemon, string, string) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	h := newHome(t)
 	env := h.envName("bench")
-	h.writeConfig(clientCredentialsConfig(srv, env))
-	d := h.startDaemon()
-	h.mustRun(oauthserver.DefaultClientSecret, "secret", "set", env)
+	d := h.startClientCredentialsDaemon(srv, env)
 	token := strings.TrimSpace(h.mustRun("", "token", env))
 	return h, d, env, token
 }

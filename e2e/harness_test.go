@@ -224,6 +224,17 @@ func (h *home) startDaemon() *daemon {
 	return h.startServing([]string{"daemon"})
 }
 
+// startClientCredentialsDaemon writes a config with env, a
+// client-credentials environment of srv, starts the daemon and stores the
+// client secret: the daemon then hands out env's token.
+func (h *home) startClientCredentialsDaemon(srv *oauthserver.Server, env string) *daemon {
+	h.t.Helper()
+	h.writeConfig(clientCredentialsConfig(srv, env))
+	d := h.startDaemon()
+	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	return d
+}
+
 // startApp runs `tokentray` with no command (the desktop app, which runs
 // as daemon without a display) and waits until its socket answers.
 func (h *home) startApp() *daemon {

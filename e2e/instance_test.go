@@ -115,9 +115,7 @@ func TestAnotherUserIsRefusedByThePeerCheck(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	h := newHome(t)
 	env := h.envName("peer")
-	h.writeConfig(clientCredentialsConfig(srv, env))
-	d := h.startDaemon()
-	h.mustRun(oauthserver.DefaultClientSecret, "secret", "set", env)
+	d := h.startClientCredentialsDaemon(srv, env)
 	h.mustRun("", "token", env) // the owner gets a token
 
 	for _, p := range []string{h.dir, filepath.Dir(h.socket), h.socket} {

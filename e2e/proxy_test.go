@@ -42,9 +42,7 @@ func startEchoProxy(t *testing.T) (*oauthserver.Server, *home, string, *proxyRun
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	h := newHome(t)
 	env := h.envName("api")
-	h.writeConfig(clientCredentialsConfig(srv, env))
-	h.startDaemon()
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.startClientCredentialsDaemon(srv, env)
 	return srv, h, env, h.startProxy(env, srv.EchoURL())
 }
 

@@ -20,9 +20,7 @@ func TestReadsNamesTheScriptThatReadTheToken(t *testing.T) {
 	srv := oauthserver.Start(t, oauthserver.Options{})
 	h := newHome(t)
 	env := h.envName("campaignflow")
-	h.writeConfig(clientCredentialsConfig(srv, env))
-	h.startDaemon()
-	h.mustRun(oauthserver.DefaultClientSecret+"\n", "secret", "set", env)
+	h.startClientCredentialsDaemon(srv, env)
 
 	if out := h.mustRun("", "reads", env); !strings.Contains(out, "nobody has read a token of "+env) {
 		t.Errorf("reads before any read: %q", out)
